@@ -1,0 +1,125 @@
+import CLMDB
+
+/// A position in a database, lent to a closure by ``Database/withCursor(in:_:)``.
+///
+/// Keys and values are returned as byte buffers that point into the memory map: valid until the
+/// cursor moves or the transaction ends, and never to be written to.
+public struct Cursor {
+    let handle: OpaquePointer
+
+    /// One key/value pair at the cursor.
+    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    @inline(__always)
+    func move(_ op: MDB_cursor_op) throws(LMDBError) -> Entry? {
+        var k = MDB_val(), d = MDB_val()
+        let rc = mdb_cursor_get(handle, &k, &d, op)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
+    }
+
+    @inline(__always)
+    func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var d = MDB_val()
+        let rc = mdb_cursor_get(handle, &k, &d, op)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
+    }
+
+    /// The first entry, or `nil` for an empty database.
+    public func first() throws(LMDBError) -> Entry? { try move(MDB_FIRST) }
+    /// The last entry, or `nil` for an empty database.
+    public func last() throws(LMDBError) -> Entry? { try move(MDB_LAST) }
+    /// The next entry (the next value of a duplicate key first), or `nil` at the end.
+    public func next() throws(LMDBError) -> Entry? { try move(MDB_NEXT) }
+    /// The previous entry, or `nil` at the start.
+    public func previous() throws(LMDBError) -> Entry? { try move(MDB_PREV) }
+    /// The next value of the current key in a duplicate-sorted database, or `nil` after its last.
+    public func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP) }
+    /// The first value of the next key, or `nil` at the end.
+    public func nextKey() throws(LMDBError) -> Entry? { try move(MDB_NEXT_NODUP) }
+    /// The number of values of the current key (1 outside duplicate-sorted databases).
+    public func duplicateCount() throws(LMDBError) -> Int {
+        var n = 0
+        try check(mdb_cursor_count(handle, &n), "cursor count")
+        return n
+    }
+
+    /// Moves to `key` exactly, or returns `nil` and leaves the position undefined.
+    public func seek<K: ByteEncodable>(exactly key: K) throws -> Entry? {
+        try key.withBytes { bytes in try move(MDB_SET_KEY, key: bytes) }
+    }
+
+    /// Moves to the first key ≥ `key`, or returns `nil` when there is none.
+    public func seek<K: ByteEncodable>(atLeast key: K) throws -> Entry? {
+        try key.withBytes { bytes in try move(MDB_SET_RANGE, key: bytes) }
+    }
+
+    /// In a ``DatabaseFlags/duplicateFixed`` database: the next page of packed values of the current
+    /// key (call after positioning on the key), or `nil` when there are no more.
+    public func nextMultiple(first: Bool) throws(LMDBError) -> UnsafeRawBufferPointer? {
+        var k = MDB_val(), d = MDB_val()
+        let rc = mdb_cursor_get(handle, &k, &d, first ? MDB_GET_MULTIPLE : MDB_NEXT_MULTIPLE)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor multiple")
+        return UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size)
+    }
+
+    /// Writes `value` under `key` at the cursor (`.append` makes bulk loads of sorted keys fast).
+    /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @discardableResult
+    public func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws(LMDBError) -> Bool {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var d = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_cursor_put(handle, &k, &d, flags.rawValue)
+        if rc == MDB_KEYEXIST && flags.reportsExisting { return false }
+        try check(rc, "cursor put")
+        return true
+    }
+
+    /// Deletes the entry at the cursor.
+    public func deleteCurrent() throws(LMDBError) {
+        try check(mdb_cursor_del(handle, 0), "cursor delete")
+    }
+}
+
+@available(*, unavailable, message: "cursors must stay in the closure that lent them")
+extension Cursor: Sendable {}
+
+extension Database {
+    /// Lends a cursor over this database to `body`; it is closed when `body` returns.
+    ///
+    /// ```swift
+    /// try db.withCursor(in: txn) { cursor in
+    ///     var entry = try cursor.first()
+    ///     while let (key, value) = entry { …; entry = try cursor.next() }
+    /// }
+    /// ```
+    public func withCursor<R>(in txn: some ReadableTransaction, _ body: (Cursor) throws -> R) throws -> R {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn.handle, dbi, &cursor), "open cursor on \(name ?? "main")")
+        defer { mdb_cursor_close(cursor) }
+        return try body(Cursor(handle: cursor!))
+    }
+
+    /// Calls `body` with every entry from the first key ≥ `start` (or the first) in key order,
+    /// until `body` returns `false`. The fastest full scan: nothing is copied or decoded.
+    /// - Complexity: O(n) in the entries visited.
+    public func forEach(
+        in txn: some ReadableTransaction, from start: Key? = nil,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        try withCursor(in: txn) { cursor in
+            var entry = try start.map { s in try cursor.seek(atLeast: s) } ?? cursor.first()
+            while let (key, value) = entry {
+                guard try body(key, value) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import CLMDB
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An LMDB environment: one directory holding a memory-mapped data file and its lock file.
+///
+/// ```swift
+/// let env = try Environment(path: "/tmp/db", options: .init(databasesMax: 8))
+/// let db: Database<UInt64, String> = try env.openDatabase("events")
+/// try env.write { txn in try db.put(1, "hello", in: txn, flags: .append) }
+/// let value = try env.read { txn in try db.get(1, in: txn) }
+/// ```
+/// Transactions are only lent to closures. A read closure sees one consistent snapshot (MVCC) while
+/// writers go on; a write closure commits when it returns and aborts when it throws.
+///
+/// The map grows by itself: when a write fills it (`MDB_MAP_FULL`) the transaction is aborted, the map
+/// is doubled (up to ``Options/mapSizeBytesMax``) once no transaction of this process is open, and
+/// the write closure runs again from the start. A write closure must therefore only change the
+/// database, or undo its other effects when it throws.
+///
+/// Do not start a write from inside a read closure of the same environment on the same thread: growing
+/// the map waits for every open transaction of this process to end.
+public final class Environment: @unchecked Sendable {
+    // @unchecked: the MDB_env is opened with MDB_NOTLS and is safe to share between threads; map
+    // resizing, LMDB's only non-thread-safe call here, runs under `gate` held exclusively.
+
+    /// Limits of an environment.
+    public struct Options: Sendable {
+        /// The map size an environment starts with; it doubles on `MDB_MAP_FULL`.
+        public var mapSizeBytesInitial: Int
+        /// The largest the map may grow to; a write that needs more fails with ``LMDBError/mapFull``.
+        public var mapSizeBytesMax: Int
+        /// How many named databases may be opened.
+        public var databasesMax: Int
+        /// How many read transactions may be open at once, across processes.
+        public var readersMax: Int
+        /// Skip `fsync` at commit: faster, but the last commits may be lost (never corrupted) on power loss.
+        public var syncDisabled: Bool
+
+        public init(
+            mapSizeBytesInitial: Int = 1 << 30,
+            mapSizeBytesMax: Int = 1 << 40,
+            databasesMax: Int = 16,
+            readersMax: Int = 126,
+            syncDisabled: Bool = false
+        ) {
+            self.mapSizeBytesInitial = mapSizeBytesInitial
+            self.mapSizeBytesMax = mapSizeBytesMax
+            self.databasesMax = databasesMax
+            self.readersMax = readersMax
+            self.syncDisabled = syncDisabled
+        }
+    }
+
+    let handle: OpaquePointer
+    /// The directory of the environment.
+    public let path: String
+    public let options: Options
+    private let gate: UnsafeMutablePointer<pthread_rwlock_t>
+
+    /// Opens the environment in directory `path`, creating the directory and files when missing.
+    /// - Throws: ``LMDBError`` when the directory cannot be created or LMDB refuses the files.
+    public init(path: String, options: Options = Options()) throws(LMDBError) {
+        precondition(options.mapSizeBytesInitial > 0 && options.mapSizeBytesInitial <= options.mapSizeBytesMax,
+                     "map size: initial must be positive and at most the maximum")
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw LMDBError(code: errno, context: "cannot create directory \(path)")
+        }
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env))
+        guard let env else { throw LMDBError(code: ENOMEM, context: "mdb_env_create") }
+        do {
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.databasesMax)))
+            try check(mdb_env_set_maxreaders(env, UInt32(options.readersMax)))
+            try check(mdb_env_set_mapsize(env, options.mapSizeBytesInitial))
+            var flags = UInt32(MDB_NOTLS)
+            if options.syncDisabled { flags |= UInt32(MDB_NOSYNC) }
+            try check(mdb_env_open(env, path, flags, 0o644), "cannot open LMDB environment at \(path)")
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+        self.path = path
+        self.options = options
+        self.gate = .allocate(capacity: 1)
+        pthread_rwlock_init(gate, nil)
+        // A file left by an earlier run may already be larger than the initial map size.
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        if info.me_mapsize < options.mapSizeBytesInitial {
+            mdb_env_set_mapsize(env, options.mapSizeBytesInitial)
+        }
+    }
+
+    deinit {
+        mdb_env_close(handle)
+        pthread_rwlock_destroy(gate)
+        gate.deallocate()
+    }
+
+    /// The current size of the memory map in bytes.
+    public var mapSizeBytes: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        return info.me_mapsize
+    }
+
+    /// Bytes the environment's pages occupy (last used page + 1, times the page size).
+    public var usedBytes: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
+    }
+
+    /// Runs `body` in a read-only transaction: one consistent snapshot for the whole call.
+    ///
+    /// The transaction and every byte buffer it lends are valid only inside `body`.
+    @discardableResult
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        while true {
+            pthread_rwlock_rdlock(gate)
+            var txn: OpaquePointer?
+            let rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
+            if rc == MDB_MAP_RESIZED {
+                pthread_rwlock_unlock(gate)
+                try adoptResizedMap()
+                continue
+            }
+            defer { pthread_rwlock_unlock(gate) }
+            try check(rc, "cannot begin read transaction")
+            defer { mdb_txn_abort(txn) }
+            return try body(ReadTransaction(handle: txn!))
+        }
+    }
+
+    /// Runs `body` in a write transaction that commits when `body` returns and aborts when it throws.
+    ///
+    /// Writers are serialized by LMDB, across threads and processes. When the map fills up, the
+    /// transaction is aborted, the map grows and `body` runs again from the start.
+    /// - Throws: what `body` throws, or ``LMDBError`` (``LMDBError/mapFull`` past ``Options/mapSizeBytesMax``).
+    @discardableResult
+    public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
+        while true {
+            pthread_rwlock_rdlock(gate)
+            var txn: OpaquePointer?
+            var rc = mdb_txn_begin(handle, nil, 0, &txn)
+            if rc == MDB_MAP_RESIZED {
+                pthread_rwlock_unlock(gate)
+                try adoptResizedMap()
+                continue
+            }
+            guard rc == 0, let txn else {
+                pthread_rwlock_unlock(gate)
+                throw LMDBError(code: rc, context: "cannot begin write transaction")
+            }
+            let result: R
+            do {
+                result = try body(WriteTransaction(handle: txn))
+            } catch let error as LMDBError where error == .mapFull {
+                mdb_txn_abort(txn)
+                pthread_rwlock_unlock(gate)
+                try growMap()
+                continue
+            } catch {
+                mdb_txn_abort(txn)
+                pthread_rwlock_unlock(gate)
+                throw error
+            }
+            rc = mdb_txn_commit(txn)
+            pthread_rwlock_unlock(gate)
+            if rc == MDB_MAP_FULL {
+                try growMap()
+                continue
+            }
+            try check(rc, "cannot commit")
+            return result
+        }
+    }
+
+    /// Flushes the data file to disk (useful with ``Options/syncDisabled``).
+    public func sync() throws(LMDBError) {
+        try check(mdb_env_sync(handle, 1), "cannot sync")
+    }
+
+    private func growMap() throws(LMDBError) {
+        pthread_rwlock_wrlock(gate)
+        defer { pthread_rwlock_unlock(gate) }
+        let current = mapSizeBytes
+        guard current < options.mapSizeBytesMax else {
+            throw LMDBError(code: MDB_MAP_FULL, context: "map is at its maximum of \(options.mapSizeBytesMax) bytes")
+        }
+        let next = min(current * 2, options.mapSizeBytesMax)
+        try check(mdb_env_set_mapsize(handle, next), "cannot grow map to \(next) bytes")
+    }
+
+    private func adoptResizedMap() throws(LMDBError) {
+        pthread_rwlock_wrlock(gate)
+        defer { pthread_rwlock_unlock(gate) }
+        try check(mdb_env_set_mapsize(handle, 0), "cannot adopt the map size set by another process")
+    }
+}

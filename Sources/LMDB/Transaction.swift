@@ -1,0 +1,60 @@
+import CLMDB
+
+/// What every transaction can do: read. Adopted by ``ReadTransaction`` and ``WriteTransaction``.
+///
+/// Transactions are lent to closures by ``Environment/read(_:)`` and ``Environment/write(_:)``;
+/// they are not `Sendable` and must not escape the closure.
+public protocol ReadableTransaction {
+    /// The C handle; only the `LMDB` module uses it.
+    var handle: OpaquePointer { get }
+}
+
+/// A read-only snapshot of the environment.
+public struct ReadTransaction: ReadableTransaction {
+    public let handle: OpaquePointer
+    init(handle: OpaquePointer) { self.handle = handle }
+}
+
+/// A write transaction; see ``Environment/write(_:)``.
+public struct WriteTransaction: ReadableTransaction {
+    public let handle: OpaquePointer
+    init(handle: OpaquePointer) { self.handle = handle }
+}
+
+@available(*, unavailable, message: "transactions must stay on the thread of the closure that lent them")
+extension ReadTransaction: Sendable {}
+@available(*, unavailable, message: "transactions must stay on the thread of the closure that lent them")
+extension WriteTransaction: Sendable {}
+
+/// Options of a named database, fixed when it is created.
+public struct DatabaseFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Create the database when it does not exist (needs a write transaction).
+    public static let create = DatabaseFlags(rawValue: UInt32(MDB_CREATE))
+    /// Keys may have several sorted values.
+    public static let duplicateSort = DatabaseFlags(rawValue: UInt32(MDB_DUPSORT))
+    /// With ``duplicateSort``: all values of a key have the same size, stored packed.
+    public static let duplicateFixed = DatabaseFlags(rawValue: UInt32(MDB_DUPFIXED))
+}
+
+/// Options of a single put.
+public struct PutFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Fail with ``LMDBError/keyExists`` instead of replacing an existing key.
+    public static let noOverwrite = PutFlags(rawValue: UInt32(MDB_NOOVERWRITE))
+    /// In a duplicate-sorted database: fail with ``LMDBError/keyExists`` if this exact pair exists.
+    public static let noDuplicateData = PutFlags(rawValue: UInt32(MDB_NODUPDATA))
+    /// The key sorts after every key in the database: append without searching (bulk loads, logs).
+    /// A key that does not sort last throws ``LMDBError/keyExists``.
+    public static let append = PutFlags(rawValue: UInt32(MDB_APPEND))
+    /// In a duplicate-sorted database: the value sorts after the key's other values.
+    public static let appendDuplicate = PutFlags(rawValue: UInt32(MDB_APPENDDUP))
+}
+
+extension PutFlags {
+    /// Whether an existing key is an expected answer (`false` returned) rather than an error: with
+    /// `.append` alone, `MDB_KEYEXIST` means the key was out of order, which is thrown.
+    var reportsExisting: Bool { !isDisjoint(with: [.noOverwrite, .noDuplicateData]) }
+}
