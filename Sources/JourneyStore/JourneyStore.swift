@@ -1,1 +1,177 @@
-// placeholder
+import LMDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An event-sourced customer-journey store in one LMDB directory: the front door of the library.
+///
+/// ```swift
+/// let store = try JourneyStore(at: "shop.store")                 // opens, or creates with USD
+/// let report = try store.append(events)                           // one transaction, idempotent
+/// let history = try store.events(of: "c42")                       // in time order
+/// let ingest = try store.ingestJSONL(atPath: "events.jsonl")      // all or nothing
+/// ```
+/// Safe to share between threads: writes are serialized, reads run in parallel on snapshots.
+public final class JourneyStore: Sendable {
+    /// How to open a store.
+    public struct Options: Sendable {
+        /// The currency of a new store; for an existing store it must match or be `nil`. Default USD.
+        public var currency: Currency?
+        /// Create the store when the directory holds none. Otherwise opening a missing store throws.
+        public var createIfMissing: Bool
+        /// The first size of the memory map; it doubles when full.
+        public var mapSizeBytesInitial: Int
+        /// Skip `fsync` at commit (benchmarks, bulk loads): a power loss may lose the last commits.
+        public var syncDisabled: Bool
+
+        public init(currency: Currency? = nil, createIfMissing: Bool = true,
+                    mapSizeBytesInitial: Int = 1 << 30, syncDisabled: Bool = false) {
+            self.currency = currency
+            self.createIfMissing = createIfMissing
+            self.mapSizeBytesInitial = mapSizeBytesInitial
+            self.syncDisabled = syncDisabled
+        }
+    }
+
+    /// The store's directory.
+    public let path: String
+    /// The currency every amount is in, fixed when the store was created.
+    public let currency: Currency
+    let env: Environment
+    let schema: StoreSchema
+    let writer: WriterLock
+
+    /// Opens the store at `path`, creating it when missing (unless `options` say otherwise).
+    /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.newerFormat`
+    ///   (written by a newer JourneyStore), `.invalidArgument` (a currency other than the store's) or `.storage`.
+    public init(at path: String, options: Options = Options()) throws {
+        let exists = access(path + "/data.mdb", F_OK) == 0
+        if !exists && !options.createIfMissing {
+            throw JourneyError(.notFound, "no store at \(path): run `journey init` or `journey ingest` first, or pass --store")
+        }
+        do {
+            env = try Environment(path: path, options: .init(
+                mapSizeBytesInitial: options.mapSizeBytesInitial, databasesMax: StoreSchema.databasesMax,
+                syncDisabled: options.syncDisabled))
+            (schema, currency) = try Self.openSchema(env, path: path, requested: options.currency)
+        } catch let error as LMDBError {
+            throw JourneyError(.storage, "cannot open store at \(path): \(error.message)", underlying: error)
+        }
+        self.path = path
+        self.writer = WriterLock(LogWriter(schema: schema, currency: currency))
+    }
+
+    private static func openSchema(_ env: Environment, path: String, requested: Currency?) throws -> (StoreSchema, Currency) {
+        let probe: Database<String, [UInt8]>? = try? env.openDatabase("meta")
+        let format = try probe.flatMap { meta in
+            try env.read { txn in try meta.get(MetaKey.format, in: txn) }
+        }
+        if let format {
+            guard format.count == 4 else { throw JourneyError(.corrupted, "store at \(path): unreadable format version") }
+            let version = UInt32(bigEndian: format.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+            guard version <= StoreSchema.formatVersion else {
+                throw JourneyError(.newerFormat, "store at \(path) has format version \(version); this build of journey reads up to \(StoreSchema.formatVersion): upgrade journey")
+            }
+            let schema = try StoreSchema(env: env, create: false)
+            let code = try env.read { txn in try schema.metaString(MetaKey.currency, in: txn) } ?? "USD"
+            let stored = try Currency(code: code)
+            if let requested, requested != stored {
+                throw JourneyError(.invalidArgument, "store at \(path) keeps money in \(stored.code), not \(requested.code); a store's currency is fixed when it is created")
+            }
+            return (schema, stored)
+        }
+        let schema = try StoreSchema(env: env, create: true)
+        let currency = requested ?? .usd
+        try env.write { txn in
+            try schema.setMeta(MetaKey.format, StoreSchema.formatVersion, in: txn)
+            try schema.setMeta(MetaKey.currency, currency.code, in: txn)
+        }
+        return (schema, currency)
+    }
+
+    /// The number of events in the log.
+    public var eventCount: Int {
+        get throws { try env.read { txn in try schema.events.count(in: txn) } }
+    }
+
+    /// The number of distinct customers the log has seen.
+    public var customerCount: Int {
+        get throws { Int(try env.read { txn in try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) } ?? 0) }
+    }
+
+    /// Appends events in one write transaction: all of them, or none when one is invalid.
+    ///
+    /// Events whose id is already in the log (or earlier in `events`) are skipped and counted.
+    /// - Throws: ``JourneyError`` `.invalidEvent` naming the event's position and the field.
+    /// - Complexity: O(n log N) for n events into a log of N.
+    @discardableResult
+    public func append(_ events: some Sequence<Event>) throws -> AppendReport {
+        try writer.withLock { (w: inout LogWriter) in
+            try env.write { txn in
+                var batch = try w.begin(txn)
+                for (index, event) in events.enumerated() {
+                    w.draft.load(event)
+                    do {
+                        try w.draft.checkScannedLimits()
+                        try w.draft.validate(currency: w.currency)
+                    } catch let error as FieldError {
+                        throw JourneyError(.invalidEvent, "event \(index) (id \"\(event.id)\"): \(error.message)")
+                    }
+                    try w.appendDraft(&batch)
+                }
+                let (appended, duplicates) = try w.finish(batch)
+                return AppendReport(appended: appended, duplicates: duplicates)
+            }
+        }
+    }
+
+    /// Every event of `customer` in time order (arrival order among equal times); empty when unknown.
+    public func events(of customer: String) throws -> [Event] {
+        try env.read { txn in
+            guard let number = try schema.number(.customer, customer, in: txn) else { return [] }
+            var out: [(Int64, UInt64, Event)] = []
+            try schema.customerEvents.withCursor(in: txn) { cursor in
+                guard try cursor.seek(exactly: number) != nil else { return }
+                var page = try cursor.nextMultiple(first: true)
+                while let bytes = page {
+                    for offset in stride(from: 0, to: bytes.count, by: 8) {
+                        let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                        try schema.events.withValue(sequence, in: txn) { stored in
+                            guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence)") }
+                            let record = try EventRecord(stored)
+                            out.append((record.time, sequence, try record.event { kind, n in try schema.name(kind, n, in: txn) }))
+                        }
+                    }
+                    page = try cursor.nextMultiple(first: false)
+                }
+            }
+            out.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            return out.map(\.2)
+        }
+    }
+}
+
+/// What an append did.
+public struct AppendReport: Hashable, Sendable {
+    /// Events added to the log.
+    public var appended: Int
+    /// Events skipped because their id was already in the log.
+    public var duplicates: Int
+}
+
+/// The write side's state behind a lock: one writer at a time per process (LMDB serializes
+/// writers across processes as well).
+final class WriterLock: @unchecked Sendable {
+    // @unchecked: `state` is only touched inside `lock`.
+    private let lock = Mutex(())
+    private var state: LogWriter
+
+    init(_ state: LogWriter) { self.state = state }
+
+    func withLock<R>(_ body: (inout LogWriter) throws -> R) throws -> R {
+        try lock.withLock { _ in try body(&state) }
+    }
+}

@@ -1,0 +1,106 @@
+/// A range of bytes in an ``EventDraft``'s scratch buffer.
+struct ByteSlice: Equatable {
+    var start: Int32
+    var count: Int32
+}
+
+/// One line item as scanned, before validation.
+struct DraftItem {
+    var product: ByteSlice?
+    var category: ByteSlice?
+    var price: Int64?
+    var quantity: Int64?
+}
+
+/// The attribute fields of signup and profile events, in their stored order.
+enum AttributeField: Int, CaseIterable {
+    case email, phone, firstName, lastName, gender, birthday, city, region, zip, country
+
+    var jsonName: String {
+        switch self {
+        case .email: "email"
+        case .phone: "phone"
+        case .firstName: "first_name"
+        case .lastName: "last_name"
+        case .gender: "gender"
+        case .birthday: "birthday"
+        case .city: "city"
+        case .region: "region"
+        case .zip: "zip"
+        case .country: "country"
+        }
+    }
+
+    /// The field's path in JSONL, for error messages.
+    var path: String { rawValue < 2 ? jsonName : "attributes." + jsonName }
+}
+
+/// An event on its way in, from JSONL or from the Swift API, with strings kept as byte ranges of one
+/// reusable buffer, so the ingest hot path allocates nothing per event once warm.
+struct EventDraft {
+    var scratch: [UInt8] = []
+    var type: EventType?
+    var id: ByteSlice?
+    var customer: ByteSlice?
+    var time: Int64?
+    var order: ByteSlice?
+    var product: ByteSlice?
+    var category: ByteSlice?
+    var campaign: ByteSlice?
+    var currency: ByteSlice?
+    var total: Int64?
+    /// Contact fields and attributes, indexed by ``AttributeField``.
+    var fields: [ByteSlice?] = Array(repeating: nil, count: AttributeField.allCases.count)
+    var interests: [ByteSlice] = []
+    var hasInterests = false
+    var items: [DraftItem] = []
+
+    init() {
+        scratch.reserveCapacity(4096)
+        items.reserveCapacity(16)
+    }
+
+    mutating func reset() {
+        scratch.removeAll(keepingCapacity: true)
+        type = nil; id = nil; customer = nil; time = nil
+        order = nil; product = nil; category = nil; campaign = nil; currency = nil; total = nil
+        for i in fields.indices { fields[i] = nil }
+        interests.removeAll(keepingCapacity: true)
+        hasInterests = false
+        items.removeAll(keepingCapacity: true)
+    }
+
+    /// Copies `bytes` into the scratch buffer.
+    @inline(__always)
+    mutating func store(_ bytes: UnsafeRawBufferPointer) -> ByteSlice {
+        let start = scratch.count
+        scratch.append(contentsOf: bytes)
+        return ByteSlice(start: Int32(start), count: Int32(bytes.count))
+    }
+
+    mutating func store(_ string: String) -> ByteSlice {
+        var s = string
+        return s.withUTF8 { store(UnsafeRawBufferPointer($0)) }
+    }
+
+    func string(_ slice: ByteSlice) -> String {
+        scratch.withUnsafeBytes { String(decoding: $0[Int(slice.start)..<Int(slice.start + slice.count)], as: UTF8.self) }
+    }
+
+    @inline(__always)
+    func withBytes<R>(_ slice: ByteSlice, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[Int(slice.start)..<Int(slice.start + slice.count)])) }
+    }
+}
+
+/// A rule an event broke: the field (a JSON path such as `items[0].price`) and what was expected.
+struct FieldError: Error {
+    var field: String
+    var expected: String
+    var found: String?
+
+    var message: String {
+        if let found { return "\(field): expected \(expected), found \(found)" }
+        return "\(field): expected \(expected)"
+    }
+}

@@ -1,0 +1,145 @@
+extension EventRecord {
+    /// Decodes the whole record into a public ``Event``; `name` turns interned numbers back into names.
+    func event(name: (NameKind, UInt32) throws -> String) throws -> Event {
+        let (idBytes, payloadStart) = try idAndPayload()
+        var r = payloadStart
+        let payload: Event.Payload
+        switch type {
+        case .signup, .profile:
+            let mask = try r.varint()
+            var values = [String?](repeating: nil, count: AttributeField.allCases.count)
+            for k in values.indices where mask & (1 << UInt64(k)) != 0 {
+                values[k] = String(decoding: try r.string(), as: UTF8.self)
+            }
+            var interests: [String]?
+            if mask & Self.interestsBit != 0 {
+                let count = Int(try r.varint32())
+                var list: [String] = []
+                for _ in 0..<count { list.append(String(decoding: try r.string(), as: UTF8.self)) }
+                interests = list
+            }
+            let contact = Contact(email: values[0], phone: values[1])
+            let attributes = Attributes(firstName: values[2], lastName: values[3], gender: values[4], birthday: values[5],
+                                        city: values[6], region: values[7], zip: values[8], country: values[9],
+                                        interests: interests)
+            payload = type == .signup ? .signup(contact, attributes) : .profile(contact, attributes)
+        case .productView:
+            let product = try name(.product, try r.varint32())
+            let category = try r.varint32()
+            payload = .productView(product: product, category: category == 0 ? nil : try name(.category, category))
+        case .cartAbandon:
+            let total = try r.amount()
+            payload = .cartAbandon(items: try items(&r, name: name), total: Money(minorUnits: total))
+        case .purchase:
+            let order = String(decoding: try r.string(), as: UTF8.self)
+            let total = try r.amount()
+            let lines = try items(&r, name: name)
+            let mask = try r.varint()
+            let email = mask & 1 != 0 ? String(decoding: try r.string(), as: UTF8.self) : nil
+            let phone = mask & 2 != 0 ? String(decoding: try r.string(), as: UTF8.self) : nil
+            payload = .purchase(order: order, items: lines, total: Money(minorUnits: total), contact: Contact(email: email, phone: phone))
+        case .refund:
+            let order = String(decoding: try r.string(), as: UTF8.self)
+            payload = .refund(order: order, total: Money(minorUnits: try r.amount()))
+        case .emailOpen:
+            let campaign = try r.varint32()
+            payload = .emailOpen(campaign: campaign == 0 ? nil : try name(.campaign, campaign))
+        }
+        return Event(id: String(decoding: idBytes, as: UTF8.self), customer: try name(.customer, customer),
+                     time: Timestamp(millisecondsSinceEpoch: time), payload: payload)
+    }
+
+    private func items(_ r: inout RecordReader, name: (NameKind, UInt32) throws -> String) throws -> [LineItem] {
+        let count = Int(try r.varint32())
+        guard count <= Limits.itemsMax else { throw RecordReader.corrupt }
+        var out: [LineItem] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count {
+            let product = try name(.product, try r.varint32())
+            let category = try r.varint32()
+            let price = try r.amount()
+            let quantity = try r.varint32()
+            out.append(LineItem(product: product, category: category == 0 ? nil : try name(.category, category),
+                                price: Money(minorUnits: price), quantity: Int(quantity)))
+        }
+        return out
+    }
+}
+
+extension EventDraft {
+    /// Loads a Swift ``Event`` so that it goes through the same validation and encoding as JSONL.
+    mutating func load(_ e: Event) {
+        reset()
+        type = e.type
+        id = store(e.id)
+        customer = store(e.customer)
+        time = e.time.millisecondsSinceEpoch
+        func loadContact(_ c: Contact) {
+            fields[AttributeField.email.rawValue] = c.email.map { store($0) }
+            fields[AttributeField.phone.rawValue] = c.phone.map { store($0) }
+        }
+        func loadItems(_ list: [LineItem]) {
+            for item in list {
+                items.append(DraftItem(product: store(item.product), category: item.category.map { store($0) },
+                                       price: item.price.minorUnits, quantity: Int64(item.quantity)))
+            }
+        }
+        switch e.payload {
+        case .signup(let c, let a), .profile(let c, let a):
+            loadContact(c)
+            let values = [a.firstName, a.lastName, a.gender, a.birthday, a.city, a.region, a.zip, a.country]
+            for (k, v) in values.enumerated() { fields[k + 2] = v.map { store($0) } }
+            if let list = a.interests {
+                hasInterests = true
+                interests = list.map { store($0) }
+            }
+        case .productView(let p, let c):
+            product = store(p)
+            category = c.map { store($0) }
+        case .cartAbandon(let list, let t):
+            loadItems(list)
+            total = t.minorUnits
+        case .purchase(let o, let list, let t, let c):
+            order = store(o)
+            loadItems(list)
+            total = t.minorUnits
+            loadContact(c)
+        case .refund(let o, let t):
+            order = store(o)
+            total = t.minorUnits
+        case .emailOpen(let c):
+            campaign = c.map { store($0) }
+        }
+    }
+
+    /// Checks the rules the JSONL scanner enforces while scanning, for events built in Swift.
+    func checkScannedLimits() throws(FieldError) {
+        func fieldLength(_ s: ByteSlice?, _ name: String) throws(FieldError) {
+            if let s, s.count > Limits.fieldBytesMax {
+                throw FieldError(field: name, expected: "a string of at most \(Limits.fieldBytesMax) bytes", found: "\(s.count) bytes")
+            }
+        }
+        try fieldLength(order, "order"); try fieldLength(product, "product")
+        try fieldLength(category, "category"); try fieldLength(campaign, "campaign")
+        for field in AttributeField.allCases { try fieldLength(fields[field.rawValue], field.path) }
+        guard items.count <= Limits.itemsMax else { throw FieldError(field: "items", expected: "at most \(Limits.itemsMax) line items") }
+        guard interests.count <= Limits.interestsMax else {
+            throw FieldError(field: "attributes.interests", expected: "at most \(Limits.interestsMax) entries")
+        }
+        for (k, item) in items.enumerated() {
+            try fieldLength(item.product, "items[\(k)].product"); try fieldLength(item.category, "items[\(k)].category")
+            if let price = item.price, price < 0 || price > Limits.moneyMinorUnitsMax {
+                throw FieldError(field: "items[\(k)].price", expected: "an amount from 0 to \(Limits.moneyMinorUnitsMax) minor units", found: String(price))
+            }
+            if let q = item.quantity, q < 1 || q > Int64(Limits.quantityMax) {
+                throw FieldError(field: "items[\(k)].quantity", expected: "an integer from 1 to \(Limits.quantityMax)", found: String(q))
+            }
+        }
+        if let t = total, t < 0 || t > Limits.moneyMinorUnitsMax {
+            throw FieldError(field: "total", expected: "an amount from 0 to \(Limits.moneyMinorUnitsMax) minor units", found: String(t))
+        }
+        if let t = time, t < 0 || t > Timestamp.max.millisecondsSinceEpoch {
+            throw FieldError(field: "time", expected: "a time from 1970-01-01 to 9999-12-31")
+        }
+    }
+}

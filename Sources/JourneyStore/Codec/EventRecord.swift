@@ -1,0 +1,113 @@
+/// The kinds of names interned to dense numbers (from 1; 0 means "none").
+enum NameKind: UInt8, CaseIterable {
+    case customer = 0, product, category, campaign
+}
+
+/// The compact binary form of an event in the `events` database, decoded in place from the map.
+///
+/// Layout, version 1 (integers little-endian, `varint` = LEB128):
+/// ```
+/// 0      u8      record format version (1)
+/// 1      u8      event type (EventType.rawValue)
+/// 2      i64     time, epoch milliseconds
+/// 10     u32     customer number (interned)
+/// 14     varint  id length, then the id's bytes
+///        payload by type:
+///   signup, profile  varint field mask (bit k: AttributeField k; bit 10: interests), each present
+///                    field as varint length + bytes, then interests as varint count + strings
+///   product_view     varint product number, varint category number (0: none)
+///   cart_abandon     varint total, varint item count, items
+///   purchase         string order, varint total, varint item count, items, varint mask (1 email,
+///                    2 phone) + strings
+///   refund           string order, varint total
+///   email_open       varint campaign number (0: none)
+///   item             varint product, varint category (0: none), varint price, varint quantity
+/// ```
+/// Money is in minor units of the store's currency.
+struct EventRecord {
+    static let formatVersion: UInt8 = 1
+    static let headerBytes = 14
+    static let interestsBit = UInt64(1) << 10
+
+    let bytes: UnsafeRawBufferPointer
+
+    /// Wraps stored bytes, refusing a record written by a newer format.
+    init(_ bytes: UnsafeRawBufferPointer) throws(JourneyError) {
+        guard bytes.count >= Self.headerBytes + 1 else { throw RecordReader.corrupt }
+        guard bytes[0] <= Self.formatVersion else {
+            throw JourneyError(.newerFormat, "an event record has format version \(bytes[0]); this build reads up to \(Self.formatVersion): upgrade journey")
+        }
+        guard bytes[0] >= 1, EventType(rawValue: bytes[1]) != nil else { throw RecordReader.corrupt }
+        self.bytes = bytes
+    }
+
+    var type: EventType { EventType(rawValue: bytes[1])! }
+    var time: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: Int64.self)) }
+    var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt32.self)) }
+
+    /// The event id's bytes, and a reader positioned at the payload.
+    func idAndPayload() throws(JourneyError) -> (UnsafeRawBufferPointer, RecordReader) {
+        var reader = RecordReader(bytes, offset: Self.headerBytes)
+        let id = try reader.string()
+        return (id, reader)
+    }
+
+    // MARK: Encoding
+
+    /// Encodes a validated draft. `number` interns a name of a kind and returns its number.
+    static func encode(
+        _ d: EventDraft, customer: UInt32, into w: inout RecordWriter,
+        number: (NameKind, ByteSlice) throws -> UInt32
+    ) rethrows {
+        let type = d.type!
+        w.reset()
+        w.u8(formatVersion)
+        w.u8(type.rawValue)
+        w.i64(d.time!)
+        w.u32(customer)
+        d.withBytes(d.id!) { w.string($0) }
+        switch type {
+        case .signup, .profile:
+            var mask: UInt64 = 0
+            for (k, field) in d.fields.enumerated() where field != nil { mask |= 1 << UInt64(k) }
+            if d.hasInterests { mask |= interestsBit }
+            w.varint(mask)
+            for field in d.fields { if let field { d.withBytes(field) { w.string($0) } } }
+            if d.hasInterests {
+                w.varint(UInt64(d.interests.count))
+                for s in d.interests { d.withBytes(s) { w.string($0) } }
+            }
+        case .productView:
+            w.varint(UInt64(try number(.product, d.product!)))
+            w.varint(UInt64(try d.category.map { try number(.category, $0) } ?? 0))
+        case .cartAbandon:
+            w.varint(d.total!)
+            try encodeItems(d, into: &w, number: number)
+        case .purchase:
+            d.withBytes(d.order!) { w.string($0) }
+            w.varint(d.total!)
+            try encodeItems(d, into: &w, number: number)
+            let email = d.fields[AttributeField.email.rawValue], phone = d.fields[AttributeField.phone.rawValue]
+            w.varint(UInt64((email != nil ? 1 : 0) | (phone != nil ? 2 : 0)))
+            if let email { d.withBytes(email) { w.string($0) } }
+            if let phone { d.withBytes(phone) { w.string($0) } }
+        case .refund:
+            d.withBytes(d.order!) { w.string($0) }
+            w.varint(d.total!)
+        case .emailOpen:
+            w.varint(UInt64(try d.campaign.map { try number(.campaign, $0) } ?? 0))
+        }
+    }
+
+    private static func encodeItems(
+        _ d: EventDraft, into w: inout RecordWriter, number: (NameKind, ByteSlice) throws -> UInt32
+    ) rethrows {
+        w.varint(UInt64(d.items.count))
+        for item in d.items {
+            w.varint(UInt64(try number(.product, item.product!)))
+            w.varint(UInt64(try item.category.map { try number(.category, $0) } ?? 0))
+            w.varint(item.price!)
+            w.varint(item.quantity!)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Every limit of the event format, named with its unit last.
+public enum Limits {
+    /// Event ids and customer ids.
+    public static let idBytesMax = 128
+    /// Any other string field: products, categories, orders, campaigns, contact fields, attributes.
+    public static let fieldBytesMax = 512
+    /// One JSONL line.
+    public static let lineBytesMax = 1 << 20
+    /// Lines of a cart or an order.
+    public static let itemsMax = 1000
+    /// Entries of `attributes.interests`.
+    public static let interestsMax = 100
+    /// Units of one line item.
+    public static let quantityMax = 1_000_000
+    /// Any amount, in minor units (10^15: ten trillion dollars), so sums of a customer's lifetime fit in Int64.
+    public static let moneyMinorUnitsMax: Int64 = 1_000_000_000_000_000
+}

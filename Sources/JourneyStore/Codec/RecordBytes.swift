@@ -1,0 +1,103 @@
+/// Appends the pieces of a binary record to a reusable byte buffer.
+struct RecordWriter {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    @inline(__always) mutating func u32(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always) mutating func i64(_ v: Int64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// LEB128: 7 bits a byte, low bits first.
+    @inline(__always) mutating func varint(_ v: UInt64) {
+        var x = v
+        while x >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        bytes.append(UInt8(x))
+    }
+
+    @inline(__always) mutating func varint(_ v: Int64) {
+        precondition(v >= 0, "record invariant: varints hold non-negative values")
+        varint(UInt64(v))
+    }
+
+    /// A length-prefixed byte string.
+    @inline(__always) mutating func string(_ b: UnsafeRawBufferPointer) {
+        varint(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
+}
+
+/// Reads the pieces of a binary record in place, checking every bound.
+struct RecordReader {
+    let base: UnsafeRawBufferPointer
+    var offset: Int
+
+    init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.base = base
+        self.offset = offset
+    }
+
+    static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
+
+    @inline(__always) mutating func u8() throws(JourneyError) -> UInt8 {
+        guard offset < base.count else { throw Self.corrupt }
+        defer { offset += 1 }
+        return base[offset]
+    }
+
+    @inline(__always) mutating func u32() throws(JourneyError) -> UInt32 {
+        guard offset + 4 <= base.count else { throw Self.corrupt }
+        defer { offset += 4 }
+        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    @inline(__always) mutating func i64() throws(JourneyError) -> Int64 {
+        guard offset + 8 <= base.count else { throw Self.corrupt }
+        defer { offset += 8 }
+        return Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+    }
+
+    @inline(__always) mutating func varint() throws(JourneyError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < base.count, shift < 64 else { throw Self.corrupt }
+            let b = base[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    @inline(__always) mutating func varint32() throws(JourneyError) -> UInt32 {
+        let v = try varint()
+        guard v <= UInt32.max else { throw Self.corrupt }
+        return UInt32(v)
+    }
+
+    @inline(__always) mutating func amount() throws(JourneyError) -> Int64 {
+        let v = try varint()
+        guard v <= UInt64(Limits.moneyMinorUnitsMax) else { throw Self.corrupt }
+        return Int64(v)
+    }
+
+    /// A length-prefixed byte string, pointing into the record.
+    @inline(__always) mutating func string() throws(JourneyError) -> UnsafeRawBufferPointer {
+        let count = Int(try varint32())
+        guard offset + count <= base.count else { throw Self.corrupt }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: base[offset..<offset + count])
+    }
+}

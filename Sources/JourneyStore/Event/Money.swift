@@ -1,0 +1,52 @@
+/// An exact amount in the store's currency, in integer minor units (cents for USD).
+///
+/// Never floating point: `"99.99"` + `"0.02"` is exactly 10001 minor units.
+public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic {
+    public var minorUnits: Int64
+    public init(minorUnits: Int64) { self.minorUnits = minorUnits }
+
+    public static let zero = Money(minorUnits: 0)
+    public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
+    public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
+    public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
+
+    /// The amount as a decimal string with the currency's number of decimals: `"199.00"`, `"-5.10"`.
+    public func decimalString(exponent: Int) -> String {
+        guard exponent > 0 else { return String(minorUnits) }
+        var scale: Int64 = 1
+        for _ in 0..<exponent { scale *= 10 }
+        let magnitude = minorUnits.magnitude
+        let whole = magnitude / UInt64(scale), fraction = magnitude % UInt64(scale)
+        var digits = String(fraction)
+        while digits.count < exponent { digits = "0" + digits }
+        return (minorUnits < 0 ? "-" : "") + String(whole) + "." + digits
+    }
+}
+
+/// The store's currency: an ISO 4217 code and its number of decimals.
+public struct Currency: Hashable, Sendable, CustomStringConvertible {
+    /// Upper-case ISO 4217 code, such as `USD`.
+    public let code: String
+    /// Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD.
+    public let exponent: Int
+
+    /// The currency with ISO 4217 code `code` (three letters, any case).
+    /// - Throws: ``JourneyError/invalidArgument`` for anything but three ASCII letters.
+    public init(code: String) throws(JourneyError) {
+        let upper = code.uppercased()
+        guard upper.utf8.count == 3, upper.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+            throw JourneyError(.invalidArgument, "currency must be a three-letter ISO 4217 code such as USD, got \"\(code)\"")
+        }
+        self.code = upper
+        self.exponent = Currency.zeroDecimal.contains(upper) ? 0 : Currency.threeDecimal.contains(upper) ? 3 : 2
+    }
+
+    public static let usd = try! Currency(code: "USD")
+    public var description: String { code }
+
+    /// ISO 4217 currencies without minor units.
+    static let zeroDecimal: Set<String> = ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                                          "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]
+    /// ISO 4217 currencies with three decimals.
+    static let threeDecimal: Set<String> = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
+}

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where JSONL comes from: yields lines (without the newline) that stay valid until the next call,
+/// and can start again from the first line (a write transaction may run again after the map grows).
+protocol LineSource {
+    mutating func rewind() throws
+    /// The next line, or `nil` at the end.
+    mutating func nextLine() throws -> UnsafeRawBufferPointer?
+}
+
+/// Lines of a seekable file, read in large chunks into one buffer.
+struct FileLineSource: LineSource {
+    static let chunkBytes = 4 << 20
+    let fd: Int32
+    let path: String
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    /// The number of the line last returned, from 1.
+    private(set) var lineNumber = 0
+    private(set) var bytesRead = 0
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        buffer = .allocate(byteCount: Self.chunkBytes + Limits.lineBytesMax, alignment: 16)
+    }
+
+    func deallocate() { buffer.deallocate() }
+
+    mutating func rewind() throws {
+        guard lseek(fd, 0, SEEK_SET) == 0 else {
+            throw JourneyError(.io, "cannot read \(path) again from its start: \(String(cString: strerror(errno)))")
+        }
+        start = 0; end = 0; eof = false; bytesRead = 0
+    }
+
+    mutating func nextLine() throws -> UnsafeRawBufferPointer? {
+        while true {
+            if start < end, let nl = memchr(buffer.baseAddress! + start, 10, end - start) {
+                let lineEnd = buffer.baseAddress!.distance(to: nl)
+                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<lineEnd])
+                start = lineEnd + 1
+                return line
+            }
+            if eof {
+                guard start < end else { return nil }
+                let line = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+                start = end
+                return line
+            }
+            guard end - start <= Limits.lineBytesMax else {
+                throw LineTooLong()
+            }
+            // Move the partial line to the front, then fill the rest.
+            if start > 0 {
+                memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
+                end -= start
+                start = 0
+            }
+            let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JourneyError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { eof = true }
+            end += n
+            bytesRead += n
+        }
+    }
+}
+
+struct LineTooLong: Error {}
+
+/// Lines of bytes in memory.
+struct MemoryLineSource: LineSource {
+    let bytes: UnsafeRawBufferPointer
+    private var start = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func rewind() { start = 0 }
+
+    mutating func nextLine() throws -> UnsafeRawBufferPointer? {
+        guard start < bytes.count else { return nil }
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
+        let lineEnd = rest.firstIndex(of: 10) ?? bytes.count
+        let line = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd])
+        start = lineEnd + 1
+        guard line.count <= Limits.lineBytesMax else { throw LineTooLong() }
+        return line
+    }
+}

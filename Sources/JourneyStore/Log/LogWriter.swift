@@ -1,0 +1,82 @@
+import LMDB
+
+/// The state of the write side, reused across transactions so the append path allocates nothing per
+/// event: the scanner, one draft, one record buffer and the name tables. Guarded by the store's lock.
+struct LogWriter {
+    let schema: StoreSchema
+    let currency: Currency
+    var scanner: JSONEventScanner
+    var draft = EventDraft()
+    var record = RecordWriter()
+    var names = NameCache()
+
+    init(schema: StoreSchema, currency: Currency) {
+        self.schema = schema
+        self.currency = currency
+        self.scanner = JSONEventScanner(exponent: currency.exponent)
+    }
+
+    /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
+    struct Batch: ~Copyable {
+        let txn: WriteTransaction
+        var sequence: UInt64
+        var appended = 0
+        var duplicates = 0
+    }
+
+    mutating func begin(_ txn: WriteTransaction) throws -> Batch {
+        try names.synchronize(schema: schema, in: txn)
+        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn))
+    }
+
+    /// Appends the validated ``draft`` unless its id is already in the log.
+    /// - Returns: `false` for a duplicate.
+    @discardableResult
+    mutating func appendDraft(_ batch: inout Batch) throws -> Bool {
+        let txn = batch.txn
+        let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
+        if try isDuplicate(idHash, in: txn) {
+            batch.duplicates += 1
+            return false
+        }
+        let customer = try draft.withBytes(draft.customer!) { try names.number(.customer, $0, schema: schema, in: txn) }
+        try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
+            try draft.withBytes(slice) { try names.number(kind, $0, schema: schema, in: txn) }
+        }
+        batch.sequence += 1
+        let sequence = batch.sequence
+        try record.bytes.withUnsafeBytes { bytes in
+            _ = try schema.events.putBytes(sequence, bytes, in: txn, flags: .append)
+        }
+        try schema.eventIDs.put(idHash, sequence, in: txn)
+        try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
+        batch.appended += 1
+        return true
+    }
+
+    /// Whether an event with the draft's id is stored: the hash finds candidates, the stored id decides.
+    private func isDuplicate(_ idHash: UInt64, in txn: WriteTransaction) throws -> Bool {
+        try schema.eventIDs.withCursor(in: txn) { cursor in
+            guard var entry = try cursor.seek(exactly: idHash) else { return false }
+            while true {
+                let sequence = try UInt64(lmdbBytes: entry.value)
+                let same = try schema.events.withValue(sequence, in: txn) { stored -> Bool in
+                    guard let stored else { throw JourneyError(.corrupted, "event id index names missing event \(sequence)") }
+                    let (storedID, _) = try EventRecord(stored).idAndPayload()
+                    return draft.withBytes(draft.id!) { id in
+                        id.count == storedID.count && memcmpBytes(id.baseAddress!, storedID.baseAddress!, id.count)
+                    }
+                }
+                if same { return true }
+                guard let next = try cursor.nextDuplicate() else { return false }
+                entry = next
+            }
+        }
+    }
+
+    /// Records what the batch changed besides the log itself; call before the transaction commits.
+    mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
+        try names.persistCounts(schema: schema, in: batch.txn)
+        return (batch.appended, batch.duplicates)
+    }
+}

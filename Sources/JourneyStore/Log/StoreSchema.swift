@@ -1,0 +1,92 @@
+import LMDB
+
+/// The named databases of a store's LMDB environment.
+///
+/// | name | key | value |
+/// |---|---|---|
+/// | `meta` | text key | bytes: format version, currency, name counts, checkpoint |
+/// | `events` | sequence number, UInt64 big-endian from 1 | ``EventRecord`` |
+/// | `event_ids` | stable 64-bit hash of the event id, big-endian | sequence numbers (dup-sorted, fixed 8 bytes) |
+/// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
+/// | `name_list` | name kind byte + number (UInt32 big-endian) | name bytes |
+/// | `customer_events` | customer number, UInt32 big-endian | sequence numbers (dup-sorted, fixed 8 bytes) |
+struct StoreSchema: Sendable {
+    /// The layout version this build writes; a store with a larger one is refused.
+    static let formatVersion: UInt32 = 1
+    static let databasesMax = 16
+
+    let meta: Database<String, [UInt8]>
+    let events: Database<UInt64, [UInt8]>
+    let eventIDs: Database<UInt64, UInt64>
+    let names: Database<[UInt8], UInt32>
+    let nameList: Database<[UInt8], [UInt8]>
+    let customerEvents: Database<UInt32, UInt64>
+
+    /// Opens every database, creating the missing ones when `create` is set.
+    init(env: Environment, create: Bool) throws {
+        let c: DatabaseFlags = create ? .create : []
+        meta = try env.openDatabase("meta", flags: c)
+        events = try env.openDatabase("events", flags: c)
+        eventIDs = try env.openDatabase("event_ids", flags: c.union([.duplicateSort, .duplicateFixed]))
+        names = try env.openDatabase("names", flags: c)
+        nameList = try env.openDatabase("name_list", flags: c)
+        customerEvents = try env.openDatabase("customer_events", flags: c.union([.duplicateSort, .duplicateFixed]))
+    }
+}
+
+/// Keys of the `meta` database.
+enum MetaKey {
+    static let format = "format"
+    static let currency = "currency"
+    static func nameCount(_ kind: NameKind) -> String { "names.\(kind.rawValue)" }
+}
+
+extension StoreSchema {
+    func metaUInt32(_ key: String, in txn: some ReadableTransaction) throws -> UInt32? {
+        try meta.withValue(key, in: txn) { bytes in
+            guard let bytes else { return nil }
+            guard bytes.count == 4 else { throw JourneyError(.corrupted, "meta \(key): expected 4 bytes, found \(bytes.count)") }
+            return UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
+        }
+    }
+
+    func setMeta(_ key: String, _ value: UInt32, in txn: WriteTransaction) throws {
+        try value.withBytes { bytes in _ = try meta.putBytes(key, bytes, in: txn) }
+    }
+
+    func metaString(_ key: String, in txn: some ReadableTransaction) throws -> String? {
+        try meta.withValue(key, in: txn) { bytes in bytes.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    func setMeta(_ key: String, _ value: String, in txn: WriteTransaction) throws {
+        try meta.put(key, Array(value.utf8), in: txn)
+    }
+
+    /// The sequence number of the newest event, 0 for an empty log.
+    func lastSequence(in txn: some ReadableTransaction) throws -> UInt64 {
+        try events.withCursor(in: txn) { cursor in
+            guard let (key, _) = try cursor.last() else { return 0 }
+            return try UInt64(lmdbBytes: key)
+        }
+    }
+
+    /// The key of name `number` of `kind` in `name_list`.
+    static func nameListKey(_ kind: NameKind, _ number: UInt32) -> [UInt8] {
+        let n = number.bigEndian
+        return [kind.rawValue, UInt8(truncatingIfNeeded: n), UInt8(truncatingIfNeeded: n >> 8),
+                UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 24)]
+    }
+
+    /// The name with `number`, read from the store.
+    func name(_ kind: NameKind, _ number: UInt32, in txn: some ReadableTransaction) throws -> String {
+        try nameList.withValue(Self.nameListKey(kind, number), in: txn) { bytes in
+            guard let bytes else { throw JourneyError(.corrupted, "name \(number) of kind \(kind) is missing; run `journey verify`") }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// The number of a name, read from the store, or `nil`.
+    func number(_ kind: NameKind, _ name: String, in txn: some ReadableTransaction) throws -> UInt32? {
+        try names.get([kind.rawValue] + Array(name.utf8), in: txn)
+    }
+}

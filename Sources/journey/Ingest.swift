@@ -1,0 +1,60 @@
+import ArgumentParser
+import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append JSONL events; a bad line refuses its whole file unless --skip-invalid.")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "JSONL files, or - for standard input.")
+    var files: [String]
+    @Flag(help: "Commit the valid lines and skip the invalid ones.")
+    var skipInvalid = false
+    @Option(help: "With --skip-invalid: write each rejected line here as JSON (line, reason, input).")
+    var rejects: String?
+    @Flag(help: "Print the counts as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        if rejects != nil && !skipInvalid { throw ValidationError("--rejects needs --skip-invalid") }
+        if files.isEmpty { throw ValidationError("give at least one FILE, or - for standard input") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try options.open(createIfMissing: true)
+            var total = IngestReport()
+            let rejectsFile = try rejects.map { try OutputFile(path: $0) }
+            for file in files {
+                let report: IngestReport
+                do {
+                    report = file == "-"
+                        ? try store.ingestJSONL(fileDescriptor: 0, name: "standard input", options: .init(skipInvalid: skipInvalid))
+                        : try store.ingestJSONL(atPath: file, options: .init(skipInvalid: skipInvalid))
+                } catch let error as JourneyError {
+                    let committed = total.appended > 0 ? " (earlier files stay committed: \(total.appended) events)" : ""
+                    throw JourneyError(error.code, "\(file == "-" ? "stdin" : file): \(error.message); nothing from this file was committed\(committed)")
+                }
+                total.appended += report.appended
+                total.duplicates += report.duplicates
+                total.rejected += report.rejected
+                total.events = report.events
+                for r in report.rejections {
+                    try rejectsFile?.write(JSONLine.object([("file", JSONLine.string(file)), ("line", String(r.line)),
+                                                           ("reason", JSONLine.string(r.reason)), ("input", JSONLine.string(r.input))]))
+                }
+            }
+            try rejectsFile?.close()
+            if json {
+                print(JSONLine.object([("appended", String(total.appended)), ("duplicates", String(total.duplicates)),
+                                       ("rejected", String(total.rejected)), ("events", String(total.events))]))
+            } else {
+                print("appended \(total.appended), duplicates \(total.duplicates), rejected \(total.rejected); \(total.events) events in the store")
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import JourneyStore
+
+@main
+struct Journey: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journey",
+        abstract: "An event-sourced customer-journey store for retention marketing.",
+        subcommands: [Init.self, Ingest.self, Events.self]
+    )
+
+    /// Accepts `journey --store PATH COMMAND …` as DESIGN.md writes it: the global option is moved
+    /// behind the subcommand's name, where each subcommand declares it.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var global: [String] = []
+        while let first = arguments.first, first.hasPrefix("--store") {
+            global.append(arguments.removeFirst())
+            if first == "--store", !arguments.isEmpty { global.append(arguments.removeFirst()) }
+        }
+        if !global.isEmpty, !arguments.isEmpty {
+            arguments.insert(contentsOf: global, at: 1)
+        } else {
+            arguments += global
+        }
+        Journey.main(arguments)
+    }
+}
+
+/// The option every subcommand takes, before or after its name.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store's directory.")
+    var store: String = "./journey.store"
+
+    func open(createIfMissing: Bool = false, currency: Currency? = nil) throws -> JourneyStore {
+        try JourneyStore(at: store, options: .init(currency: currency, createIfMissing: createIfMissing))
+    }
+}
+
+/// Runs a command body, turning library errors into one line on stderr and a non-zero exit.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as JourneyError {
+        Terminal.error(error.message)
+        throw ExitCode(error.code == .invalidEvent ? 65 : 1)
+    }
+}
