@@ -64,9 +64,15 @@ public struct Cursor {
     /// key (call after positioning on the key), or `nil` when there are no more.
     public func nextMultiple(first: Bool) throws(LMDBError) -> UnsafeRawBufferPointer? {
         var k = MDB_val(), d = MDB_val()
-        let rc = mdb_cursor_get(handle, &k, &d, first ? MDB_GET_MULTIPLE : MDB_NEXT_MULTIPLE)
+        var rc = mdb_cursor_get(handle, &k, &d, first ? MDB_GET_MULTIPLE : MDB_NEXT_MULTIPLE)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "cursor multiple")
+        if first && d.mv_data == nil {
+            // LMDB 0.9.24 answers MDB_GET_MULTIPLE for a key with a single value with success and
+            // no data (that value is not in a sub-database): read it as the current entry.
+            rc = mdb_cursor_get(handle, &k, &d, MDB_GET_CURRENT)
+            try check(rc, "cursor current")
+        }
         return UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size)
     }
 

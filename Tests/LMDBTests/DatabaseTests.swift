@@ -66,6 +66,13 @@ import Testing
             }
         }
         #expect(values == [1, 3, 7, 9])
+        let single = try env.read { txn in
+            try db.withCursor(in: txn) { cursor -> [UInt8]? in
+                _ = try cursor.seek(exactly: UInt32(43))
+                return try cursor.nextMultiple(first: true).map(Array.init)
+            }
+        }
+        #expect(single == [0, 0, 0, 0, 0, 0, 0, 100], "a key with one value still yields it")
         let deleted = try env.write { txn in try db.delete(42, 7, in: txn) }
         #expect(deleted)
         #expect(try env.read { txn in try db.count(in: txn) } == 4)

@@ -89,7 +89,7 @@ struct MemoryLineSource: LineSource {
     mutating func nextLine() throws -> UnsafeRawBufferPointer? {
         guard start < bytes.count else { return nil }
         let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
-        let lineEnd = rest.firstIndex(of: 10) ?? bytes.count
+        let lineEnd = rest.firstIndex(of: 10).map { start + $0 } ?? bytes.count
         let line = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd])
         start = lineEnd + 1
         guard line.count <= Limits.lineBytesMax else { throw LineTooLong() }

@@ -1,0 +1,124 @@
+import Testing
+@testable import JourneyStore
+
+/// Every rule of the event format, with the message a user sees (`line N: field: expected …, found …`).
+@Suite struct ValidationTests {
+    static let head = #""id":"e1","customer":"c1","time":"2026-03-01T10:00:00Z""#
+    static let item = #"{"product":"p1","price":"10.00"}"#
+
+    static let cases: [(String, String)] = [
+        (#"{"id":"e1","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
+         "type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, found nothing"),
+        (#"{"type":"click",\#(head)}"#,
+         #"type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, found "click""#),
+        (#"{"type":"signup","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
+         "id: expected a non-empty string of at most 128 bytes, found nothing"),
+        (#"{"type":"signup","id":"\#(String(repeating: "x", count: 129))","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
+         "id: expected at most 128 bytes, found 129 bytes"),
+        (#"{"type":"signup","id":42,"customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
+         "id: expected a string, found 42"),
+        (#"{"type":"signup","id":"e1","customer":"","time":"2026-03-01T10:00:00Z"}"#,
+         #"customer: expected a non-empty string of at most 128 bytes, found """#),
+        (#"{"type":"signup","id":"e1","customer":"c1"}"#,
+         "time: expected an RFC 3339 time with offset or integer epoch milliseconds, found nothing"),
+        (#"{"type":"signup","id":"e1","customer":"c1","time":"2026-03-01T10:00:00"}"#,
+         #"time: expected an RFC 3339 time with offset (2026-03-01T10:00:00Z) or integer epoch milliseconds, found "2026-03-01T10:00:00""#),
+        (#"{"type":"signup","id":"e1","customer":"c1","time":-5}"#,
+         "time: expected an RFC 3339 time with offset (2026-03-01T10:00:00Z) or integer epoch milliseconds between 0 and 253402300799999, found -5"),
+        (#"{"type":"product_view",\#(head)}"#,
+         "product: expected a product id (required for product_view), found nothing"),
+        (#"{"type":"cart_abandon",\#(head)}"#,
+         "items: expected at least one line item (required for cart_abandon), found nothing"),
+        (#"{"type":"purchase",\#(head),"items":[\#(item)]}"#,
+         "order: expected an order id (required for purchase), found nothing"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[]}"#,
+         "items: expected at least one line item (required for purchase), found nothing"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[{"product":"p1"}]}"#,
+         "items[0].price: expected a decimal ≥ 0, found nothing"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[\#(item),{"price":"1.00"}]}"#,
+         "items[1].product: expected a product id, found nothing"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[{"product":"p1","price":"-5.00"}]}"#,
+         #"items[0].price: expected a decimal ≥ 0 with at most 2 decimals (at most 1000000000000000 minor units), found "-5.00""#),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[{"product":"p1","price":1.005}]}"#,
+         "items[0].price: expected a decimal ≥ 0 with at most 2 decimals (at most 1000000000000000 minor units), found 1.005"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[{"product":"p1","price":"1","quantity":0}]}"#,
+         "items[0].quantity: expected an integer from 1 to 1000000, found 0"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[{"product":"p1","price":"1","quantity":1.5}]}"#,
+         "items[0].quantity: expected an integer from 1 to 1000000, found 1.5"),
+        (#"{"type":"purchase",\#(head),"order":"o1","items":[\#(item)],"currency":"EUR"}"#,
+         #"currency: expected the store's currency USD, found "EUR""#),
+        (#"{"type":"refund",\#(head),"order":"o1"}"#,
+         "total: expected an amount > 0 (required for refund), found nothing"),
+        (#"{"type":"refund",\#(head),"order":"o1","total":"0.00"}"#,
+         "total: expected an amount > 0 (required for refund), found 0.00"),
+        (#"{"type":"signup",\#(head),"attributes":{"birthday":"1990-02-30"}}"#,
+         #"attributes.birthday: expected a date YYYY-MM-DD, found "1990-02-30""#),
+        (#"{"type":"signup",\#(head),"attributes":{"country":"USA"}}"#,
+         #"attributes.country: expected an ISO 3166 alpha-2 code such as US, found "USA""#),
+        (#"{"type":"signup",\#(head),"email":"ana.example.com"}"#,
+         #"email: expected an email address with @, found "ana.example.com""#),
+        (#"{"type":"signup",\#(head),"attributes":{"interests":"cameras"}}"#,
+         #"attributes.interests: expected an array of strings, found "cameras""#),
+        (#"{"type":"signup",\#(head)"#,
+         #"JSON at column 73: expected "," or "}", found end of line"#),
+        (#"["signup"]"#,
+         #"JSON at column 1: expected a JSON object starting with {, found an array"#),
+        (#"{"type":"signup",\#(head)} trailing"#,
+         #"JSON at column 75: expected end of line after the object, found trailing"#),
+    ]
+
+    @Test(arguments: cases)
+    func aBrokenRuleIsNamedWithItsLineAndField(line: String, message: String) throws {
+        let t = try TemporaryStore()
+        let text = #"{"type":"email_open","id":"ok","customer":"c0","time":"2026-01-01T00:00:00Z"}"# + "\n" + line + "\n"
+        do {
+            _ = try t.store.ingest(text)
+            Issue.record("line was accepted: \(line)")
+        } catch let error as JourneyError {
+            #expect(error.code == .invalidEvent)
+            #expect(error.message == "line 2: " + message)
+        }
+        #expect(try t.store.eventCount == 0, "a refused file commits nothing")
+    }
+
+    @Test func unknownFieldsAreIgnoredAndDefaultsFilled() throws {
+        let t = try TemporaryStore()
+        let report = try t.store.ingest(#"""
+        {"id":"e1","type":"purchase","customer":"c1","time":1772359200000,"order":"o1","utm":{"source":["x",{"y":null}]},"items":[{"product":"p1","price":"2.50","quantity":4,"sku":"z"}],"currency":"usd","note":true}
+        {"id":"e2","type":"signup","customer":"c1","time":"2026-03-01T10:00:00Z","attributes":{"country":"es","birthday":"2000-02-29","shoe":43}}
+        """#)
+        #expect(report.appended == 2)
+        let events = try t.store.events(of: "c1")
+        #expect(events.count == 2)
+        guard case .purchase(let order, let items, let total, _) = events[0].payload,
+              case .signup(_, let attributes) = events[1].payload else {
+            Issue.record("unexpected payloads \(events)"); return
+        }
+        #expect(order == "o1")
+        #expect(items == [LineItem(product: "p1", price: Money(minorUnits: 250), quantity: 4)])
+        #expect(total == Money(minorUnits: 1000))
+        #expect(attributes.country == "ES")
+        #expect(attributes.birthday == "2000-02-29")
+    }
+
+    @Test func escapedStringsAreDecoded() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(#"{"id":"e\"1","type":"product_view","customer":"c\u00e9","time":0,"product":"caf\u00e9 \ud83d\ude00\n"}"#)
+        let events = try t.store.events(of: "cé")
+        #expect(events.map(\.id) == ["e\"1"])
+        #expect(events.first?.payload == .productView(product: "café 😀\n", category: nil))
+    }
+
+    @Test func swiftEventsFollowTheSameRules() throws {
+        let t = try TemporaryStore()
+        let bad = Event(id: "e1", customer: "c1", time: time("2026-01-01T00:00:00Z"),
+                        payload: .purchase(order: "", items: [LineItem(product: "p", price: Money(minorUnits: 1))]))
+        let good = Event(id: "e0", customer: "c1", time: time("2026-01-01T00:00:00Z"), payload: .emailOpen(campaign: "x"))
+        #expect {
+            try t.store.append([good, bad])
+        } throws: { error in
+            (error as? JourneyError)?.message == #"event 1 (id "e1"): order: expected an order id (required for purchase), found """#
+        }
+        #expect(try t.store.eventCount == 0)
+    }
+}
