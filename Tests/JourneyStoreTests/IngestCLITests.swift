@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// The `journey` binary, run as a user would: exact output and exit codes.
+@Suite struct IngestCLITests {
+    static let good = """
+    {"id":"e1","type":"signup","customer":"c1","time":"2026-03-01T09:00:00Z","email":"ana@example.com"}
+    {"id":"e2","type":"purchase","customer":"c1","time":"2026-03-01T09:10:00Z","order":"o1","items":[{"product":"p1","category":"cameras","price":"199.00"}]}
+
+    """
+    static let badSecondLine = """
+    {"id":"x1","type":"signup","customer":"c9","time":"2026-03-01T09:00:00Z"}
+    {"id":"x2","type":"purchase","customer":"c9","time":"2026-03-01T09:10:00Z","order":"o1","items":[{"product":"p1","price":"-5.00"}]}
+
+    """
+
+    @Test func ingestPrintsJSONCountsAndIsIdempotent() throws {
+        let t = try TemporaryStore()
+        let file = try t.write("a.jsonl", Self.good)
+        let first = try journey("--store", t.path, "ingest", file, "--json")
+        #expect(first.status == 0)
+        #expect(first.stdout == #"{"appended":2,"duplicates":0,"rejected":0,"events":2}"# + "\n")
+        let second = try journey("ingest", "--store", t.path, file, "--json")
+        #expect(second.stdout == #"{"appended":0,"duplicates":2,"rejected":0,"events":2}"# + "\n")
+    }
+
+    @Test func aBadLineFailsTheFileWithItsLineAndField() throws {
+        let t = try TemporaryStore()
+        let file = try t.write("bad.jsonl", Self.badSecondLine)
+        let result = try journey("--store", t.path, "ingest", file)
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "journey: \(file): line 2: items[0].price: expected a decimal ≥ 0 with at most 2 decimals (at most 1000000000000000 minor units), found \"-5.00\"; nothing from this file was committed\n")
+        let events = try journey("--store", t.path, "events", "c9")
+        #expect(events.status != 0, "line 1 was not committed")
+    }
+
+    @Test func skipInvalidWritesTheRejectsFile() throws {
+        let t = try TemporaryStore()
+        let file = try t.write("bad.jsonl", Self.badSecondLine)
+        let rejects = t.directory + "/rejects.jsonl"
+        let result = try journey("--store", t.path, "ingest", file, "--skip-invalid", "--rejects", rejects, "--json")
+        #expect(result.status == 0)
+        #expect(result.stdout == #"{"appended":1,"duplicates":0,"rejected":1,"events":1}"# + "\n")
+        let written = try String(contentsOfFile: rejects, encoding: .utf8)
+        let lines = written.split(separator: "\n")
+        #expect(lines.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(object?["line"] as? Int == 2)
+        #expect((object?["reason"] as? String)?.hasPrefix("items[0].price: expected a decimal ≥ 0") == true)
+        #expect(object?["input"] as? String == String(Self.badSecondLine.split(separator: "\n")[1]))
+    }
+
+    @Test func standardInputIsAccepted() throws {
+        let t = try TemporaryStore()
+        let result = try journey("--store", t.path, "ingest", "-", "--json", stdin: Self.good)
+        #expect(result.status == 0)
+        #expect(result.stdout == #"{"appended":2,"duplicates":0,"rejected":0,"events":2}"# + "\n")
+    }
+
+    @Test func eventsPrintsACustomersHistoryInTimeOrder() throws {
+        let t = try TemporaryStore()
+        let late = #"{"id":"e0","type":"product_view","customer":"c1","time":"2026-03-01T08:00:00+01:00","product":"p1"}"#
+        _ = try journey("--store", t.path, "ingest", "-", stdin: Self.good + late + "\n")
+        let result = try journey("--store", t.path, "events", "c1")
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+        {"id":"e0","type":"product_view","customer":"c1","time":"2026-03-01T07:00:00Z","product":"p1"}
+        {"id":"e1","type":"signup","customer":"c1","time":"2026-03-01T09:00:00Z","email":"ana@example.com"}
+        {"id":"e2","type":"purchase","customer":"c1","time":"2026-03-01T09:10:00Z","order":"o1","items":[{"product":"p1","category":"cameras","price":"199.00","quantity":1}],"total":"199.00"}
+
+        """)
+    }
+
+    @Test func initFixesTheCurrency() throws {
+        let t = try TemporaryStore()
+        let path = t.directory + "/eur"
+        let created = try journey("--store", path, "init", "--currency", "eur")
+        #expect(created.status == 0)
+        #expect(created.stdout == "store at \(path) keeps money in EUR (0 events)\n")
+        let clash = try journey("--store", path, "init", "--currency", "USD")
+        #expect(clash.status != 0)
+        #expect(clash.stderr.contains("keeps money in EUR, not USD"))
+    }
+
+    @Test func theEventsDatabaseIsReadableWithMdbDump() throws {
+        let mdbDump = ["/usr/bin/mdb_dump", "/usr/local/bin/mdb_dump"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        try #require(mdbDump != nil, "lmdb-utils is installed by tools/install-deps")
+        let t = try TemporaryStore()
+        _ = try journey("--store", t.path, "ingest", "-", stdin: Self.good)
+        let dump = try run(mdbDump!, ["-s", "events", t.path])
+        #expect(dump.status == 0)
+        let keys = dump.stdout.split(separator: "\n").drop { $0 != "HEADER=END" }.dropFirst().enumerated()
+            .filter { $0.offset % 2 == 0 }.map { $0.element.trimmingCharacters(in: .whitespaces) }
+        #expect(keys.prefix(2) == ["0000000000000001", "0000000000000002"])
+    }
+}
