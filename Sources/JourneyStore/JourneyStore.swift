@@ -88,6 +88,7 @@ public final class JourneyStore: Sendable {
         try env.write { txn in
             try schema.setMeta(MetaKey.format, StoreSchema.formatVersion, in: txn)
             try schema.setMeta(MetaKey.currency, currency.code, in: txn)
+            try schema.setMeta(MetaKey.policy, Policy(currency: currency).text, in: txn)
         }
         return (schema, currency)
     }

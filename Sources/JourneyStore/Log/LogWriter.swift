@@ -9,11 +9,14 @@ struct LogWriter {
     var draft = EventDraft()
     var record = RecordWriter()
     var names = NameCache()
+    var projector: Projector
+    private var policyText = ""
 
     init(schema: StoreSchema, currency: Currency) {
         self.schema = schema
         self.currency = currency
         self.scanner = JSONEventScanner(exponent: currency.exponent)
+        self.projector = Projector(policy: Policy(currency: currency))
     }
 
     /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
@@ -26,6 +29,12 @@ struct LogWriter {
 
     mutating func begin(_ txn: WriteTransaction) throws -> Batch {
         try names.synchronize(schema: schema, in: txn)
+        let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
+        if text != policyText {
+            projector = Projector(policy: try Policy(text: text, currency: currency))
+            policyText = text
+        }
+        projector.begin()
         return Batch(txn: txn, sequence: try schema.lastSequence(in: txn))
     }
 
@@ -47,6 +56,7 @@ struct LogWriter {
         let sequence = batch.sequence
         try record.bytes.withUnsafeBytes { bytes in
             _ = try schema.events.putBytes(sequence, bytes, in: txn, flags: .append)
+            try projector.apply(EventRecord(bytes), schema: schema, in: txn)
         }
         try schema.eventIDs.put(idHash, sequence, in: txn)
         try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
@@ -77,6 +87,9 @@ struct LogWriter {
     /// Records what the batch changed besides the log itself; call before the transaction commits.
     mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
         try names.persistCounts(schema: schema, in: batch.txn)
+        if batch.appended > 0 {
+            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn)
+        }
         return (batch.appended, batch.duplicates)
     }
 }

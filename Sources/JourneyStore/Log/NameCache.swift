@@ -56,6 +56,11 @@ struct NameCache {
         }
     }
 
+    /// Calls `body` with the bytes of name `number` of `kind`.
+    func withName<R>(_ kind: NameKind, _ number: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try tables[Int(kind.rawValue)].withName(number, body)
+    }
+
     /// How many names of `kind` are known.
     func count(_ kind: NameKind) -> Int { tables[Int(kind.rawValue)].count }
 }

@@ -10,6 +10,10 @@ import LMDB
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
 /// | `name_list` | name kind byte + number (UInt32 big-endian) | name bytes |
 /// | `customer_events` | customer number, UInt32 big-endian | sequence numbers (dup-sorted, fixed 8 bytes) |
+/// | `facts` | customer number, UInt32 big-endian | ``CustomerFacts`` |
+/// | `by_spend` | net spend descending (8 bytes) + customer id bytes | customer number (buyers only) |
+/// | `by_last_purchase` | last purchase time, Int64 big-endian + customer number | empty (buyers only) |
+/// | `by_orders` | order count, UInt32 big-endian + customer number | empty (buyers only) |
 struct StoreSchema: Sendable {
     /// The layout version this build writes; a store with a larger one is refused.
     static let formatVersion: UInt32 = 1
@@ -21,6 +25,10 @@ struct StoreSchema: Sendable {
     let names: Database<[UInt8], UInt32>
     let nameList: Database<[UInt8], [UInt8]>
     let customerEvents: Database<UInt32, UInt64>
+    let facts: Database<UInt32, [UInt8]>
+    let bySpend: Database<[UInt8], UInt32>
+    let byLastPurchase: Database<[UInt8], [UInt8]>
+    let byOrders: Database<[UInt8], [UInt8]>
 
     /// Opens every database, creating the missing ones when `create` is set.
     init(env: Environment, create: Bool) throws {
@@ -31,6 +39,10 @@ struct StoreSchema: Sendable {
         names = try env.openDatabase("names", flags: c)
         nameList = try env.openDatabase("name_list", flags: c)
         customerEvents = try env.openDatabase("customer_events", flags: c.union([.duplicateSort, .duplicateFixed]))
+        facts = try env.openDatabase("facts", flags: c)
+        bySpend = try env.openDatabase("by_spend", flags: c)
+        byLastPurchase = try env.openDatabase("by_last_purchase", flags: c)
+        byOrders = try env.openDatabase("by_orders", flags: c)
     }
 }
 
@@ -39,6 +51,11 @@ enum MetaKey {
     static let format = "format"
     static let currency = "currency"
     static func nameCount(_ kind: NameKind) -> String { "names.\(kind.rawValue)" }
+    /// The sequence number of the last event the projections include.
+    static let checkpoint = "checkpoint"
+    /// The time of the newest event, the default clock of classification.
+    static let newestTime = "newest_time"
+    static let policy = "policy"
 }
 
 extension StoreSchema {
@@ -51,6 +68,18 @@ extension StoreSchema {
     }
 
     func setMeta(_ key: String, _ value: UInt32, in txn: WriteTransaction) throws {
+        try value.withBytes { bytes in _ = try meta.putBytes(key, bytes, in: txn) }
+    }
+
+    func metaUInt64(_ key: String, in txn: some ReadableTransaction) throws -> UInt64? {
+        try meta.withValue(key, in: txn) { bytes in
+            guard let bytes else { return nil }
+            guard bytes.count == 8 else { throw JourneyError(.corrupted, "meta \(key): expected 8 bytes, found \(bytes.count)") }
+            return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+        }
+    }
+
+    func setMeta(_ key: String, _ value: UInt64, in txn: WriteTransaction) throws {
         try value.withBytes { bytes in _ = try meta.putBytes(key, bytes, in: txn) }
     }
 
@@ -88,5 +117,14 @@ extension StoreSchema {
     /// The number of a name, read from the store, or `nil`.
     func number(_ kind: NameKind, _ name: String, in txn: some ReadableTransaction) throws -> UInt32? {
         try names.get([kind.rawValue] + Array(name.utf8), in: txn)
+    }
+}
+
+extension StoreSchema {
+    /// The id bytes of customer `number`, pointing into the map: valid until `txn` writes or ends.
+    func customerID(_ number: UInt32, in txn: some ReadableTransaction) throws -> UnsafeRawBufferPointer {
+        let bytes = try nameList.withValue(Self.nameListKey(.customer, number), in: txn) { $0 }
+        guard let bytes else { throw JourneyError(.corrupted, "customer \(number) has no name; run `journey verify`") }
+        return bytes
     }
 }

@@ -1,0 +1,30 @@
+import LMDB
+
+extension JourneyStore {
+    /// The store's classification policy.
+    public var policy: Policy {
+        get throws { try env.read { txn in try storedPolicy(in: txn) } }
+    }
+
+    func storedPolicy(in txn: some ReadableTransaction) throws -> Policy {
+        try Policy(text: try schema.metaString(MetaKey.policy, in: txn) ?? "", currency: currency)
+    }
+
+    /// Stores a new policy. When stored facts depend on what changed (the lapse threshold, affinity
+    /// half-life or weights), the projections are rebuilt in the same transaction.
+    /// - Returns: whether a rebuild was needed.
+    @discardableResult
+    public func setPolicy(_ policy: Policy) throws -> Bool {
+        try writer.withLock { (w: inout LogWriter) in
+            try env.write { txn in
+                let old = try storedPolicy(in: txn)
+                try schema.setMeta(MetaKey.policy, policy.text, in: txn)
+                _ = try w.begin(txn)
+                guard policy.changesFacts(comparedTo: old) else { return false }
+                let image = try FullFold(schema: schema, policy: policy, in: txn)
+                _ = try writeProjections(image, in: txn)
+                return true
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import LMDB
+
+/// Folding events into facts, shared by the live projector, rebuild and verify.
+enum FactsFold {
+    /// Folds `record` into `facts` when it comes after every event folded so far; returns `false` when
+    /// it does not (same time or older), and the customer must be re-folded from its whole history.
+    @inline(__always)
+    static func applyInOrder(_ record: EventRecord, to facts: inout CustomerFacts, policy: FoldPolicy) throws(JourneyError) -> Bool {
+        guard facts.eventsFolded == 0 || record.time > facts.lastSeen else { return false }
+        try facts.apply(record, policy: policy)
+        return true
+    }
+
+    /// The facts of `customer` folded from scratch over its events in (time, event id) order.
+    static func refold(_ customer: UInt32, schema: StoreSchema, policy: FoldPolicy, in txn: some ReadableTransaction) throws -> CustomerFacts {
+        var records: [EventRecord] = []
+        try schema.customerEvents.withCursor(in: txn) { cursor in
+            guard try cursor.seek(exactly: customer) != nil else { return }
+            var page = try cursor.nextMultiple(first: true)
+            while let bytes = page {
+                for offset in stride(from: 0, to: bytes.count, by: 8) {
+                    let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    // Pointers into the map stay valid: nothing is written until the fold is done.
+                    let stored = try schema.events.withValue(sequence, in: txn) { $0 }
+                    guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
+                    records.append(try EventRecord(stored))
+                }
+                page = try cursor.nextMultiple(first: false)
+            }
+        }
+        var ids: [UnsafeRawBufferPointer] = []
+        ids.reserveCapacity(records.count)
+        for r in records { ids.append(try r.idAndPayload().0) }
+        let order = records.indices.sorted { a, b in
+            let ta = records[a].time, tb = records[b].time
+            if ta != tb { return ta < tb }
+            return ids[a].lexicographicallyPrecedes(ids[b])
+        }
+        var facts = CustomerFacts()
+        for k in order { try facts.apply(records[k], policy: policy) }
+        return facts
+    }
+}
+
+/// The index entries of a customer's facts (buyers only), to diff old against new.
+struct IndexEntries: Equatable {
+    var netSpend: Int64
+    var lastPurchase: Int64
+    var orders: Int
+
+    init?(_ facts: CustomerFacts) {
+        guard let last = facts.lastPurchase else { return nil }
+        netSpend = facts.netSpend
+        lastPurchase = last
+        orders = facts.orders
+    }
+
+    func remove(customer: UInt32, id: UnsafeRawBufferPointer, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
+        IndexKeys.spend(netSpend, customerID: id, into: &key)
+        let removed = try schema.bySpend.delete(key, in: txn)
+            && schema.byLastPurchase.delete(IndexKeys.lastPurchase(lastPurchase, customer: customer), in: txn)
+            && schema.byOrders.delete(IndexKeys.orders(orders, customer: customer), in: txn)
+        guard removed else { throw JourneyError(.corrupted, "index entry of customer \(customer) is missing; run `journey verify`") }
+    }
+
+    func insert(customer: UInt32, id: UnsafeRawBufferPointer, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
+        IndexKeys.spend(netSpend, customerID: id, into: &key)
+        try schema.bySpend.put(key, customer, in: txn)
+        try schema.byLastPurchase.put(IndexKeys.lastPurchase(lastPurchase, customer: customer), [], in: txn)
+        try schema.byOrders.put(IndexKeys.orders(orders, customer: customer), [], in: txn)
+    }
+}

@@ -1,0 +1,47 @@
+/// Keys of the secondary indexes, built so that LMDB's byte order is the order queries need.
+enum IndexKeys {
+    /// Net spend descending: the first key is the top spender; ties follow the customer id's bytes.
+    static func spend(_ netSpend: Int64, customerID: UnsafeRawBufferPointer, into key: inout [UInt8]) {
+        key.removeAll(keepingCapacity: true)
+        let flipped = ~(UInt64(bitPattern: netSpend) ^ (1 << 63))
+        withUnsafeBytes(of: flipped.bigEndian) { key.append(contentsOf: $0) }
+        key.append(contentsOf: customerID)
+    }
+
+    /// The net spend a `by_spend` key holds.
+    static func spend(fromKey key: UnsafeRawBufferPointer) -> Int64 {
+        let flipped = UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
+        return Int64(bitPattern: ~flipped ^ (1 << 63))
+    }
+
+    /// Last purchase time ascending, then customer number.
+    static func lastPurchase(_ time: Int64, customer: UInt32) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(12)
+        withUnsafeBytes(of: UInt64(time).bigEndian) { key.append(contentsOf: $0) }
+        withUnsafeBytes(of: customer.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    /// Order count ascending, then customer number.
+    static func orders(_ orders: Int, customer: UInt32) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(8)
+        withUnsafeBytes(of: UInt32(orders).bigEndian) { key.append(contentsOf: $0) }
+        withUnsafeBytes(of: customer.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    static func time(fromKey key: UnsafeRawBufferPointer) -> Int64 {
+        Int64(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
+    }
+
+    static func orders(fromKey key: UnsafeRawBufferPointer) -> Int {
+        Int(UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)))
+    }
+
+    /// The customer number at the end of a `by_last_purchase` or `by_orders` key.
+    static func customer(fromKey key: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(bigEndian: key.loadUnaligned(fromByteOffset: key.count - 4, as: UInt32.self))
+    }
+}
