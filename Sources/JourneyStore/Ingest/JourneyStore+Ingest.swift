@@ -113,22 +113,23 @@ extension JourneyStore {
             }
         }
     }
+}
 
-    private func copy(from input: Int32, to output: Int32, name: String) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n = read(input, buffer.baseAddress!, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw JourneyError(.io, "cannot read \(name): \(String(cString: strerror(errno)))") }
-            if n == 0 { break }
-            var written = 0
-            while written < n {
-                let m = write(output, buffer.baseAddress! + written, n - written)
-                guard m > 0 else { throw JourneyError(.io, "cannot spool \(name) to a temporary file: \(String(cString: strerror(errno)))") }
-                written += m
-            }
+/// Copies everything `input` yields into `output`, then rewinds `output`.
+private func copy(from input: Int32, to output: Int32, name: String) throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+        let n = read(input, buffer.baseAddress!, buffer.count)
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw JourneyError(.io, "cannot read \(name): \(String(cString: strerror(errno)))") }
+        if n == 0 { break }
+        var written = 0
+        while written < n {
+            let m = write(output, buffer.baseAddress! + written, n - written)
+            guard m > 0 else { throw JourneyError(.io, "cannot spool \(name) to a temporary file: \(String(cString: strerror(errno)))") }
+            written += m
         }
-        guard lseek(output, 0, SEEK_SET) == 0 else { throw JourneyError(.io, "cannot rewind the spool of \(name)") }
     }
+    guard lseek(output, 0, SEEK_SET) == 0 else { throw JourneyError(.io, "cannot rewind the spool of \(name)") }
 }

@@ -1,0 +1,80 @@
+/// Where a customer is in their lifecycle as of a clock T (DESIGN.md §1).
+public enum Phase: String, CaseIterable, Sendable, Comparable {
+    /// Never purchased, no signup, no abandoned cart.
+    case visitor
+    /// Signed up, never purchased.
+    case subscriber
+    /// Abandoned a cart, never purchased.
+    case cartAbandoner = "cart_abandoner"
+    /// One order, bought recently.
+    case new
+    /// Two or more orders, buying at their rhythm.
+    case active
+    /// No purchase for `declining_after_days`, or slower than `latency_factor` × their average gap.
+    case declining
+    /// No purchase for `lapsed_after_days`.
+    case lapsed
+
+    public var name: String { rawValue }
+    public static func < (a: Phase, b: Phase) -> Bool { a.order < b.order }
+    private var order: Int { Phase.allCases.firstIndex(of: self)! }
+}
+
+/// The one segment each customer is in, first match wins (DESIGN.md §1).
+public enum Segment: String, CaseIterable, Sendable {
+    case visitor, subscriber
+    case abandonedProspect = "abandoned_prospect"
+    case newCustomer = "new_customer"
+    case loyalHighValue = "loyal_high_value"
+    case frequentLowValue = "frequent_low_value"
+    case highValueAtRisk = "high_value_at_risk"
+    case nonTarget = "non_target"
+
+    public var name: String { rawValue }
+
+    /// The segment of a customer in `phase`, high value or not.
+    public init(phase: Phase, highValue: Bool) {
+        switch phase {
+        case .visitor: self = .visitor
+        case .subscriber: self = .subscriber
+        case .cartAbandoner: self = .abandonedProspect
+        case .new: self = .newCustomer
+        case .active: self = highValue ? .loyalHighValue : .frequentLowValue
+        case .declining, .lapsed: self = highValue ? .highValueAtRisk : .nonTarget
+        }
+    }
+}
+
+/// The VIP ladder by net spend; ordered, so `tier >= .gold` is meaningful.
+public enum Tier: Int, CaseIterable, Sendable, Comparable {
+    case bronze = 1, silver, gold, platinum
+
+    public var name: String {
+        switch self {
+        case .bronze: "bronze"
+        case .silver: "silver"
+        case .gold: "gold"
+        case .platinum: "platinum"
+        }
+    }
+
+    public init?(name: String) {
+        guard let t = Tier.allCases.first(where: { $0.name == name }) else { return nil }
+        self = t
+    }
+
+    public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+
+    /// The highest rung `netSpend` reaches, or `nil` below the first.
+    public init?(netSpend: Int64, minimums: [Int64]) {
+        guard let k = minimums.lastIndex(where: { netSpend >= $0 }) else { return nil }
+        self = Tier(rawValue: k + 1)!
+    }
+}
+
+/// Quintile scores 1–5 (5 best) among customers with at least one order.
+public struct RFM: Hashable, Sendable {
+    public var recency: Int
+    public var frequency: Int
+    public var monetary: Int
+}

@@ -1,0 +1,76 @@
+import LMDB
+
+/// What classifying one customer needs to know about all buyers, read once per snapshot from the
+/// secondary indexes: the `top_percent` cut-offs and the RFM quintile boundaries.
+///
+/// - top_percent p: the customer is among the ceil(p × P / 100) highest net spenders (ties by customer
+///   id ascending), P = buyers. The cut-off is the `by_spend` key at that rank.
+/// - RFM quintiles: score = 1 + #{k in 1…4 : x > a[ceil(k × P / 5) − 1]}, with a the buyers' values
+///   sorted worst first; customers with equal values share a score (the lower one).
+struct Population {
+    static let topPercents = [1, 5, 10, 20]
+
+    var buyers = 0
+    /// `by_spend` key of the last customer inside each of ``topPercents``.
+    var topCutoffs: [[UInt8]] = []
+    var recencyBounds: [Int64] = []
+    var frequencyBounds: [Int] = []
+    var monetaryBounds: [Int64] = []
+    /// Σ net spend of all buyers and of the top 20 %.
+    var revenueTotal: Int64 = 0
+    var revenueTop20: Int64 = 0
+
+    init(schema: StoreSchema, in txn: some ReadableTransaction) throws {
+        buyers = try schema.byOrders.count(in: txn)
+        let p = buyers
+        guard p > 0 else { return }
+        let topRanks = Self.topPercents.map { ($0 * p + 99) / 100 }
+        let quintile = (1...4).map { (k: Int) in (k * p + 4) / 5 - 1 }
+        topCutoffs = Array(repeating: [], count: topRanks.count)
+        var rank = 0
+        var ascendingSpend = [Int64](repeating: 0, count: 4)
+        try schema.bySpend.forEach(in: txn) { key, _ in
+            rank += 1
+            let spend = IndexKeys.spend(fromKey: key)
+            revenueTotal += spend
+            if rank <= topRanks[3] { revenueTop20 += spend }
+            for k in topRanks.indices where topRanks[k] == rank { topCutoffs[k] = Array(key) }
+            // Descending rank r is ascending position p − r.
+            let ascending = p - rank
+            for k in quintile.indices where quintile[k] == ascending { ascendingSpend[k] = spend }
+            return true
+        }
+        monetaryBounds = ascendingSpend
+        var position = 0
+        var recency = [Int64](repeating: 0, count: 4)
+        try schema.byLastPurchase.forEach(in: txn) { key, _ in
+            for k in quintile.indices where quintile[k] == position { recency[k] = IndexKeys.time(fromKey: key) }
+            position += 1
+            return position <= quintile[3]
+        }
+        recencyBounds = recency
+        position = 0
+        var frequency = [Int](repeating: 0, count: 4)
+        try schema.byOrders.forEach(in: txn) { key, _ in
+            for k in quintile.indices where quintile[k] == position { frequency[k] = IndexKeys.orders(fromKey: key) }
+            position += 1
+            return position <= quintile[3]
+        }
+        frequencyBounds = frequency
+    }
+
+    /// The smallest p of 1, 5, 10, 20 whose top the customer with this `by_spend` key is in.
+    func topPercent(spendKey: [UInt8]) -> Int? {
+        for (k, cutoff) in topCutoffs.enumerated() where !cutoff.lexicographicallyPrecedes(spendKey) {
+            return Self.topPercents[k]
+        }
+        return nil
+    }
+
+    func rfm(lastPurchase: Int64, orders: Int, netSpend: Int64) -> RFM? {
+        guard buyers > 0, orders > 0 else { return nil }
+        return RFM(recency: 1 + recencyBounds.filter { lastPurchase > $0 }.count,
+                   frequency: 1 + frequencyBounds.filter { orders > $0 }.count,
+                   monetary: 1 + monetaryBounds.filter { netSpend > $0 }.count)
+    }
+}

@@ -1,0 +1,113 @@
+/// One customer classified as of a clock T: the facts plus everything derived from them (DESIGN.md §1).
+public struct Profile: Hashable, Sendable {
+    public var customer: String
+    /// The clock the time-dependent values were derived at.
+    public var asOf: Timestamp
+    public var phase: Phase
+    public var segment: Segment
+    public var tier: Tier?
+    /// 1, 5, 10 or 20 when among that top share of net spenders; `nil` otherwise (and for non-buyers).
+    public var topPercent: Int?
+    /// High value = ``topPercent`` is set.
+    public var isHighValue: Bool { topPercent != nil }
+    public var orders: Int
+    /// Net spend: gross purchases − refunds.
+    public var spend: Money
+    public var gross: Money
+    public var refunded: Money
+    /// Average order value, gross / orders, rounded half away from zero to a minor unit.
+    public var aov: Money?
+    public var firstSeen: Timestamp
+    public var lastSeen: Timestamp
+    public var signup: Timestamp?
+    public var firstPurchase: Timestamp?
+    public var lastPurchase: Timestamp?
+    /// (T − last purchase) in days, fractional.
+    public var daysSincePurchase: Double?
+    public var daysSinceSignup: Double?
+    /// (last − first purchase) / (orders − 1) in days, for orders ≥ 2.
+    public var averageGapDays: Double?
+    public var reactivations: Int
+    /// Up to 3 categories with affinity ≥ 1.0 at T, highest first (ties by name).
+    public var affinity: [String]
+    public var rfm: RFM?
+    public var cartAbandons: Int
+    public var lastCartAbandon: Timestamp?
+    public var lastCartValue: Money?
+    public var emailOpens: Int
+    public var lastEmailOpen: Timestamp?
+    public var daysSinceEmailOpen: Double?
+    public var email: String?
+    public var phone: String?
+    public var attributes: Attributes
+    public var boughtProducts: [String]
+    public var boughtCategories: [String]
+    public var viewedProducts: [String]
+    public var viewedCategories: [String]
+}
+
+/// Days between two times, fractional.
+@inline(__always)
+func days(from start: Int64, to end: Int64) -> Double { Double(end - start) / 86_400_000 }
+
+extension Profile {
+    /// Classifies `facts` at `asOf` (DESIGN.md §1, exactly).
+    init(customer: String, facts f: CustomerFacts, asOf t: Int64, policy: Policy, population: Population,
+         spendKey: [UInt8], names: (NameKind, UInt32) throws -> String) rethrows {
+        let orders = f.orders
+        let r = f.lastPurchase.map { days(from: $0, to: t) }
+        let averageGap = orders >= 2 ? days(from: f.firstPurchase!, to: f.lastPurchase!) / Double(orders - 1) : nil
+        let phase: Phase
+        if orders == 0 {
+            phase = f.cartAbandons > 0 ? .cartAbandoner : f.signup != nil ? .subscriber : .visitor
+        } else if r! > policy.lapsedAfterDays {
+            phase = .lapsed
+        } else if r! > policy.decliningAfterDays || (orders >= 3 && r! > policy.latencyFactor * averageGap!) {
+            phase = .declining
+        } else {
+            phase = orders == 1 ? .new : .active
+        }
+        let topPercent = orders > 0 ? population.topPercent(spendKey: spendKey) : nil
+        var scores: [(String, Double)] = []
+        for (category, score) in f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
+        where score >= Policy.affinityTagScoreMin {
+            scores.append((try names(.category, category), score))
+        }
+        scores.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+        let fields = f.fields
+        self.init(
+            customer: customer, asOf: Timestamp(millisecondsSinceEpoch: t), phase: phase,
+            segment: Segment(phase: phase, highValue: topPercent != nil),
+            tier: Tier(netSpend: f.netSpend, minimums: policy.tierMinimumsMinorUnits), topPercent: topPercent,
+            orders: orders, spend: Money(minorUnits: f.netSpend), gross: Money(minorUnits: f.gross),
+            refunded: Money(minorUnits: f.refunded), aov: orders > 0 ? Money(minorUnits: roundedQuotient(f.gross, Int64(orders))) : nil,
+            firstSeen: Timestamp(millisecondsSinceEpoch: f.firstSeen), lastSeen: Timestamp(millisecondsSinceEpoch: f.lastSeen),
+            signup: ts(f.signup), firstPurchase: ts(f.firstPurchase),
+            lastPurchase: ts(f.lastPurchase), daysSincePurchase: r,
+            daysSinceSignup: f.signup.map { days(from: $0, to: t) }, averageGapDays: averageGap,
+            reactivations: Int(f.reactivations), affinity: scores.prefix(Policy.affinityTagsMax).map(\.0),
+            rfm: f.lastPurchase.flatMap { population.rfm(lastPurchase: $0, orders: orders, netSpend: f.netSpend) },
+            cartAbandons: Int(f.cartAbandons), lastCartAbandon: ts(f.lastCartAbandon),
+            lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: f.lastCartValue) : nil,
+            emailOpens: Int(f.emailOpens), lastEmailOpen: ts(f.lastEmailOpen),
+            daysSinceEmailOpen: f.lastEmailOpen.map { days(from: $0, to: t) },
+            email: fields[0], phone: fields[1],
+            attributes: Attributes(firstName: fields[2], lastName: fields[3], gender: fields[4], birthday: fields[5],
+                                   city: fields[6], region: fields[7], zip: fields[8], country: fields[9],
+                                   interests: f.interests),
+            boughtProducts: try f.boughtProducts.map { try names(.product, $0) },
+            boughtCategories: try f.boughtCategories.map { try names(.category, $0) },
+            viewedProducts: try f.viewedProducts.map { try names(.product, $0) },
+            viewedCategories: try f.viewedCategories.map { try names(.category, $0) })
+    }
+}
+
+@inline(__always)
+func ts(_ ms: Int64?) -> Timestamp? { ms.map { Timestamp(millisecondsSinceEpoch: $0) } }
+
+/// a / b rounded half away from zero.
+func roundedQuotient(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b, r = a % b
+    if 2 * abs(r) >= abs(b) { return q + ((a < 0) != (b < 0) ? -1 : 1) }
+    return q
+}

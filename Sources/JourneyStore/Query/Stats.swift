@@ -1,0 +1,89 @@
+/// Population counts and suggested policy values as of a clock (`journey stats`).
+public struct Stats: Hashable, Sendable {
+    public var asOf: Timestamp
+    public var customers = 0
+    public var buyers = 0
+    public var events = 0
+    public var phases: [Phase: Int] = [:]
+    public var segments: [Segment: Int] = [:]
+    /// Customers per tier; those below the first rung under `nil`.
+    public var tiers: [Tier?: Int] = [:]
+    /// Σ net spend of all buyers.
+    public var revenue = Money.zero
+    /// The share of net spend brought by the top 20 % of buyers, 0…1 (`nil` without revenue).
+    public var top20RevenueShare: Double?
+    /// Repeat-purchase gaps observed (consecutive purchases of the same customer).
+    public var repeatGaps = 0
+    /// Median of all repeat-purchase gaps, in days: a suggested `declining_after_days`.
+    public var medianRepeatGapDays: Double?
+    /// 90th percentile of all repeat-purchase gaps, in days: a suggested `lapsed_after_days`; the day
+    /// after it is when a win-back should start.
+    public var defectionDays: Double?
+}
+
+extension Snapshot {
+    /// Classifies every customer at `asOf` and counts them.
+    /// - Complexity: O(C + G log G) for C customers and G repeat gaps.
+    public func stats(asOf: Timestamp? = nil) throws -> Stats {
+        var stats = Stats(asOf: clock(asOf))
+        var gaps: [Int64] = []
+        stats.events = try schema.events.count(in: txn)
+        try forEachFacts { _, facts in
+            let times = facts.purchaseTimes
+            if times.count > 1 { for k in 1..<times.count { gaps.append(times[k] - times[k - 1]) } }
+        }
+        try forEachProfile(asOf: asOf) { p in
+            stats.customers += 1
+            if p.orders > 0 { stats.buyers += 1; stats.revenue = stats.revenue + p.spend }
+            stats.phases[p.phase, default: 0] += 1
+            stats.segments[p.segment, default: 0] += 1
+            stats.tiers[p.tier, default: 0] += 1
+            return true
+        }
+        let population = try population
+        if population.revenueTotal != 0 { stats.top20RevenueShare = Double(population.revenueTop20) / Double(population.revenueTotal) }
+        gaps.sort()
+        stats.repeatGaps = gaps.count
+        if !gaps.isEmpty {
+            let n = gaps.count
+            let median = n % 2 == 1 ? Double(gaps[n / 2]) : (Double(gaps[n / 2 - 1]) + Double(gaps[n / 2])) / 2
+            stats.medianRepeatGapDays = median / 86_400_000
+            // Nearest rank: the smallest gap with at least 90 % of gaps at or below it.
+            stats.defectionDays = Double(gaps[(9 * n + 9) / 10 - 1]) / 86_400_000
+        }
+        return stats
+    }
+
+    /// Calls `body` with every customer's number and facts, in number order.
+    func forEachFacts(_ body: (UInt32, CustomerFacts) throws -> Void) throws {
+        try schema.facts.forEach(in: txn) { key, value in
+            try body(try UInt32(lmdbBytes: key), try CustomerFacts(decoding: value))
+            return true
+        }
+    }
+}
+
+extension Stats {
+    /// The stats as one JSON object.
+    public func json(currency: Currency) -> String {
+        let q = JSONText.quoted
+        func counts<K>(_ keys: [K], _ name: (K) -> String, _ table: [K: Int]) -> String {
+            "{" + keys.map { q(name($0)) + ":" + String(table[$0] ?? 0) }.joined(separator: ",") + "}"
+        }
+        func number(_ d: Double?) -> String { d.map(Profile.formatDays) ?? "null" }
+        let tierKeys: [Tier?] = [nil] + Tier.allCases.map { Optional($0) }
+        let pairs: [(String, String)] = [
+            ("as_of", q(asOf.rfc3339)), ("events", String(events)), ("customers", String(customers)), ("buyers", String(buyers)),
+            ("phases", counts(Phase.allCases, \.name, phases)),
+            ("segments", counts(Segment.allCases, \.name, segments)),
+            ("tiers", counts(tierKeys, { $0?.name ?? "none" }, tiers)),
+            ("revenue", revenue.decimalString(exponent: currency.exponent)),
+            ("top20_revenue_share", top20RevenueShare.map { String(($0 * 10000).rounded() / 10000) } ?? "null"),
+            ("repeat_gaps", String(repeatGaps)),
+            ("median_repeat_gap_days", number(medianRepeatGapDays)), ("defection_days", number(defectionDays)),
+            ("suggested_policy", "{" + q("declining_after_days") + ":" + number(medianRepeatGapDays) + ","
+                + q("lapsed_after_days") + ":" + number(defectionDays) + "}"),
+        ]
+        return "{" + pairs.map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,47 @@
+import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Progress of long work on stderr, only when stderr is a terminal.
+final class Progress {
+    let label: String
+    let unit: String
+    private let enabled = Terminal.stderrIsTerminal
+
+    init(label: String, unit: String) {
+        self.label = label
+        self.unit = unit
+    }
+
+    var callback: ((Int) -> Void)? {
+        guard enabled else { return nil }
+        return { [label, unit] count in Terminal.raw("\r\(label): \(count) \(unit)…") }
+    }
+
+    func done() { if enabled { Terminal.raw("\r\u{1B}[K") } }
+}
+
+/// Standard output through one large buffer.
+final class StandardOutput {
+    private var buffer: [UInt8] = []
+    init() { buffer.reserveCapacity(1 << 16) }
+    func write(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(10)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import JourneyStore
+
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Replay the log into fresh projections, swapped in atomically.")
+    @OptionGroup var options: StoreOptions
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let store = try options.open()
+            let progress = Progress(label: "rebuild", unit: "events")
+            let r = try store.rebuild(progress: progress.callback)
+            progress.done()
+            if json {
+                print(JSONLine.object([("events", String(r.events)), ("customers", String(r.customers)),
+                                       ("seconds", String(Double(Int(r.seconds * 1000)) / 1000)),
+                                       ("events_per_second", String(Int(r.eventsPerSecond)))]))
+            } else {
+                print("rebuilt \(r.customers) customers from \(r.events) events in \(String(format3: r.seconds)) s (\(Int(r.eventsPerSecond)) events/s)")
+            }
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check that log, indexes and facts agree with a fresh fold.")
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            let store = try options.open()
+            let report = try store.verify()
+            if report.isConsistent {
+                print("ok: \(report.events) events, \(report.customers) customers; log, indexes and facts agree")
+            } else {
+                for p in report.problems { print(p) }
+                throw JourneyError(.corrupted, "\(report.problems.count)\(report.problems.count == VerifyReport.problemsMax ? "+" : "") difference(s) found; `journey rebuild` replaces the projections from the log")
+            }
+        }
+    }
+}
+
+extension String {
+    init(format3 value: Double) { self = String(Double((value * 1000).rounded()) / 1000) }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import JourneyStore
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Counts by phase, segment and tier; revenue share of the top 20 %; repeat gaps.")
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The clock: now, YYYY-MM-DD or RFC 3339 (default: the newest event's time).")
+    var asOf: String?
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let store = try options.open()
+            let t = try parseAsOf(asOf)
+            let s = try store.read { try $0.stats(asOf: t) }
+            if json { print(s.json(currency: store.currency)); return }
+            let exponent = store.currency.exponent
+            print("as of \(s.asOf.rfc3339): \(s.events) events, \(s.customers) customers, \(s.buyers) buyers, revenue \(s.revenue.decimalString(exponent: exponent)) \(store.currency.code)")
+            print("phases:   " + Phase.allCases.map { "\($0.name) \(s.phases[$0] ?? 0)" }.joined(separator: ", "))
+            print("segments: " + Segment.allCases.map { "\($0.name) \(s.segments[$0] ?? 0)" }.joined(separator: ", "))
+            print("tiers:    " + ([nil] + Tier.allCases.map { Optional($0) }).map { "\($0?.name ?? "none") \(s.tiers[$0] ?? 0)" }.joined(separator: ", "))
+            if let share = s.top20RevenueShare { print("top 20 % of buyers bring \(String(format3: share * 100)) % of net revenue") }
+            if let median = s.medianRepeatGapDays, let p90 = s.defectionDays {
+                print("repeat gaps: \(s.repeatGaps), median \(String(format3: median)) days, defection (p90) \(String(format3: p90)) days")
+                print("suggested policy: declining_after_days=\(String(format3: median)) lapsed_after_days=\(String(format3: p90)); win-back from day \(Int(p90.rounded(.down)) + 1)")
+            }
+        }
+    }
+}
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Show or change the classification policy (rebuilding when facts depend on it).")
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "key=value settings, such as lapsed_after_days=120 or tier_gold=300000 (minor units).")
+    var settings: [String] = []
+
+    func run() throws {
+        try reportingErrors {
+            let store = try options.open()
+            var policy = try store.policy
+            if settings.isEmpty { print(policy.text, terminator: ""); return }
+            for setting in settings {
+                let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw JourneyError(.invalidArgument, "expected key=value, got \"\(setting)\"") }
+                try policy.set(parts[0], to: parts[1])
+            }
+            let rebuilt = try store.setPolicy(policy)
+            print(policy.text, terminator: "")
+            print(rebuilt ? "projections rebuilt under the new policy" : "policy stored (no stored fact depends on what changed)")
+        }
+    }
+}
