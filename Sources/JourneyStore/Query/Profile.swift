@@ -40,6 +40,7 @@ public struct Profile: Hashable, Sendable {
     public var email: String?
     public var phone: String?
     public var attributes: Attributes
+    /// Products bought, sorted by name (likewise the three lists below).
     public var boughtProducts: [String]
     public var boughtCategories: [String]
     public var viewedProducts: [String]
@@ -95,10 +96,10 @@ extension Profile {
             attributes: Attributes(firstName: fields[2], lastName: fields[3], gender: fields[4], birthday: fields[5],
                                    city: fields[6], region: fields[7], zip: fields[8], country: fields[9],
                                    interests: f.interests),
-            boughtProducts: try f.boughtProducts.map { try names(.product, $0) },
-            boughtCategories: try f.boughtCategories.map { try names(.category, $0) },
-            viewedProducts: try f.viewedProducts.map { try names(.product, $0) },
-            viewedCategories: try f.viewedCategories.map { try names(.category, $0) })
+            boughtProducts: try f.boughtProducts.map { try names(.product, $0) }.sorted(),
+            boughtCategories: try f.boughtCategories.map { try names(.category, $0) }.sorted(),
+            viewedProducts: try f.viewedProducts.map { try names(.product, $0) }.sorted(),
+            viewedCategories: try f.viewedCategories.map { try names(.category, $0) }.sorted())
     }
 }
 

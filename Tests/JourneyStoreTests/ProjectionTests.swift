@@ -1,0 +1,133 @@
+import Testing
+import LMDB
+@testable import JourneyStore
+
+@Suite struct ProjectionTests {
+    /// `profile --all` as a user sees it, keyed by customer (customer numbers follow arrival order).
+    static func allProfiles(_ store: JourneyStore, asOf: Timestamp? = nil) throws -> [String: String] {
+        try store.read { snapshot in
+            var out: [String: String] = [:]
+            try snapshot.forEachProfile(asOf: asOf) { out[$0.customer] = $0.json(currency: store.currency); return true }
+            return out
+        }
+    }
+
+    /// Every stored facts record, by customer number, as bytes.
+    static func storedFacts(_ store: JourneyStore) throws -> [[UInt8]] {
+        try store.env.read { txn in
+            var out: [[UInt8]] = []
+            try store.schema.facts.forEach(in: txn) { _, value in out.append(Array(value)); return true }
+            return out
+        }
+    }
+
+    @Test(arguments: [21, 22, 23, 24] as [UInt64])
+    func anyArrivalOrderGivesTheSameProfiles(seed: UInt64) throws {
+        var random = RandomEvents(seed: seed, customers: 15)
+        let events = random.events(400)
+        var rng = SeededRandom(seed: seed &* 31)
+        // Same events with some repeated, in another order, delivered in several batches.
+        var shuffled = events + events.shuffled(using: &rng).prefix(40)
+        shuffled.shuffle(using: &rng)
+        let inOrder = try TemporaryStore()
+        try inOrder.store.append(events.sorted { $0.time < $1.time })
+        let scrambled = try TemporaryStore()
+        var start = 0
+        while start < shuffled.count {
+            let end = min(shuffled.count, start + Int.random(in: 1...60, using: &rng))
+            try scrambled.store.append(shuffled[start..<end])
+            start = end
+        }
+        let asOf = events.map(\.time).max()!
+        let expected = try Self.allProfiles(inOrder.store, asOf: asOf)
+        #expect(expected.count == Set(events.map(\.customer)).count)
+        let got = try Self.allProfiles(scrambled.store, asOf: asOf)
+        #expect(got == expected)
+        #expect(try scrambled.store.verify().isConsistent)
+    }
+
+    @Test func rebuildGivesByteIdenticalFacts() throws {
+        var random = RandomEvents(seed: 5, customers: 30)
+        let events = random.events(1500)
+        let t = try TemporaryStore()
+        var rng = SeededRandom(seed: 6)
+        for chunk in stride(from: 0, to: events.count, by: 100) {
+            try t.store.append(events[chunk..<min(chunk + 100, events.count)].shuffled(using: &rng))
+        }
+        let live = try Self.storedFacts(t.store)
+        let profiles = try Self.allProfiles(t.store)
+        let report = try t.store.rebuild()
+        #expect(report.events == 1500)
+        #expect(report.customers == 30)
+        #expect(try Self.storedFacts(t.store) == live)
+        #expect(try Self.allProfiles(t.store) == profiles)
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    @Test func verifyNamesATamperedFactsRecord() throws {
+        var shop = Shop()
+        shop.purchase("c1", day: 0, cents: 1000)
+        shop.purchase("c2", day: 1, cents: 2000)
+        let t = try TemporaryStore()
+        try t.store.append(shop.events)
+        #expect(try t.store.verify().isConsistent)
+        // Replace c2's facts with c1's: a projection that no longer matches its log.
+        try t.store.env.write { txn in
+            let c1 = try t.store.schema.facts.get(1, in: txn)!
+            try t.store.schema.facts.put(2, c1, in: txn)
+        }
+        let report = try t.store.verify()
+        #expect(!report.isConsistent)
+        #expect(report.problems.contains("customer c2: stored facts differ from a fresh fold of the log"))
+        try t.store.rebuild()
+        #expect(try t.store.verify().isConsistent, "rebuild repairs the projections from the log")
+    }
+
+    @Test func verifyNoticesAMissingIndexEntry() throws {
+        var shop = Shop()
+        shop.purchase("c1", day: 0, cents: 1000)
+        let t = try TemporaryStore()
+        try t.store.append(shop.events)
+        try t.store.env.write { txn in try t.store.schema.byOrders.removeAll(in: txn) }
+        let report = try t.store.verify()
+        #expect(report.problems == ["orders index differs from a fresh fold at entry 1 (expected 1 entries)"])
+    }
+
+    @Test func aLateEventRefoldsItsCustomer() throws {
+        var shop = Shop()
+        shop.purchase("a", day: 10, cents: 1000)
+        shop.purchase("a", day: 101, cents: 1000)
+        let t = try TemporaryStore()
+        try t.store.append(shop.events)
+        #expect(try t.store.read { try $0.profile(of: "a")?.reactivations } == 1)
+        // A purchase from day 50 arrives last: the gaps are now 40 and 51 days, no reactivation.
+        var late = Shop()
+        late.purchase("a", day: 50, cents: 1000)
+        late.events[0].id = "late"
+        try t.store.append(late.events)
+        let p = try t.store.read { try $0.profile(of: "a") }
+        #expect(p?.reactivations == 0)
+        #expect(p?.orders == 3)
+        #expect(p?.firstPurchase == Shop.at(10))
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    @Test func aReadSnapshotIsConsistentWhileAppendsContinue() throws {
+        var shop = Shop()
+        shop.purchase("a", day: 0, cents: 1000)
+        let t = try TemporaryStore()
+        try t.store.append(shop.events)
+        let store = t.store
+        let (before, after) = try store.read { snapshot -> (Int?, Int?) in
+            let before = try snapshot.profile(of: "a")?.orders
+            var more = Shop()
+            more.purchase("a", day: 1, cents: 1000)
+            more.events[0].id = "more"
+            try store.append(more.events)
+            return (before, try snapshot.profile(of: "a")?.orders)
+        }
+        #expect(before == 1)
+        #expect(after == 1, "the snapshot does not see the later append")
+        #expect(try store.read { try $0.profile(of: "a")?.orders } == 2)
+    }
+}
