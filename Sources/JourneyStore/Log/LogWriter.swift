@@ -44,21 +44,25 @@ struct LogWriter {
     mutating func appendDraft(_ batch: inout Batch) throws -> Bool {
         let txn = batch.txn
         let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
-        if try isDuplicate(idHash, in: txn) {
-            batch.duplicates += 1
-            return false
+        // One B-tree descent in the common case: the hash is new. When it is not, the stored ids
+        // under it decide between a duplicate and a hash collision.
+        let sequence = batch.sequence + 1
+        if try !schema.eventIDs.put(idHash, sequence, in: txn, flags: .noOverwrite) {
+            if try isDuplicate(idHash, in: txn) {
+                batch.duplicates += 1
+                return false
+            }
+            try schema.eventIDs.put(idHash, sequence, in: txn)
         }
         let customer = try draft.withBytes(draft.customer!) { try names.number(.customer, $0, schema: schema, in: txn) }
         try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
             try draft.withBytes(slice) { try names.number(kind, $0, schema: schema, in: txn) }
         }
-        batch.sequence += 1
-        let sequence = batch.sequence
+        batch.sequence = sequence
         try record.bytes.withUnsafeBytes { bytes in
             _ = try schema.events.putBytes(sequence, bytes, in: txn, flags: .append)
             try projector.apply(EventRecord(bytes), schema: schema, in: txn)
         }
-        try schema.eventIDs.put(idHash, sequence, in: txn)
         try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
         batch.appended += 1
         return true
