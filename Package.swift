@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The only place C is imported: Debian's liblmdb-dev, found through pkg-config.
@@ -19,7 +20,7 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
-        .target(name: "JourneyStore", dependencies: ["LMDB"]),
+        .target(name: "JourneyStore", dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "journey",
             dependencies: [

@@ -1,0 +1,91 @@
+/// A campaign plan: audiences in priority order plus exclusions. Each customer lands in at most one
+/// audience — the first whose filter matches — and in none when it matches ``exclude``.
+public struct CampaignPlan: Sendable {
+    public struct Audience: Sendable {
+        /// The audience's name, also its file name (letters, digits, `_` and `-`).
+        public var name: String
+        public var filter: Filter
+        public var format: ExportFormat
+
+        public init(name: String, filter: Filter, format: ExportFormat) throws(JourneyError) {
+            guard !name.isEmpty, name.utf8.count <= 100,
+                  name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-") }) else {
+                throw JourneyError(.invalidArgument, "audience name \"\(name)\" must be 1–100 letters, digits, _ or -")
+            }
+            self.name = name
+            self.filter = filter
+            self.format = format
+        }
+    }
+
+    public var exclude: Filter?
+    public var audiences: [Audience]
+
+    public init(exclude: Filter?, audiences: [Audience]) throws(JourneyError) {
+        guard !audiences.isEmpty else { throw JourneyError(.invalidArgument, "a plan needs at least one audience") }
+        var seen = Set<String>()
+        for a in audiences where !seen.insert(a.name).inserted {
+            throw JourneyError(.invalidArgument, "audience name \"\(a.name)\" is used twice")
+        }
+        self.exclude = exclude
+        self.audiences = audiences
+    }
+}
+
+/// What a plan did.
+public struct PlanReport: Hashable, Sendable {
+    public struct AudienceCount: Hashable, Sendable {
+        public var name: String
+        public var format: ExportFormat
+        /// Customers assigned to this audience.
+        public var matched = 0
+        /// Of those, written to its file.
+        public var written = 0
+        /// Of those, left out for want of an email or phone the format can use.
+        public var skippedWithoutIdentifier = 0
+    }
+    public var asOf: Timestamp
+    public var customers = 0
+    public var excluded = 0
+    public var unassigned = 0
+    public var audiences: [AudienceCount]
+
+    /// The summary as one JSON object.
+    public var json: String {
+        let q = JSONText.quoted
+        let list = audiences.map { a in
+            "{" + [("name", q(a.name)), ("format", q(a.format.rawValue)), ("file", q(a.name + "." + a.format.fileExtension)),
+                   ("matched", String(a.matched)), ("written", String(a.written)),
+                   ("skipped_without_identifier", String(a.skippedWithoutIdentifier))]
+                .map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        }.joined(separator: ",")
+        return "{" + [("as_of", q(asOf.rfc3339)), ("customers", String(customers)), ("excluded", String(excluded)),
+                      ("unassigned", String(unassigned)), ("audiences", "[" + list + "]")]
+            .map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+}
+
+extension Snapshot {
+    /// Runs `plan` over this one snapshot: every customer is classified once, excluded or given to the
+    /// first matching audience, and written to that audience's sink.
+    /// - Parameter sinks: one sink per audience, in the plan's order.
+    public func run(_ plan: CampaignPlan, asOf: Timestamp? = nil, sinks: [LineSink]) throws -> PlanReport {
+        precondition(sinks.count == plan.audiences.count, "plan: one sink per audience")
+        var report = PlanReport(asOf: clock(asOf), audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })
+        for (k, a) in plan.audiences.enumerated() { if let header = a.format.header { try sinks[k].write(line: header) } }
+        try forEachProfile(asOf: asOf) { p in
+            report.customers += 1
+            if let exclude = plan.exclude, exclude.matches(p) { report.excluded += 1; return true }
+            guard let k = plan.audiences.firstIndex(where: { $0.filter.matches(p) }) else { report.unassigned += 1; return true }
+            report.audiences[k].matched += 1
+            if let line = plan.audiences[k].format.line(p, currency: store.currency) {
+                try sinks[k].write(line: line)
+                report.audiences[k].written += 1
+            } else {
+                report.audiences[k].skippedWithoutIdentifier += 1
+            }
+            return true
+        }
+        return report
+    }
+}

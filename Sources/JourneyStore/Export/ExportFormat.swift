@@ -1,0 +1,71 @@
+/// The file formats of an audience export.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// A CSV with a header, for email tools.
+    case csv
+    /// One profile JSON object per line (as `journey profile --json`).
+    case jsonl
+    /// Meta custom audience file: lowercase headers, SHA-256 of normalized values, `extern_id` clear.
+    case meta
+    /// Google Ads Customer Match CSV: `Email,Phone,First Name,Last Name,Country,Zip`, hashed but for
+    /// country and zip.
+    case google
+
+    /// The file extension for ``journey plan``'s output files.
+    public var fileExtension: String {
+        switch self {
+        case .csv, .meta, .google: "csv"
+        case .jsonl: "jsonl"
+        }
+    }
+
+    /// Whether a customer without a usable email or phone is left out (ad platforms match on them).
+    var needsIdentifier: Bool { self == .meta || self == .google }
+
+    /// The header line, if the format has one.
+    var header: String? {
+        switch self {
+        case .csv: "customer,email,phone,first_name,last_name,phase,segment,tier,top_percent,orders,spend,aov,last_purchase,days_since_purchase,affinity"
+        case .jsonl: nil
+        case .meta: "email,phone,fn,ln,ct,st,zip,country,extern_id"
+        case .google: "Email,Phone,First Name,Last Name,Country,Zip"
+        }
+    }
+
+    /// The line for `p`, or `nil` when the format needs an identifier `p` lacks.
+    func line(_ p: Profile, currency: Currency) -> String? {
+        typealias N = ContactNormalization
+        let a = p.attributes
+        switch self {
+        case .csv:
+            let fields: [String?] = [
+                p.customer, p.email, p.phone, a.firstName, a.lastName, p.phase.name, p.segment.name, p.tier?.name,
+                p.topPercent.map(String.init), String(p.orders), p.spend.decimalString(exponent: currency.exponent),
+                p.aov?.decimalString(exponent: currency.exponent), p.lastPurchase?.rfc3339,
+                p.daysSincePurchase.map(Profile.formatDays), p.affinity.joined(separator: "|"),
+            ]
+            return fields.map { CSV.field($0 ?? "") }.joined(separator: ",")
+        case .jsonl:
+            return p.json(currency: currency)
+        case .meta:
+            let email = N.email(p.email), phone = N.phoneDigits(p.phone, country: a.country)
+            guard email != nil || phone != nil else { return nil }
+            let hashed: [String?] = [email, phone, N.name(a.firstName), N.name(a.lastName),
+                                     N.name(a.city).map { $0.replacingAll(" ", with: "") }, N.name(a.region),
+                                     N.zip(a.zip, country: a.country), N.name(a.country)]
+            return (hashed.map { $0.map(N.sha256Hex) ?? "" } + [CSV.field(p.customer)]).joined(separator: ",")
+        case .google:
+            let email = N.googleEmail(p.email), phone = N.e164(p.phone, country: a.country)
+            guard email != nil || phone != nil else { return nil }
+            let hashed = [email, phone, N.name(a.firstName), N.name(a.lastName)].map { $0.map(N.sha256Hex) ?? "" }
+            return (hashed + [CSV.field(a.country ?? ""), CSV.field(N.zip(a.zip, country: a.country) ?? "")]).joined(separator: ",")
+        }
+    }
+}
+
+enum CSV {
+    /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+    static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+    }
+}

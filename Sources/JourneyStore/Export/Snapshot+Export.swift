@@ -1,0 +1,34 @@
+/// What an export wrote.
+public struct ExportReport: Hashable, Sendable {
+    /// Customers written.
+    public var written = 0
+    /// Customers that matched but had no usable email or phone for the format.
+    public var skippedWithoutIdentifier = 0
+    public init() {}
+}
+
+extension Snapshot {
+    /// Streams the audience `filter` selects to `sink` in `format`, one customer at a time.
+    ///
+    /// ```swift
+    /// let sink = try FileLineSink(path: "winback.csv")
+    /// let report = try store.read { try $0.export(where: filter, format: .meta, to: sink) }
+    /// try sink.close()
+    /// ```
+    /// - Complexity: O(C) time for a full scan (less with an index, see ``profiles(where:asOf:)``);
+    ///   memory constant in the number of customers but for the candidate numbers of an index range.
+    public func export(where filter: Filter, asOf: Timestamp? = nil, format: ExportFormat, to sink: LineSink) throws -> ExportReport {
+        var report = ExportReport()
+        if let header = format.header { try sink.write(line: header) }
+        try forEachProfile(where: filter, asOf: asOf) { p in
+            if let line = format.line(p, currency: store.currency) {
+                try sink.write(line: line)
+                report.written += 1
+            } else {
+                report.skippedWithoutIdentifier += 1
+            }
+            return true
+        }
+        return report
+    }
+}

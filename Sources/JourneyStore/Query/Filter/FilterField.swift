@@ -1,0 +1,67 @@
+/// The fields a filter can name (DESIGN.md §1 "Audiences").
+public enum FilterField: String, CaseIterable, Sendable {
+    case phase, segment, tier
+    case topPercent = "top_percent"
+    case orders, spend, aov
+    case daysSincePurchase = "days_since_purchase"
+    case daysSinceSignup = "days_since_signup"
+    case reactivations
+    case cartAbandons = "cart_abandons"
+    case emailOpens = "email_opens"
+    case daysSinceEmailOpen = "days_since_email_open"
+    case rfmR = "rfm_r", rfmF = "rfm_f", rfmM = "rfm_m"
+    case affinity, bought
+    case boughtCategory = "bought_category"
+    case viewedCategory = "viewed_category"
+    case hasEmail = "has_email", hasPhone = "has_phone"
+
+    /// What kind of values the field holds, which decides the operators it takes.
+    enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean }
+
+    var kind: Kind {
+        switch self {
+        case .phase: .enumeration(Phase.allCases.map(\.name))
+        case .segment: .enumeration(Segment.allCases.map(\.name))
+        case .tier: .ordered(Tier.allCases.map(\.name))
+        case .spend, .aov: .money
+        case .affinity, .bought, .boughtCategory, .viewedCategory: .list
+        case .hasEmail, .hasPhone: .boolean
+        default: .number
+        }
+    }
+
+    static let names = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
+/// A comparison operator.
+public enum FilterOperator: String, Sendable {
+    case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+
+    func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
+        switch self {
+        case .equal: a == b
+        case .notEqual: a != b
+        case .less: a < b
+        case .lessOrEqual: a <= b
+        case .greater: a > b
+        case .greaterOrEqual: a >= b
+        }
+    }
+}
+
+/// A parsed, type-checked filter expression.
+indirect enum FilterNode: Hashable, Sendable {
+    case and(FilterNode, FilterNode)
+    case or(FilterNode, FilterNode)
+    case not(FilterNode)
+    /// A number field (and money, in minor units; tiers by rank) against a number.
+    case compare(FilterField, FilterOperator, Double)
+    /// An enumeration field equal (or not) to a value.
+    case equals(FilterField, String, negated: Bool)
+    case member(FilterField, [String])
+    case memberNumber(FilterField, [Double])
+    /// A list field holds a value.
+    case has(FilterField, String)
+    /// A boolean field is `value`.
+    case boolean(FilterField, Bool)
+}

@@ -1,0 +1,89 @@
+/// One token of a filter, with the column (from 1) it starts at.
+struct FilterToken: Equatable {
+    enum Kind: Equatable {
+        case word(String)
+        case string(String)
+        case number(String)
+        case op(FilterOperator)
+        case open, close, comma, end
+    }
+    var kind: Kind
+    var column: Int
+
+    /// The token as a person reads it in a message.
+    var shown: String {
+        switch kind {
+        case .word(let w): "\"\(w)\""
+        case .string(let s): "\"\\\"\(s)\\\"\""
+        case .number(let n): n
+        case .op(let o): "\"\(o.rawValue)\""
+        case .open: "\"(\""
+        case .close: "\")\""
+        case .comma: "\",\""
+        case .end: "end of filter"
+        }
+    }
+}
+
+/// Splits filter text into tokens.
+enum FilterLexer {
+    static func tokens(_ text: String) throws(JourneyError) -> [FilterToken] {
+        let chars = Array(text.unicodeScalars)
+        var out: [FilterToken] = []
+        var i = 0
+        func fail(_ message: String) -> JourneyError { JourneyError(.invalidArgument, "column \(i + 1): \(message)") }
+        while i < chars.count {
+            let c = chars[i]
+            let column = i + 1
+            if c == " " || c == "\t" || c == "\n" || c == "\r" { i += 1; continue }
+            if c == "(" { out.append(FilterToken(kind: .open, column: column)); i += 1; continue }
+            if c == ")" { out.append(FilterToken(kind: .close, column: column)); i += 1; continue }
+            if c == "," { out.append(FilterToken(kind: .comma, column: column)); i += 1; continue }
+            if "=<>!".unicodeScalars.contains(c) {
+                let two = i + 1 < chars.count && chars[i + 1] == "="
+                let text = String(c) + (two ? "=" : "")
+                guard let op = FilterOperator(rawValue: text) else { throw fail("expected \"!=\", found \"!\"") }
+                out.append(FilterToken(kind: .op(op), column: column))
+                i += two ? 2 : 1
+                continue
+            }
+            if c == "\"" {
+                var s = ""
+                i += 1
+                while i < chars.count && chars[i] != "\"" {
+                    if chars[i] == "\\" && i + 1 < chars.count { i += 1 }
+                    s.unicodeScalars.append(chars[i])
+                    i += 1
+                }
+                guard i < chars.count else {
+                    i = column - 1
+                    throw fail("expected a closing \" for the string, found end of filter")
+                }
+                i += 1
+                out.append(FilterToken(kind: .string(s), column: column))
+                continue
+            }
+            if c.properties.numericType != nil && c.isASCII || c == "-" || c == "." {
+                var s = ""
+                while i < chars.count, chars[i].isASCII, "0123456789.-".unicodeScalars.contains(chars[i]) {
+                    s.unicodeScalars.append(chars[i])
+                    i += 1
+                }
+                out.append(FilterToken(kind: .number(s), column: column))
+                continue
+            }
+            if c.properties.isAlphabetic || c == "_" {
+                var s = ""
+                while i < chars.count, chars[i].properties.isAlphabetic || chars[i] == "_" || (chars[i].isASCII && chars[i].properties.numericType != nil) {
+                    s.unicodeScalars.append(chars[i])
+                    i += 1
+                }
+                out.append(FilterToken(kind: .word(s), column: column))
+                continue
+            }
+            throw fail("unexpected character \"\(c)\"")
+        }
+        out.append(FilterToken(kind: .end, column: chars.count + 1))
+        return out
+    }
+}

@@ -1,0 +1,169 @@
+/// A recursive-descent parser from tokens to a type-checked ``FilterNode``.
+///
+/// ```
+/// filter     := or
+/// or         := and ("or" and)*
+/// and        := unary ("and" unary)*
+/// unary      := "not" unary | "(" or ")" | comparison
+/// comparison := FIELD (OP value | "in" "(" value ("," value)* ")" | "has" value)?   -- bare: booleans only
+/// ```
+struct FilterParser {
+    let tokens: [FilterToken]
+    let moneyScale: Double
+    private var k = 0
+
+    init(tokens: [FilterToken], moneyScale: Double) {
+        self.tokens = tokens
+        self.moneyScale = moneyScale
+    }
+
+    private var current: FilterToken { tokens[k] }
+
+    private func fail(_ expected: String, at token: FilterToken? = nil) -> JourneyError {
+        let t = token ?? current
+        return JourneyError(.invalidArgument, "column \(t.column): expected \(expected), found \(t.shown)")
+    }
+
+    private func isKeyword(_ word: String) -> Bool {
+        if case .word(let w) = current.kind { return w.lowercased() == word }
+        return false
+    }
+
+    mutating func parse() throws(JourneyError) -> FilterNode {
+        guard current.kind != .end else { throw fail("a condition such as phase = lapsed") }
+        let node = try parseOr()
+        guard current.kind == .end else { throw fail("\"and\", \"or\" or end of filter") }
+        return node
+    }
+
+    private mutating func parseOr() throws(JourneyError) -> FilterNode {
+        var node = try parseAnd()
+        while isKeyword("or") {
+            k += 1
+            node = .or(node, try parseAnd())
+        }
+        return node
+    }
+
+    private mutating func parseAnd() throws(JourneyError) -> FilterNode {
+        var node = try parseUnary()
+        while isKeyword("and") {
+            k += 1
+            node = .and(node, try parseUnary())
+        }
+        return node
+    }
+
+    private mutating func parseUnary() throws(JourneyError) -> FilterNode {
+        if isKeyword("not") {
+            k += 1
+            return .not(try parseUnary())
+        }
+        if current.kind == .open {
+            k += 1
+            let node = try parseOr()
+            guard current.kind == .close else { throw fail("\")\"") }
+            k += 1
+            return node
+        }
+        return try parseComparison()
+    }
+
+    private mutating func parseComparison() throws(JourneyError) -> FilterNode {
+        guard case .word(let name) = current.kind else { throw fail("a field name (\(FilterField.names))") }
+        guard let field = FilterField(rawValue: name) else {
+            throw JourneyError(.invalidArgument, "column \(current.column): unknown field \"\(name)\"; fields are \(FilterField.names)")
+        }
+        let fieldToken = current
+        k += 1
+        if isKeyword("in") {
+            k += 1
+            return try parseIn(field)
+        }
+        if isKeyword("has") {
+            let hasToken = current
+            k += 1
+            guard case .list = field.kind else {
+                throw JourneyError(.invalidArgument, "column \(hasToken.column): \"has\" needs a list field (affinity, bought, bought_category, viewed_category), not \(name)")
+            }
+            return .has(field, try stringValue(after: "has"))
+        }
+        guard case .op(let op) = current.kind else {
+            if case .boolean = field.kind { return .boolean(field, true) }
+            throw fail("an operator (= != < <= > >=), \"in\" or \"has\" after \(name)")
+        }
+        let opToken = current
+        k += 1
+        switch field.kind {
+        case .enumeration(let values):
+            guard op == .equal || op == .notEqual else {
+                throw JourneyError(.invalidArgument, "column \(opToken.column): \(name) takes =, != or in, not \(op.rawValue)")
+            }
+            return .equals(field, try enumValue(field, values, after: op.rawValue), negated: op == .notEqual)
+        case .ordered(let values):
+            let value = try enumValue(field, values, after: op.rawValue)
+            return .compare(field, op, Double(values.firstIndex(of: value)! + 1))
+        case .number:
+            return .compare(field, op, try numberValue(after: op.rawValue))
+        case .money:
+            return .compare(field, op, try numberValue(after: op.rawValue) * moneyScale)
+        case .boolean:
+            guard op == .equal || op == .notEqual, case .word(let w) = current.kind, w == "true" || w == "false" else {
+                throw fail("true or false after \"\(op.rawValue)\"")
+            }
+            k += 1
+            return .boolean(field, (w == "true") == (op == .equal))
+        case .list:
+            throw JourneyError(.invalidArgument, "column \(fieldToken.column): \(name) is a list: use \(name) has \"value\"")
+        }
+    }
+
+    private mutating func parseIn(_ field: FilterField) throws(JourneyError) -> FilterNode {
+        guard current.kind == .open else { throw fail("\"(\" after \"in\"") }
+        k += 1
+        var texts: [String] = [], numbers: [Double] = []
+        while true {
+            switch field.kind {
+            case .enumeration(let values), .ordered(let values): texts.append(try enumValue(field, values, after: texts.isEmpty ? "(" : ","))
+            case .number: numbers.append(try numberValue(after: numbers.isEmpty ? "(" : ","))
+            case .money: numbers.append(try numberValue(after: numbers.isEmpty ? "(" : ",") * moneyScale)
+            case .list, .boolean:
+                throw JourneyError(.invalidArgument, "column \(current.column): \"in\" needs a field with single values, not \(field.rawValue)")
+            }
+            if current.kind == .comma { k += 1; continue }
+            guard current.kind == .close else { throw fail("\",\" or \")\" in the list") }
+            k += 1
+            return texts.isEmpty ? .memberNumber(field, numbers) : .member(field, texts)
+        }
+    }
+
+    private mutating func enumValue(_ field: FilterField, _ values: [String], after: String) throws(JourneyError) -> String {
+        let token = current
+        let text: String
+        switch token.kind {
+        case .word(let w): text = w
+        case .string(let s): text = s
+        default: throw fail("a value after \"\(after)\"")
+        }
+        guard values.contains(text) else {
+            throw JourneyError(.invalidArgument, "column \(token.column): unknown \(field.rawValue) \"\(text)\"; valid values are \(values.joined(separator: ", "))")
+        }
+        k += 1
+        return text
+    }
+
+    private mutating func numberValue(after: String) throws(JourneyError) -> Double {
+        guard case .number(let n) = current.kind else { throw fail("a number after \"\(after)\"") }
+        guard let v = Double(n), v.isFinite else { throw fail("a number such as 90 or 12.5") }
+        k += 1
+        return v
+    }
+
+    private mutating func stringValue(after: String) throws(JourneyError) -> String {
+        switch current.kind {
+        case .string(let s): k += 1; return s
+        case .word(let w): k += 1; return w
+        default: throw fail("a value in double quotes after \"\(after)\"")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import LMDB
+
+/// How a filter is evaluated: which index narrows the customers before each is classified and tested.
+public enum FilterAccess: Hashable, Sendable, CustomStringConvertible {
+    /// Every customer is classified and tested.
+    case fullScan
+    /// Only buyers in a range of an index are: `by_spend`, `by_last_purchase` or `by_orders`.
+    case index(String)
+
+    public var description: String {
+        switch self {
+        case .fullScan: "full scan"
+        case .index(let name): "index \(name)"
+        }
+    }
+}
+
+extension Snapshot {
+    /// The profiles that match `filter` as of `asOf`, lazily. A conjunct on `top_percent`, `spend`,
+    /// `days_since_purchase` or `orders` narrows the scan to a range of the matching index; the whole
+    /// filter is still tested on every candidate.
+    /// - Complexity: O(C) for a full scan; O(R log C) for R customers in an index range.
+    public func profiles(where filter: Filter, asOf: Timestamp? = nil) throws -> FilteredProfiles {
+        let t = clock(asOf).millisecondsSinceEpoch
+        let (access, candidates) = try candidateNumbers(filter, asOf: t)
+        return FilteredProfiles(snapshot: self, filter: filter, asOf: t, access: access, candidates: candidates)
+    }
+
+    /// Which access ``profiles(where:asOf:)`` uses for `filter`.
+    public func access(for filter: Filter, asOf: Timestamp? = nil) throws -> FilterAccess {
+        try candidateNumbers(filter, asOf: clock(asOf).millisecondsSinceEpoch).0
+    }
+
+    /// Customer numbers from the best index range the filter allows, sorted; `nil` for a full scan.
+    func candidateNumbers(_ filter: Filter, asOf t: Int64) throws -> (FilterAccess, [UInt32]?) {
+        var conjuncts: [FilterNode] = []
+        func collect(_ n: FilterNode) {
+            if case .and(let a, let b) = n { collect(a); collect(b) } else { conjuncts.append(n) }
+        }
+        collect(filter.root)
+        let day = 86_400_000.0
+        for node in conjuncts {
+            switch node {
+            case .compare(.topPercent, let op, let v) where [.less, .lessOrEqual, .equal].contains(op):
+                let pop = try population
+                guard let k = Population.topPercents.lastIndex(where: { Double($0) <= v }), !pop.topCutoffs.isEmpty else {
+                    return (.index("by_spend"), [])
+                }
+                let cutoff = pop.topCutoffs[k]
+                return (.index("by_spend"), try scanSpend { key in !cutoff.lexicographicallyPrecedes(Array(key)) })
+            case .compare(.spend, let op, let v) where [.greater, .greaterOrEqual, .equal].contains(op):
+                return (.index("by_spend"), try scanSpend { key in Double(IndexKeys.spend(fromKey: key)) >= v })
+            case .compare(.daysSincePurchase, let op, let v) where [.greater, .greaterOrEqual].contains(op):
+                let newest = Int64((Double(t) - v * day).rounded(.up))
+                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: nil) { IndexKeys.time(fromKey: $0) <= newest })
+            case .compare(.daysSincePurchase, let op, let v) where [.less, .lessOrEqual].contains(op):
+                let oldest = Int64((Double(t) - v * day).rounded(.down))
+                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: IndexKeys.lastPurchase(max(oldest, 0), customer: 0)) { _ in true })
+            case .compare(.orders, let op, let v) where [.greater, .greaterOrEqual, .equal].contains(op) && v >= 1:
+                let least = Int(v.rounded(.down))
+                return (.index("by_orders"), try scanKeys(schema.byOrders, from: IndexKeys.orders(least, customer: 0)) { _ in true })
+            default:
+                continue
+            }
+        }
+        return (.fullScan, nil)
+    }
+
+    private func scanSpend(while keep: (UnsafeRawBufferPointer) -> Bool) throws -> [UInt32] {
+        var out: [UInt32] = []
+        try schema.bySpend.forEach(in: txn) { key, value in
+            guard keep(key) else { return false }
+            out.append(try UInt32(lmdbBytes: value))
+            return true
+        }
+        return out.sorted()
+    }
+
+    private func scanKeys(_ db: Database<[UInt8], [UInt8]>, from start: [UInt8]?, while keep: (UnsafeRawBufferPointer) -> Bool) throws -> [UInt32] {
+        var out: [UInt32] = []
+        try db.forEach(in: txn, from: start) { key, _ in
+            guard keep(key) else { return false }
+            out.append(IndexKeys.customer(fromKey: key))
+            return true
+        }
+        return out.sorted()
+    }
+}
+
+/// The lazy sequence of ``Snapshot/profiles(where:asOf:)``, in customer-number order.
+/// Iteration stops at the first error, kept in ``Iterator/error``; ``Snapshot/forEachProfile(where:asOf:_:)`` throws it.
+public struct FilteredProfiles: Sequence {
+    let snapshot: Snapshot
+    let filter: Filter
+    let asOf: Int64
+    /// How the customers are found.
+    public let access: FilterAccess
+    let candidates: [UInt32]?
+
+    public func makeIterator() -> Iterator {
+        Iterator(sequence: self, all: candidates == nil ? ProfileSequence(snapshot: snapshot, asOf: asOf).makeIterator() : nil)
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let sequence: FilteredProfiles
+        var all: ProfileSequence.Iterator?
+        var position = 0
+        /// The error that ended iteration early, if any.
+        public private(set) var error: (any Error)?
+
+        public mutating func next() -> Profile? {
+            if all != nil {
+                while let p = all!.next() {
+                    if sequence.filter.matches(p) { return p }
+                }
+                error = all!.error
+                return nil
+            }
+            let candidates = sequence.candidates!
+            while position < candidates.count, error == nil {
+                let number = candidates[position]
+                position += 1
+                do {
+                    let id = try sequence.snapshot.schema.name(.customer, number, in: sequence.snapshot.txn)
+                    if let p = try sequence.snapshot.profile(number: number, id: id, asOf: sequence.asOf), sequence.filter.matches(p) {
+                        return p
+                    }
+                } catch {
+                    self.error = error
+                }
+            }
+            return nil
+        }
+    }
+}
+
+extension Snapshot {
+    /// Calls `body` with every profile matching `filter` until it returns `false`; throws what reading throws.
+    public func forEachProfile(where filter: Filter, asOf: Timestamp? = nil, _ body: (Profile) throws -> Bool) throws {
+        var iterator = try profiles(where: filter, asOf: asOf).makeIterator()
+        while let p = iterator.next() {
+            guard try body(p) else { return }
+        }
+        if let error = iterator.error { throw error }
+    }
+}
