@@ -43,6 +43,8 @@ public final class JourneyStore: Sendable {
     let env: Environment
     let schema: StoreSchema
     let writer: WriterLock
+    /// The population cut-offs of the newest snapshot that computed them.
+    let populationCache = Mutex<(Int, Population)?>(nil)
 
     /// Opens the store at `path`, creating it when missing (unless `options` say otherwise).
     /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.newerFormat`

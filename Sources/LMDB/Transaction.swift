@@ -58,3 +58,9 @@ extension PutFlags {
     /// `.append` alone, `MDB_KEYEXIST` means the key was out of order, which is thrown.
     var reportsExisting: Bool { !isDisjoint(with: [.noOverwrite, .noDuplicateData]) }
 }
+
+extension ReadableTransaction {
+    /// The id of the snapshot: the number of the last committed write transaction it sees. Two read
+    /// transactions with the same id see the same data.
+    public var snapshotID: Int { Int(mdb_txn_id(handle)) }
+}

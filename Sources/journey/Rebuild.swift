@@ -45,3 +45,17 @@ struct Verify: ParsableCommand {
 extension String {
     init(format3 value: Double) { self = String(Double((value * 1000).rounded()) / 1000) }
 }
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time a bare cursor scan of the log (nothing decoded): the floor for rebuild.")
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        try reportingErrors {
+            let r = try options.open().scanLog()
+            print(JSONLine.object([("records", String(r.records)), ("bytes", String(r.bytes)),
+                                   ("seconds", String(format3: r.seconds)), ("records_per_second", String(Int(r.recordsPerSecond)))]))
+        }
+    }
+}

@@ -83,3 +83,27 @@ func wallClockMilliseconds() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
+
+/// What a bare scan of the log read.
+public struct ScanReport: Hashable, Sendable {
+    public var records: Int
+    public var bytes: Int
+    public var seconds: Double
+    public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
+}
+
+extension JourneyStore {
+    /// A bare cursor scan of `events`, nothing decoded: the physical floor any replay is measured against.
+    public func scanLog() throws -> ScanReport {
+        let start = monotonicSeconds()
+        var records = 0, bytes = 0
+        try env.read { txn in
+            try schema.events.forEach(in: txn) { _, value in
+                records += 1
+                bytes += value.count
+                return true
+            }
+        }
+        return ScanReport(records: records, bytes: bytes, seconds: monotonicSeconds() - start)
+    }
+}

@@ -28,11 +28,18 @@ public final class Snapshot {
 
     var schema: StoreSchema { store.schema }
 
-    /// Buyers' cut-offs, computed from the indexes once per snapshot.
+    /// Buyers' cut-offs, computed from the indexes once per committed state of the store: snapshots
+    /// that see the same last write share them, so a profile lookup costs O(log C), not O(buyers).
     var population: Population {
         get throws {
             if let cachedPopulation { return cachedPopulation }
-            let p = try Population(schema: schema, in: txn)
+            let id = txn.snapshotID
+            let p = try store.populationCache.withLock { cache in
+                if let (cachedID, population) = cache, cachedID == id { return population }
+                let population = try Population(schema: schema, in: txn)
+                cache = (id, population)
+                return population
+            }
             cachedPopulation = p
             return p
         }

@@ -1,0 +1,111 @@
+import Benchmark
+import Foundation
+import JourneyStore
+import LMDB
+
+// Data sizes: JOURNEY_BENCH_EVENTS (default 1,000,000) events for JOURNEY_BENCH_CUSTOMERS (default
+// 100,000) customers, generated with seed 7 — the figures in the README use the defaults.
+let eventCount = Int(ProcessInfo.processInfo.environment["JOURNEY_BENCH_EVENTS"] ?? "") ?? 1_000_000
+let customerCount = Int(ProcessInfo.processInfo.environment["JOURNEY_BENCH_CUSTOMERS"] ?? "") ?? 100_000
+
+/// The generated JSONL and a store holding it, made once for every benchmark of a run.
+final class Fixture: @unchecked Sendable {
+    // @unchecked: built once in setup before any benchmark runs, then only read.
+    static let shared = Fixture()
+    let jsonl: [UInt8]
+    let directory: String
+    let store: JourneyStore
+    let customers: [String]
+
+    private init() {
+        var generator = try! EventGenerator(customers: customerCount, events: eventCount, seed: 7)
+        var bytes: [UInt8] = []
+        _ = generator.write { bytes.append(contentsOf: $0) }
+        jsonl = bytes
+        directory = NSTemporaryDirectory() + "journey-bench-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try! JourneyStore(at: directory + "/fixture", options: .init(syncDisabled: true))
+        _ = try! store.ingestJSONL(jsonl)
+        var ids: [String] = []
+        try! store.read { snapshot in
+            for p in snapshot.profiles() { ids.append(p.customer) }
+        }
+        customers = ids
+    }
+
+    func freshStore() -> (JourneyStore, String) {
+        let path = directory + "/run-" + UUID().uuidString
+        return (try! JourneyStore(at: path, options: .init(syncDisabled: true)), path)
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let large = BenchmarkConfiguration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        timeUnits: .milliseconds, warmupIterations: 0, scalingFactor: .mega, maxDuration: .seconds(60), maxIterations: 3)
+
+    Benchmark("ingest JSONL (events)", configuration: large) { benchmark in
+        let fixture = Fixture.shared
+        let (store, path) = fixture.freshStore()
+        benchmark.startMeasurement()
+        let report = try store.ingestJSONL(fixture.jsonl)
+        benchmark.stopMeasurement()
+        precondition(report.rejected == 0)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    Benchmark("append API in batches of 10k (events)", configuration: large) { benchmark in
+        let fixture = Fixture.shared
+        let events: [Event] = try fixture.customers.prefix(20_000).flatMap { try fixture.store.events(of: $0) }
+        let (store, path) = fixture.freshStore()
+        benchmark.startMeasurement()
+        for start in stride(from: 0, to: events.count, by: 10_000) {
+            try store.append(events[start..<min(start + 10_000, events.count)])
+        }
+        benchmark.stopMeasurement()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    Benchmark("rebuild (events)", configuration: large) { benchmark in
+        let report = try Fixture.shared.store.rebuild()
+        blackHole(report)
+    }
+
+    Benchmark("bare cursor scan of events (records)", configuration: large) { benchmark in
+        let fixture = Fixture.shared
+        let env = try Environment(path: fixture.directory + "/fixture", options: .init(databasesMax: 16))
+        let events: Database<UInt64, [UInt8]> = try env.openDatabase("events")
+        var bytes = 0
+        benchmark.startMeasurement()
+        try env.read { txn in
+            try events.forEach(in: txn) { _, value in bytes &+= value.count; return true }
+        }
+        benchmark.stopMeasurement()
+        blackHole(bytes)
+    }
+
+    Benchmark("full-population scan with classification (customers)", configuration: large) { benchmark in
+        var n = 0
+        try Fixture.shared.store.read { snapshot in
+            for p in snapshot.profiles() { n += p.orders }
+        }
+        blackHole(n)
+    }
+
+    Benchmark("export csv of every customer (customers)", configuration: large) { benchmark in
+        let sink = MemoryLineSink()
+        let report = try Fixture.shared.store.read { try $0.export(where: .all, format: .csv, to: sink) }
+        blackHole(report)
+    }
+
+    // One lookup per iteration, each in its own snapshot, so the percentiles are per lookup.
+    Benchmark("profile lookup",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], timeUnits: .microseconds,
+                                   warmupIterations: 100, maxDuration: .seconds(10), maxIterations: 100_000)) { benchmark in
+        let fixture = Fixture.shared
+        let id = fixture.customers[Int.random(in: 0..<fixture.customers.count)]
+        benchmark.startMeasurement()
+        blackHole(try fixture.store.read { try $0.profile(of: id) })
+        benchmark.stopMeasurement()
+    }
+}
