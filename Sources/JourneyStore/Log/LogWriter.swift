@@ -20,11 +20,21 @@ struct LogWriter {
     }
 
     /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
+    ///
+    /// The two index entries of each event (id hash → sequence, customer → sequence) are collected
+    /// here and written at the end in key order: random B-tree inserts cost ~2.5 µs an event on a
+    /// million-event batch, sorted ones a fraction of it.
     struct Batch: ~Copyable {
         let txn: WriteTransaction
         var sequence: UInt64
         var appended = 0
         var duplicates = 0
+        /// Id hashes of this batch's events: the first sequence with each hash.
+        var batchIDs: [UInt64: UInt64] = [:]
+        /// Further sequences whose id hash collides with an earlier one of this batch (rare).
+        var collidingIDs: [UInt64: [UInt64]] = [:]
+        var pendingIDs: [(hash: UInt64, sequence: UInt64)] = []
+        var pendingCustomers: [(customer: UInt32, sequence: UInt64)] = []
     }
 
     mutating func begin(_ txn: WriteTransaction) throws -> Batch {
@@ -44,15 +54,20 @@ struct LogWriter {
     mutating func appendDraft(_ batch: inout Batch) throws -> Bool {
         let txn = batch.txn
         let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
-        // One B-tree descent in the common case: the hash is new. When it is not, the stored ids
-        // under it decide between a duplicate and a hash collision.
         let sequence = batch.sequence + 1
-        if try !schema.eventIDs.put(idHash, sequence, in: txn, flags: .noOverwrite) {
-            if try isDuplicate(idHash, in: txn) {
+        if let first = batch.batchIDs[idHash] {
+            // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
+            for earlier in [first] + batch.collidingIDs[idHash, default: []] where try sameID(asEvent: earlier, in: txn) {
                 batch.duplicates += 1
                 return false
             }
-            try schema.eventIDs.put(idHash, sequence, in: txn)
+            batch.collidingIDs[idHash, default: []].append(sequence)
+        } else {
+            if try schema.eventIDs.withValue(idHash, in: txn, { $0 != nil }), try isDuplicate(idHash, in: txn) {
+                batch.duplicates += 1
+                return false
+            }
+            batch.batchIDs[idHash] = sequence
         }
         let customer = try draft.withBytes(draft.customer!) { try names.number(.customer, $0, schema: schema, in: txn) }
         try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
@@ -63,9 +78,21 @@ struct LogWriter {
             _ = try schema.events.putBytes(sequence, bytes, in: txn, flags: .append)
             try projector.apply(EventRecord(bytes), schema: schema, in: txn)
         }
-        try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
+        batch.pendingIDs.append((idHash, sequence))
+        batch.pendingCustomers.append((customer, sequence))
         batch.appended += 1
         return true
+    }
+
+    /// Whether the event stored at `sequence` has the draft's id.
+    private func sameID(asEvent sequence: UInt64, in txn: WriteTransaction) throws -> Bool {
+        try schema.events.withValue(sequence, in: txn) { stored -> Bool in
+            guard let stored else { throw JourneyError(.corrupted, "event id index names missing event \(sequence)") }
+            let (storedID, _) = try EventRecord(stored).idAndPayload()
+            return draft.withBytes(draft.id!) { id in
+                id.count == storedID.count && memcmpBytes(id.baseAddress!, storedID.baseAddress!, id.count)
+            }
+        }
     }
 
     /// Whether an event with the draft's id is stored: the hash finds candidates, the stored id decides.
@@ -73,23 +100,28 @@ struct LogWriter {
         try schema.eventIDs.withCursor(in: txn) { cursor in
             guard var entry = try cursor.seek(exactly: idHash) else { return false }
             while true {
-                let sequence = try UInt64(lmdbBytes: entry.value)
-                let same = try schema.events.withValue(sequence, in: txn) { stored -> Bool in
-                    guard let stored else { throw JourneyError(.corrupted, "event id index names missing event \(sequence)") }
-                    let (storedID, _) = try EventRecord(stored).idAndPayload()
-                    return draft.withBytes(draft.id!) { id in
-                        id.count == storedID.count && memcmpBytes(id.baseAddress!, storedID.baseAddress!, id.count)
-                    }
-                }
-                if same { return true }
+                if try sameID(asEvent: try UInt64(lmdbBytes: entry.value), in: txn) { return true }
                 guard let next = try cursor.nextDuplicate() else { return false }
                 entry = next
             }
         }
     }
 
+    /// Writes the batch's index entries in key order.
+    private func writeIndexes(_ batch: inout Batch) throws {
+        let txn = batch.txn
+        batch.pendingIDs.sort { ($0.hash, $0.sequence) < ($1.hash, $1.sequence) }
+        for (hash, sequence) in batch.pendingIDs { try schema.eventIDs.put(hash, sequence, in: txn) }
+        // Each customer's sequences ascend, so they append after the ones already stored.
+        batch.pendingCustomers.sort { ($0.customer, $0.sequence) < ($1.customer, $1.sequence) }
+        for (customer, sequence) in batch.pendingCustomers {
+            try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
+        }
+    }
+
     /// Records what the batch changed besides the log itself; call before the transaction commits.
     mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
+        try writeIndexes(&batch)
         try names.persistCounts(schema: schema, in: batch.txn)
         if batch.appended > 0 {
             try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn)

@@ -26,7 +26,7 @@ struct Projector {
     }
 
     mutating func begin() {
-        for e in entries { slot[Int(e.customer)] = 0 }
+        for e in entries where Int(e.customer) < slot.count { slot[Int(e.customer)] = 0 }
         entries.removeAll(keepingCapacity: true)
         newestTime = -1
     }
@@ -55,6 +55,8 @@ struct Projector {
         for k in entries.indices where entries[k].needsRefold {
             entries[k].facts = try FactsFold.refold(entries[k].customer, schema: schema, policy: fold, in: txn)
         }
+        // In key order: the facts pages are then written front to back.
+        entries.sort { $0.customer < $1.customer }
         for e in entries {
             e.facts.encode(into: &record)
             try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn) }
