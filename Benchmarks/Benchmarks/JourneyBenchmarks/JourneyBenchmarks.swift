@@ -40,9 +40,9 @@ final class Fixture: @unchecked Sendable {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    let large = BenchmarkConfiguration(
+    let large = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
-        timeUnits: .milliseconds, warmupIterations: 0, scalingFactor: .mega, maxDuration: .seconds(60), maxIterations: 3)
+        timeUnits: .milliseconds, warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3)
 
     Benchmark("ingest JSONL (events)", configuration: large) { benchmark in
         let fixture = Fixture.shared
