@@ -45,6 +45,8 @@ public final class JourneyStore: Sendable {
     let writer: WriterLock
     /// The population cut-offs of the newest snapshot that computed them.
     let populationCache = Mutex<(Int, Population)?>(nil)
+    /// The last policy text read and its parse.
+    let policyCache = Mutex<(String, Policy)?>(nil)
 
     /// Opens the store at `path`, creating it when missing (unless `options` say otherwise).
     /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.newerFormat`

@@ -6,8 +6,13 @@ extension JourneyStore {
         get throws { try env.read { txn in try storedPolicy(in: txn) } }
     }
 
+    /// The policy `txn` sees; parsed once per distinct stored text.
     func storedPolicy(in txn: some ReadableTransaction) throws -> Policy {
-        try Policy(text: try schema.metaString(MetaKey.policy, in: txn) ?? "", currency: currency)
+        let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
+        if let (cachedText, policy) = policyCache.withLock({ $0 }), cachedText == text { return policy }
+        let policy = try Policy(text: text, currency: currency)
+        policyCache.withLock { $0 = (text, policy) }
+        return policy
     }
 
     /// Stores a new policy. When stored facts depend on what changed (the lapse threshold, affinity

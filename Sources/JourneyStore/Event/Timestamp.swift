@@ -31,10 +31,24 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
         let msOfDay = ms - days * 86_400_000
         let (y, m, d) = Timestamp.civil(fromDays: days)
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":" + pad(msOfDay / 1000 % 60, 2)
-        if msOfDay % 1000 != 0 { out += "." + pad(msOfDay % 1000, 3) }
-        return out + "Z"
+        let withMillis = msOfDay % 1000 != 0
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var i = 0
+            func put(_ v: Int64, _ width: Int) {
+                var x = v
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[i + k] = UInt8(48 + x % 10)
+                    x /= 10
+                }
+                i += width
+            }
+            func put(_ c: Character) { buffer[i] = c.asciiValue!; i += 1 }
+            put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+            put(msOfDay / 3_600_000, 2); put(":"); put(msOfDay / 60_000 % 60, 2); put(":"); put(msOfDay / 1000 % 60, 2)
+            if withMillis { put("."); put(msOfDay % 1000, 3) }
+            put("Z")
+            return i
+        }
     }
 
     public var description: String { rfc3339 }
@@ -130,9 +144,4 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard t >= .min, t <= .max else { return nil }
         return t
     }
-}
-
-private func pad(_ v: Int64, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }

@@ -3,35 +3,96 @@ extension Profile {
     /// net spend, `affinity` = the tag categories, `rfm` = `{"r","f","m"}`, times RFC 3339 UTC, days
     /// rounded to 3 decimals, missing values `null`.
     public func json(currency: Currency) -> String {
-        let q = JSONText.quoted
-        func money(_ m: Money?) -> String { m.map { $0.decimalString(exponent: currency.exponent) } ?? "null" }
-        func time(_ t: Timestamp?) -> String { t.map { q($0.rfc3339) } ?? "null" }
-        func number(_ d: Double?) -> String { d.map(Profile.formatDays) ?? "null" }
-        func string(_ s: String?) -> String { s.map(q) ?? "null" }
-        func list(_ l: [String]) -> String { "[" + l.map(q).joined(separator: ",") + "]" }
-        let rfmText = rfm.map { #"{"r":\#($0.recency),"f":\#($0.frequency),"m":\#($0.monetary)}"# } ?? "null"
-        let pairs: [(String, String)] = [
-            ("customer", q(customer)), ("phase", q(phase.name)), ("segment", q(segment.name)),
-            ("tier", tier.map { q($0.name) } ?? "null"), ("top_percent", topPercent.map(String.init) ?? "null"),
-            ("orders", String(orders)), ("spend", money(spend)), ("gross", money(gross)), ("refunded", money(refunded)),
-            ("aov", money(aov)), ("first_purchase", time(firstPurchase)), ("last_purchase", time(lastPurchase)),
-            ("days_since_purchase", number(daysSincePurchase)), ("average_gap_days", number(averageGapDays)),
-            ("reactivations", String(reactivations)), ("affinity", list(affinity)), ("rfm", rfmText),
-            ("cart_abandons", String(cartAbandons)), ("last_cart_abandon", time(lastCartAbandon)),
-            ("last_cart_value", money(lastCartValue)), ("email_opens", String(emailOpens)),
-            ("last_email_open", time(lastEmailOpen)), ("days_since_email_open", number(daysSinceEmailOpen)),
-            ("email", string(email)), ("phone", string(phone)), ("signup", time(signup)),
-            ("days_since_signup", number(daysSinceSignup)), ("first_seen", time(firstSeen)), ("last_seen", time(lastSeen)),
-            ("bought_categories", list(boughtCategories)), ("viewed_categories", list(viewedCategories)),
-            ("as_of", time(asOf)),
-        ]
-        return "{" + pairs.map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        var w = JSONObjectWriter(capacity: 1024)
+        let e = currency.exponent
+        w.field("customer", string: customer)
+        w.field("phase", string: phase.name)
+        w.field("segment", string: segment.name)
+        w.field("tier", string: tier?.name)
+        w.field("top_percent", raw: topPercent.map(String.init))
+        w.field("orders", raw: String(orders))
+        w.field("spend", raw: spend.decimalString(exponent: e))
+        w.field("gross", raw: gross.decimalString(exponent: e))
+        w.field("refunded", raw: refunded.decimalString(exponent: e))
+        w.field("aov", raw: aov?.decimalString(exponent: e))
+        w.field("first_purchase", string: firstPurchase?.rfc3339)
+        w.field("last_purchase", string: lastPurchase?.rfc3339)
+        w.field("days_since_purchase", raw: daysSincePurchase.map(Profile.formatDays))
+        w.field("average_gap_days", raw: averageGapDays.map(Profile.formatDays))
+        w.field("reactivations", raw: String(reactivations))
+        w.field("affinity", strings: affinity)
+        w.field("rfm", raw: rfm.map { #"{"r":\#($0.recency),"f":\#($0.frequency),"m":\#($0.monetary)}"# })
+        w.field("cart_abandons", raw: String(cartAbandons))
+        w.field("last_cart_abandon", string: lastCartAbandon?.rfc3339)
+        w.field("last_cart_value", raw: lastCartValue?.decimalString(exponent: e))
+        w.field("email_opens", raw: String(emailOpens))
+        w.field("last_email_open", string: lastEmailOpen?.rfc3339)
+        w.field("days_since_email_open", raw: daysSinceEmailOpen.map(Profile.formatDays))
+        w.field("email", string: email)
+        w.field("phone", string: phone)
+        w.field("signup", string: signup?.rfc3339)
+        w.field("days_since_signup", raw: daysSinceSignup.map(Profile.formatDays))
+        w.field("first_seen", string: firstSeen.rfc3339)
+        w.field("last_seen", string: lastSeen.rfc3339)
+        w.field("bought_categories", strings: boughtCategories)
+        w.field("viewed_categories", strings: viewedCategories)
+        w.field("as_of", string: asOf.rfc3339)
+        return w.finish()
     }
 
     /// Days with at most 3 decimals, as a JSON number.
     static func formatDays(_ d: Double) -> String {
-        let rounded = (d * 1000).rounded() / 1000
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
-        return String(rounded)
+        let thousandths = (d * 1000).rounded()
+        guard abs(thousandths) < 1e15 else { return String(d) }
+        let v = Int64(thousandths)
+        let whole = v / 1000, fraction = abs(v % 1000)
+        let sign = v < 0 && whole == 0 ? "-" : ""
+        guard fraction != 0 else { return sign + String(whole) }
+        var digits = String(fraction)
+        while digits.count < 3 { digits = "0" + digits }
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return sign + String(whole) + "." + digits
+    }
+}
+
+/// Builds one JSON object into a single string, without intermediate arrays.
+struct JSONObjectWriter {
+    private var out = "{"
+    private var first = true
+
+    init(capacity: Int) { out.reserveCapacity(capacity) }
+
+    private mutating func key(_ name: StaticString) {
+        if !first { out += "," }
+        first = false
+        out += "\""
+        out += name.description
+        out += "\":"
+    }
+
+    /// A JSON value given as text (a number, or an object), `null` when `nil`.
+    mutating func field(_ name: StaticString, raw: String?) {
+        key(name)
+        out += raw ?? "null"
+    }
+
+    mutating func field(_ name: StaticString, string: String?) {
+        key(name)
+        if let string { out += JSONText.quoted(string) } else { out += "null" }
+    }
+
+    mutating func field(_ name: StaticString, strings: [String]) {
+        key(name)
+        out += "["
+        for (k, s) in strings.enumerated() {
+            if k > 0 { out += "," }
+            out += JSONText.quoted(s)
+        }
+        out += "]"
+    }
+
+    mutating func finish() -> String {
+        out += "}"
+        return out
     }
 }

@@ -18,6 +18,9 @@ public final class Snapshot {
     /// The time of the newest event in the store, the default clock; `nil` for an empty store.
     public let newestEventTime: Timestamp?
     private var cachedPopulation: Population?
+    /// Product, category and campaign names read so far, by kind and number: a scan over many
+    /// customers reads each name from the map once.
+    private var names: [[String?]] = Array(repeating: [], count: NameKind.allCases.count)
 
     init(store: JourneyStore, txn: ReadTransaction) throws {
         self.store = store
@@ -75,7 +78,17 @@ public final class Snapshot {
             copy.withUTF8 { IndexKeys.spend(facts.netSpend, customerID: UnsafeRawBufferPointer($0), into: &spendKey) }
         }
         return try Profile(customer: id, facts: facts, asOf: t, policy: policy, population: try population,
-                           spendKey: spendKey) { kind, n in try schema.name(kind, n, in: txn) }
+                           spendKey: spendKey) { kind, n in try name(kind, n) }
+    }
+
+    /// The name of number `n` of `kind`, cached for the snapshot's life.
+    func name(_ kind: NameKind, _ n: UInt32) throws -> String {
+        let k = Int(kind.rawValue), i = Int(n)
+        if i < names[k].count, let cached = names[k][i] { return cached }
+        let value = try schema.name(kind, n, in: txn)
+        if i >= names[k].count { names[k].append(contentsOf: repeatElement(nil, count: i + 1 - names[k].count)) }
+        names[k][i] = value
+        return value
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:
