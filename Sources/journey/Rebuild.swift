@@ -16,7 +16,7 @@ struct Rebuild: ParsableCommand {
             if json {
                 print(JSONLine.object([("events", String(r.events)), ("customers", String(r.customers)),
                                        ("seconds", String(Double(Int(r.seconds * 1000)) / 1000)),
-                                       ("events_per_second", String(Int(r.eventsPerSecond)))]))
+                                       ("events_per_second", String(Int(r.eventsPerSecond))), ("refolded_customers", String(r.refolded))]))
             } else {
                 print("rebuilt \(r.customers) customers from \(r.events) events in \(String(format3: r.seconds)) s (\(Int(r.eventsPerSecond)) events/s)")
             }

@@ -28,6 +28,11 @@ enum FactsFold {
                 page = try cursor.nextMultiple(first: false)
             }
         }
+        return try fold(records, policy: policy)
+    }
+
+    /// The facts of one customer's records folded in (time, event id) order, whatever their order here.
+    static func fold(_ records: [EventRecord], policy: FoldPolicy) throws -> CustomerFacts {
         var ids: [UnsafeRawBufferPointer] = []
         ids.reserveCapacity(records.count)
         for r in records { ids.append(try r.idAndPayload().0) }

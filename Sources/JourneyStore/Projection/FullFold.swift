@@ -13,11 +13,19 @@ struct FullFold {
     var refolded = 0
 
     /// Folds the log as `txn` sees it. `progress` is called with the number of events folded so far.
+    ///
+    /// Every record's place in the map is kept (16 bytes an event) in one list per customer, so the
+    /// customers whose events came out of order are re-folded without reading LMDB again.
     init(schema: StoreSchema, policy: Policy, in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
+        let expected = try schema.events.count(in: txn)
         let fold = FoldPolicy(policy)
         var facts = Array(repeating: CustomerFacts(), count: customers + 1)
         var dirty = [Bool](repeating: false, count: customers + 1)
+        // Per-customer lists of record positions: first/last index per customer, next index per record.
+        var starts = [UnsafeRawPointer?](), lengths = [UInt32](), next = [Int32]()
+        starts.reserveCapacity(expected); lengths.reserveCapacity(expected); next.reserveCapacity(expected)
+        var firstOf = [Int32](repeating: -1, count: customers + 1), lastOf = firstOf
         var events = 0, newest: Int64 = -1
         var lastKey: UnsafeRawBufferPointer?
         try schema.events.forEach(in: txn) { key, value in
@@ -28,14 +36,27 @@ struct FullFold {
             }
             if !dirty[c], try !FactsFold.applyInOrder(record, to: &facts[c], policy: fold) { dirty[c] = true }
             if record.time > newest { newest = record.time }
+            let index = Int32(truncatingIfNeeded: events)
+            starts.append(value.baseAddress)
+            lengths.append(UInt32(value.count))
+            next.append(-1)
+            if lastOf[c] >= 0 { next[Int(lastOf[c])] = index } else { firstOf[c] = index }
+            lastOf[c] = index
             events += 1
             lastKey = key
             if events & 0xFFFFF == 0 { progress?(events) }
             return true
         }
         lastSequence = try lastKey.map { try UInt64(lmdbBytes: $0) } ?? 0
+        var records: [EventRecord] = []
         for c in dirty.indices where dirty[c] {
-            facts[c] = try FactsFold.refold(UInt32(c), schema: schema, policy: fold, in: txn)
+            records.removeAll(keepingCapacity: true)
+            var i = firstOf[c]
+            while i >= 0 {
+                records.append(try EventRecord(UnsafeRawBufferPointer(start: starts[Int(i)], count: Int(lengths[Int(i)]))))
+                i = next[Int(i)]
+            }
+            facts[c] = try FactsFold.fold(records, policy: fold)
             refolded += 1
         }
         self.facts = facts
