@@ -18,9 +18,6 @@ public final class Snapshot {
     /// The time of the newest event in the store, the default clock; `nil` for an empty store.
     public let newestEventTime: Timestamp?
     private var cachedPopulation: Population?
-    /// Product, category and campaign names read so far, by kind and number: a scan over many
-    /// customers reads each name from the map once.
-    private var names: [[String?]] = Array(repeating: [], count: NameKind.allCases.count)
 
     init(store: JourneyStore, txn: ReadTransaction) throws {
         self.store = store
@@ -81,13 +78,16 @@ public final class Snapshot {
                            spendKey: spendKey) { kind, n in try name(kind, n) }
     }
 
-    /// The name of number `n` of `kind`, cached for the snapshot's life.
+    /// The name of number `n` of `kind`. Committed names never change, so the store keeps every name
+    /// it has read: a scan, or the next lookup, reads each product or category name from the map once.
     func name(_ kind: NameKind, _ n: UInt32) throws -> String {
         let k = Int(kind.rawValue), i = Int(n)
-        if i < names[k].count, let cached = names[k][i] { return cached }
+        if let cached = store.nameCache.withLock({ i < $0[k].count ? $0[k][i] : nil }) { return cached }
         let value = try schema.name(kind, n, in: txn)
-        if i >= names[k].count { names[k].append(contentsOf: repeatElement(nil, count: i + 1 - names[k].count)) }
-        names[k][i] = value
+        store.nameCache.withLock { names in
+            if i >= names[k].count { names[k].append(contentsOf: repeatElement(nil, count: i + 1 - names[k].count)) }
+            names[k][i] = value
+        }
         return value
     }
 
