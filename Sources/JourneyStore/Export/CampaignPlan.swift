@@ -73,7 +73,9 @@ extension Snapshot {
         precondition(sinks.count == plan.audiences.count, "plan: one sink per audience")
         var report = PlanReport(asOf: clock(asOf), audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })
         for (k, a) in plan.audiences.enumerated() { if let header = a.format.header { try sinks[k].write(line: header) } }
-        try forEachProfile(asOf: asOf) { p in
+        let lists = plan.audiences.contains { $0.format.printsLists || $0.filter.root.usesLists }
+            || plan.exclude?.root.usesLists == true
+        try forEachProfile(where: .all, asOf: asOf, lists: lists) { p in
             report.customers += 1
             if let exclude = plan.exclude, exclude.matches(p) { report.excluded += 1; return true }
             guard let k = plan.audiences.firstIndex(where: { $0.filter.matches(p) }) else { report.unassigned += 1; return true }

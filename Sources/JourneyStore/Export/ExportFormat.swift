@@ -18,6 +18,9 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether lines show the bought and viewed lists (only `jsonl` does).
+    var printsLists: Bool { self == .jsonl }
+
     /// Whether a customer without a usable email or phone is left out (ad platforms match on them).
     var needsIdentifier: Bool { self == .meta || self == .google }
 
@@ -65,7 +68,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 enum CSV {
     /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
     static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
 }

@@ -20,7 +20,7 @@ extension Snapshot {
     public func export(where filter: Filter, asOf: Timestamp? = nil, format: ExportFormat, to sink: LineSink) throws -> ExportReport {
         var report = ExportReport()
         if let header = format.header { try sink.write(line: header) }
-        try forEachProfile(where: filter, asOf: asOf) { p in
+        try forEachProfile(where: filter, asOf: asOf, lists: format.printsLists) { p in
             if let line = format.line(p, currency: store.currency) {
                 try sink.write(line: line)
                 report.written += 1

@@ -53,8 +53,10 @@ func days(from start: Int64, to end: Int64) -> Double { Double(end - start) / 86
 
 extension Profile {
     /// Classifies `facts` at `asOf` (DESIGN.md §1, exactly).
+    /// - Parameter lists: whether to name the bought and viewed products and categories (exports
+    ///   that print none of them skip the work; they are then empty).
     init(customer: String, facts f: CustomerFacts, asOf t: Int64, policy: Policy, population: Population,
-         spendKey: [UInt8], names: (NameKind, UInt32) throws -> String) rethrows {
+         spendKey: [UInt8], lists: Bool = true, names: (NameKind, UInt32) throws -> String) rethrows {
         let orders = f.orders
         let r = f.lastPurchase.map { days(from: $0, to: t) }
         let averageGap = orders >= 2 ? days(from: f.firstPurchase!, to: f.lastPurchase!) / Double(orders - 1) : nil
@@ -96,10 +98,10 @@ extension Profile {
             attributes: Attributes(firstName: fields[2], lastName: fields[3], gender: fields[4], birthday: fields[5],
                                    city: fields[6], region: fields[7], zip: fields[8], country: fields[9],
                                    interests: f.interests),
-            boughtProducts: try f.boughtProducts.map { try names(.product, $0) }.sorted(),
-            boughtCategories: try f.boughtCategories.map { try names(.category, $0) }.sorted(),
-            viewedProducts: try f.viewedProducts.map { try names(.product, $0) }.sorted(),
-            viewedCategories: try f.viewedCategories.map { try names(.category, $0) }.sorted())
+            boughtProducts: lists ? try f.boughtProducts.map { try names(.product, $0) }.sorted() : [],
+            boughtCategories: lists ? try f.boughtCategories.map { try names(.category, $0) }.sorted() : [],
+            viewedProducts: lists ? try f.viewedProducts.map { try names(.product, $0) }.sorted() : [],
+            viewedCategories: lists ? try f.viewedCategories.map { try names(.category, $0) }.sorted() : [])
     }
 }
 

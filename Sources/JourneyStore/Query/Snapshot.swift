@@ -60,22 +60,22 @@ public final class Snapshot {
         return try profile(number: number, id: id, asOf: clock(asOf).millisecondsSinceEpoch)
     }
 
-    func profile(number: UInt32, id: String, asOf t: Int64) throws -> Profile? {
+    func profile(number: UInt32, id: String, asOf t: Int64, lists: Bool = true) throws -> Profile? {
         let facts = try schema.facts.withValue(number, in: txn) { bytes in
             try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
         }
         guard let facts else { return nil }
-        return try profile(number: number, id: id, facts: facts, asOf: t)
+        return try profile(number: number, id: id, facts: facts, asOf: t, lists: lists)
     }
 
-    func profile(number: UInt32, id: String, facts: CustomerFacts, asOf t: Int64) throws -> Profile {
+    func profile(number: UInt32, id: String, facts: CustomerFacts, asOf t: Int64, lists: Bool = true) throws -> Profile {
         var spendKey: [UInt8] = []
         if facts.orders > 0 {
             var copy = id
             copy.withUTF8 { IndexKeys.spend(facts.netSpend, customerID: UnsafeRawBufferPointer($0), into: &spendKey) }
         }
         return try Profile(customer: id, facts: facts, asOf: t, policy: policy, population: try population,
-                           spendKey: spendKey) { kind, n in try name(kind, n) }
+                           spendKey: spendKey, lists: lists) { kind, n in try name(kind, n) }
     }
 
     /// The name of number `n` of `kind`. Committed names never change, so the store keeps every name
@@ -103,13 +103,15 @@ public final class Snapshot {
 public struct ProfileSequence: Sequence {
     let snapshot: Snapshot
     let asOf: Int64
+    var lists = true
 
-    public func makeIterator() -> Iterator { Iterator(snapshot: snapshot, asOf: asOf) }
+    public func makeIterator() -> Iterator { Iterator(snapshot: snapshot, asOf: asOf, lists: lists) }
 
     public struct Iterator: IteratorProtocol {
         static let batchSize = 512
         let snapshot: Snapshot
         let asOf: Int64
+        let lists: Bool
         private var batch: [(UInt32, CustomerFacts)] = []
         private var position = 0
         private var nextKey: UInt32 = 1
@@ -117,9 +119,10 @@ public struct ProfileSequence: Sequence {
         /// The error that ended iteration early, if any.
         public private(set) var error: (any Error)?
 
-        init(snapshot: Snapshot, asOf: Int64) {
+        init(snapshot: Snapshot, asOf: Int64, lists: Bool) {
             self.snapshot = snapshot
             self.asOf = asOf
+            self.lists = lists
         }
 
         public mutating func next() -> Profile? {
@@ -132,7 +135,7 @@ public struct ProfileSequence: Sequence {
                 let (number, facts) = batch[position]
                 position += 1
                 let id = try snapshot.schema.name(.customer, number, in: snapshot.txn)
-                return try snapshot.profile(number: number, id: id, facts: facts, asOf: asOf)
+                return try snapshot.profile(number: number, id: id, facts: facts, asOf: asOf, lists: lists)
             } catch {
                 self.error = error
                 exhausted = true

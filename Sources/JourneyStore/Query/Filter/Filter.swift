@@ -107,3 +107,15 @@ extension FilterField {
         }
     }
 }
+
+extension FilterNode {
+    /// Whether the filter tests a product or category list (`bought`, `bought_category`, `viewed_category`).
+    var usesLists: Bool {
+        switch self {
+        case .and(let a, let b), .or(let a, let b): a.usesLists || b.usesLists
+        case .not(let a): a.usesLists
+        case .has(let field, _): field != .affinity
+        default: false
+        }
+    }
+}

@@ -21,9 +21,16 @@ extension Snapshot {
     /// filter is still tested on every candidate.
     /// - Complexity: O(C) for a full scan; O(R log C) for R customers in an index range.
     public func profiles(where filter: Filter, asOf: Timestamp? = nil) throws -> FilteredProfiles {
+        try profiles(where: filter, asOf: asOf, lists: true)
+    }
+
+    /// As ``profiles(where:asOf:)``; without `lists` the product and category lists are left empty
+    /// unless the filter tests them.
+    func profiles(where filter: Filter, asOf: Timestamp?, lists: Bool) throws -> FilteredProfiles {
         let t = clock(asOf).millisecondsSinceEpoch
         let (access, candidates) = try candidateNumbers(filter, asOf: t)
-        return FilteredProfiles(snapshot: self, filter: filter, asOf: t, access: access, candidates: candidates)
+        return FilteredProfiles(snapshot: self, filter: filter, asOf: t, access: access, candidates: candidates,
+                                lists: lists || filter.root.usesLists)
     }
 
     /// Which access ``profiles(where:asOf:)`` uses for `filter`.
@@ -96,9 +103,10 @@ public struct FilteredProfiles: Sequence {
     /// How the customers are found.
     public let access: FilterAccess
     let candidates: [UInt32]?
+    let lists: Bool
 
     public func makeIterator() -> Iterator {
-        Iterator(sequence: self, all: candidates == nil ? ProfileSequence(snapshot: snapshot, asOf: asOf).makeIterator() : nil)
+        Iterator(sequence: self, all: candidates == nil ? ProfileSequence(snapshot: snapshot, asOf: asOf, lists: lists).makeIterator() : nil)
     }
 
     public struct Iterator: IteratorProtocol {
@@ -122,7 +130,7 @@ public struct FilteredProfiles: Sequence {
                 position += 1
                 do {
                     let id = try sequence.snapshot.schema.name(.customer, number, in: sequence.snapshot.txn)
-                    if let p = try sequence.snapshot.profile(number: number, id: id, asOf: sequence.asOf), sequence.filter.matches(p) {
+                    if let p = try sequence.snapshot.profile(number: number, id: id, asOf: sequence.asOf, lists: sequence.lists), sequence.filter.matches(p) {
                         return p
                     }
                 } catch {
@@ -137,7 +145,11 @@ public struct FilteredProfiles: Sequence {
 extension Snapshot {
     /// Calls `body` with every profile matching `filter` until it returns `false`; throws what reading throws.
     public func forEachProfile(where filter: Filter, asOf: Timestamp? = nil, _ body: (Profile) throws -> Bool) throws {
-        var iterator = try profiles(where: filter, asOf: asOf).makeIterator()
+        try forEachProfile(where: filter, asOf: asOf, lists: true, body)
+    }
+
+    func forEachProfile(where filter: Filter, asOf: Timestamp?, lists: Bool, _ body: (Profile) throws -> Bool) throws {
+        var iterator = try profiles(where: filter, asOf: asOf, lists: lists).makeIterator()
         while let p = iterator.next() {
             guard try body(p) else { return }
         }
