@@ -107,16 +107,36 @@ struct LogWriter {
         }
     }
 
-    /// Writes the batch's index entries in key order.
+    /// Writes the batch's index entries in key order. Keys above every stored key go in with
+    /// `MDB_APPEND` (no search, full pages): all of them for a new store, the new customers' later.
     private func writeIndexes(_ batch: inout Batch) throws {
         let txn = batch.txn
         batch.pendingIDs.sort { ($0.hash, $0.sequence) < ($1.hash, $1.sequence) }
-        for (hash, sequence) in batch.pendingIDs { try schema.eventIDs.put(hash, sequence, in: txn) }
+        let appendFrom = try lastKey(schema.eventIDs, in: txn)
+        var previous: UInt64?
+        for (hash, sequence) in batch.pendingIDs {
+            if appendFrom.map({ hash > $0 }) ?? true {
+                try schema.eventIDs.put(hash, sequence, in: txn, flags: previous == hash ? .appendDuplicate : .append)
+                previous = hash
+            } else {
+                try schema.eventIDs.put(hash, sequence, in: txn)
+            }
+        }
         // Each customer's sequences ascend, so they append after the ones already stored.
         batch.pendingCustomers.sort { ($0.customer, $0.sequence) < ($1.customer, $1.sequence) }
+        let customersFrom = try lastKey(schema.customerEvents, in: txn)
+        var previousCustomer: UInt32?
         for (customer, sequence) in batch.pendingCustomers {
-            try schema.customerEvents.put(customer, sequence, in: txn, flags: .appendDuplicate)
+            let fresh = customersFrom.map { customer > $0 } ?? true
+            let flags: PutFlags = fresh && previousCustomer != customer ? .append : .appendDuplicate
+            try schema.customerEvents.put(customer, sequence, in: txn, flags: flags)
+            previousCustomer = customer
         }
+    }
+
+    /// The largest key of a database with fixed-size integer keys, or `nil` when it is empty.
+    private func lastKey<K: ByteCodable, V>(_ db: Database<K, V>, in txn: WriteTransaction) throws -> K? {
+        try db.withCursor(in: txn) { cursor in try cursor.last().map { try K(lmdbBytes: $0.key) } }
     }
 
     /// Records what the batch changed besides the log itself; call before the transaction commits.

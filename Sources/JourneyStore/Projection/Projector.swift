@@ -55,11 +55,13 @@ struct Projector {
         for k in entries.indices where entries[k].needsRefold {
             entries[k].facts = try FactsFold.refold(entries[k].customer, schema: schema, policy: fold, in: txn)
         }
-        // In key order: the facts pages are then written front to back.
+        // In key order: the facts pages are written front to back, new customers appended.
         entries.sort { $0.customer < $1.customer }
+        let appendFrom = try schema.facts.withCursor(in: txn) { cursor in try cursor.last().map { try UInt32(lmdbBytes: $0.key) } }
         for e in entries {
             e.facts.encode(into: &record)
-            try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn) }
+            let flags: PutFlags = appendFrom.map { e.customer > $0 } ?? true ? .append : []
+            try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn, flags: flags) }
             let updated = IndexEntries(e.facts)
             if updated == e.original { continue }
             try names.withName(.customer, e.customer) { id in
