@@ -1,4 +1,13 @@
+import Dispatch
 import LMDB
+import Synchronization
+
+/// Hands a value to the fold's worker threads, which touch disjoint parts of it.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    // @unchecked: each worker reads the shared lists and writes only its own customers' slots.
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
 /// Every customer's facts folded from the whole log in memory: what rebuild writes and verify compares.
 ///
@@ -12,17 +21,16 @@ struct FullFold {
     var newestTime: Int64 = -1
     var refolded = 0
 
-    /// Folds the log as `txn` sees it. `progress` is called with the number of events folded so far.
+    /// Folds the log as `txn` sees it. `progress` is called with the number of events read so far.
     ///
-    /// Every record's place in the map is kept (16 bytes an event) in one list per customer, so the
-    /// customers whose events came out of order are re-folded without reading LMDB again.
+    /// Two passes: one cursor scan of `events` threads every record's place in the map onto its
+    /// customer's list (16 bytes an event, nothing decoded but the customer number); then each
+    /// customer is folded from its list while its facts stay in cache, customers split over the
+    /// cores. A customer whose events are not in (time, id) order is sorted first, so the result is
+    /// exactly the live projections'.
     init(schema: StoreSchema, policy: Policy, in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
         let expected = try schema.events.count(in: txn)
-        let fold = FoldPolicy(policy)
-        var facts = Array(repeating: CustomerFacts(), count: customers + 1)
-        var dirty = [Bool](repeating: false, count: customers + 1)
-        // Per-customer lists of record positions: first/last index per customer, next index per record.
         var starts = [UnsafeRawPointer?](), lengths = [UInt32](), next = [Int32]()
         starts.reserveCapacity(expected); lengths.reserveCapacity(expected); next.reserveCapacity(expected)
         var firstOf = [Int32](repeating: -1, count: customers + 1), lastOf = firstOf
@@ -34,7 +42,6 @@ struct FullFold {
             guard c >= 1 && c <= customers else {
                 throw JourneyError(.corrupted, "event \(try UInt64(lmdbBytes: key)) names customer \(c) of \(customers)")
             }
-            if !dirty[c], try !FactsFold.applyInOrder(record, to: &facts[c], policy: fold) { dirty[c] = true }
             if record.time > newest { newest = record.time }
             let index = Int32(truncatingIfNeeded: events)
             starts.append(value.baseAddress)
@@ -48,17 +55,49 @@ struct FullFold {
             return true
         }
         lastSequence = try lastKey.map { try UInt64(lmdbBytes: $0) } ?? 0
-        var records: [EventRecord] = []
-        for c in dirty.indices where dirty[c] {
-            records.removeAll(keepingCapacity: true)
-            var i = firstOf[c]
-            while i >= 0 {
-                records.append(try EventRecord(UnsafeRawBufferPointer(start: starts[Int(i)], count: Int(lengths[Int(i)]))))
-                i = next[Int(i)]
+        let fold = FoldPolicy(policy)
+        var facts = Array(repeating: CustomerFacts(), count: customers + 1)
+        let workers = min(2, max(1, customers / 1024))
+        let failure = Mutex<(any Error)?>(nil)
+        let refolds = Mutex(0)
+        facts.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out)
+            let lists = UnsafeSendable((starts, lengths, next, firstOf))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let (starts, lengths, next, firstOf) = lists.value
+                var records: [EventRecord] = []
+                var sorted = 0
+                var c = 1 + worker * customers / workers
+                let end = 1 + (worker + 1) * customers / workers
+                do {
+                    while c < end {
+                        records.removeAll(keepingCapacity: true)
+                        var i = firstOf[c]
+                        var inOrder = true
+                        while i >= 0 {
+                            let record = try EventRecord(UnsafeRawBufferPointer(start: starts[Int(i)], count: Int(lengths[Int(i)])))
+                            if let last = records.last, record.time <= last.time { inOrder = false }
+                            records.append(record)
+                            i = next[Int(i)]
+                        }
+                        if inOrder {
+                            var f = CustomerFacts()
+                            for r in records { try f.apply(r, policy: fold) }
+                            out.value[c] = f
+                        } else {
+                            out.value[c] = try FactsFold.fold(records, policy: fold)
+                            sorted += 1
+                        }
+                        c += 1
+                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+                refolds.withLock { $0 += sorted }
             }
-            facts[c] = try FactsFold.fold(records, policy: fold)
-            refolded += 1
         }
+        if let error = failure.withLock({ $0 }) { throw error }
+        refolded = refolds.withLock { $0 }
         self.facts = facts
         self.events = events
         self.newestTime = newest
