@@ -37,6 +37,7 @@ public struct EventGenerator {
                              "monitors", "film", "books", "cleaning", "cases"]
     static let productsPerCategory = 250
     static let countries = ["US", "US", "US", "GB", "DE", "FR", "ES", "CA", "AU", "NL"]
+    static let cities = ["New York", "Chicago", "Austin", "London", "Berlin", "Paris", "Madrid", "Toronto", "Sydney", "Amsterdam"]
     static let firstNames = ["Ana", "Ben", "Chloé", "Dev", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kai", "Lena"]
     static let lastNames = ["García", "Smith", "Müller", "Dubois", "Rossi", "Tanaka", "Okafor", "Novak", "Silva", "Lee"]
 
@@ -62,6 +63,15 @@ public struct EventGenerator {
     private var held: [(release: Int, bytes: [UInt8], duplicate: Bool)] = []
     private var fresh = 0
 
+    /// Sets up the customers (their kinds, rhythms and Pareto weights); no event is made yet.
+    ///
+    /// ```swift
+    /// var generator = try EventGenerator(customers: 2_000, events: 20_000, seed: 42)
+    /// ```
+    /// - Parameters:
+    ///   - customers: How many customer ids (`c0000000` …) may appear, 1 to 100 000 000.
+    ///   - events: How many lines ``write(to:)`` emits, duplicates and late ones included.
+    ///   - seed: The seed; the same three arguments always give the same bytes.
     /// - Throws: ``JourneyError`` `.invalidArgument` for fewer than 1 customer or a negative count.
     public init(customers: Int, events: Int, seed: UInt64 = 1) throws(JourneyError) {
         guard customers >= 1, customers <= 100_000_000 else { throw .invalidArgument("--customers must be from 1 to 100000000, got \(customers)") }
@@ -95,6 +105,13 @@ public struct EventGenerator {
     }
 
     /// Generates every line, handing them to `sink` in chunks of about 1 MiB.
+    ///
+    /// ```swift
+    /// var bytes: [UInt8] = []
+    /// let summary = generator.write { bytes.append(contentsOf: $0) }
+    /// ```
+    /// - Parameter sink: Receives the output in order; the buffer is only valid during the call.
+    /// - Returns: Lines written and counts by type, duplicates and late deliveries.
     public mutating func write(to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> Summary {
         var summary = Summary()
         let span = Self.end.millisecondsSinceEpoch - Self.start.millisecondsSinceEpoch
@@ -238,6 +255,7 @@ public struct EventGenerator {
         text(#","attributes":{"first_name":""#); text(Self.firstNames[c % Self.firstNames.count])
         text(#"","last_name":""#); text(Self.lastNames[(c / 7) % Self.lastNames.count])
         text(#"","country":""#); text(Self.countries[c % Self.countries.count])
+        text(#"","city":""#); text(Self.cities[c % Self.cities.count])
         text(#"","zip":""#); number(Int64(10_000 + c % 89_999))
         text(#"","birthday":""#); number(Int64(1950 + c % 55)); text("-0"); number(Int64(1 + c % 9)); text("-1"); number(Int64(c % 9))
         text(#"","interests":[""#); text(Self.categories[c % Self.categories.count]); text("\"]}}\n")
