@@ -11,6 +11,8 @@ struct LogWriter {
     var names = NameCache()
     var projector: Projector
     private var policyText = ""
+    /// Stands in for ``names`` while the real cache is moved out (no allocation).
+    private static let placeholderNames = NameCache()
 
     init(schema: StoreSchema, currency: Currency) {
         self.schema = schema
@@ -30,7 +32,7 @@ struct LogWriter {
         var appended = 0
         var duplicates = 0
         /// Id hashes of this batch's events: the first sequence with each hash.
-        var batchIDs: [UInt64: UInt64] = [:]
+        var batchIDs = HashIndex()
         /// Further sequences whose id hash collides with an earlier one of this batch (rare).
         var collidingIDs: [UInt64: [UInt64]] = [:]
         var pendingIDs: [(hash: UInt64, sequence: UInt64)] = []
@@ -55,7 +57,7 @@ struct LogWriter {
         let txn = batch.txn
         let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
         let sequence = batch.sequence + 1
-        if let first = batch.batchIDs[idHash] {
+        if let first = batch.batchIDs.value(for: idHash) {
             // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
             for earlier in [first] + batch.collidingIDs[idHash, default: []] where try sameID(asEvent: earlier, in: txn) {
                 batch.duplicates += 1
@@ -67,8 +69,13 @@ struct LogWriter {
                 batch.duplicates += 1
                 return false
             }
-            batch.batchIDs[idHash] = sequence
+            batch.batchIDs.insert(idHash, sequence)
         }
+        // The name cache is moved out of `self` for the encode, so the draft is borrowed, not copied.
+        var names = LogWriter.placeholderNames
+        swap(&names, &self.names)
+        defer { swap(&names, &self.names) }
+        let schema = self.schema
         let customer = try draft.withBytes(draft.customer!) { try names.number(.customer, $0, schema: schema, in: txn) }
         try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
             try draft.withBytes(slice) { try names.number(kind, $0, schema: schema, in: txn) }
