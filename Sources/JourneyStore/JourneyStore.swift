@@ -140,20 +140,8 @@ public final class JourneyStore: Sendable {
         try env.read { txn in
             guard let number = try schema.number(.customer, customer, in: txn) else { return [] }
             var out: [(Int64, UInt64, Event)] = []
-            try schema.customerEvents.withCursor(in: txn) { cursor in
-                guard try cursor.seek(exactly: number) != nil else { return }
-                var page = try cursor.nextMultiple(first: true)
-                while let bytes = page {
-                    for offset in stride(from: 0, to: bytes.count, by: 8) {
-                        let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                        try schema.events.withValue(sequence, in: txn) { stored in
-                            guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence)") }
-                            let record = try EventRecord(stored)
-                            out.append((record.time, sequence, try record.event { kind, n in try schema.name(kind, n, in: txn) }))
-                        }
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
+            for (sequence, record) in try schema.records(of: number, in: txn) {
+                out.append((record.time, sequence, try record.event { kind, n in try schema.name(kind, n, in: txn) }))
             }
             out.sort { ($0.0, $0.1) < ($1.0, $1.1) }
             return out.map(\.2)

@@ -128,3 +128,25 @@ extension StoreSchema {
         return bytes
     }
 }
+
+extension StoreSchema {
+    /// The records of `customer` in log order, from `customer_events`. The records point into the
+    /// map: valid until `txn` writes or ends.
+    func records(of customer: UInt32, in txn: some ReadableTransaction) throws -> [(sequence: UInt64, record: EventRecord)] {
+        var out: [(UInt64, EventRecord)] = []
+        try customerEvents.withCursor(in: txn) { cursor in
+            guard try cursor.seek(exactly: customer) != nil else { return }
+            var page = try cursor.nextMultiple(first: true)
+            while let bytes = page {
+                for offset in stride(from: 0, to: bytes.count, by: 8) {
+                    let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    let stored = try events.withValue(sequence, in: txn) { $0 }
+                    guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
+                    out.append((sequence, try EventRecord(stored)))
+                }
+                page = try cursor.nextMultiple(first: false)
+            }
+        }
+        return out
+    }
+}

@@ -13,21 +13,8 @@ enum FactsFold {
 
     /// The facts of `customer` folded from scratch over its events in (time, event id) order.
     static func refold(_ customer: UInt32, schema: StoreSchema, policy: FoldPolicy, in txn: some ReadableTransaction) throws -> CustomerFacts {
-        var records: [EventRecord] = []
-        try schema.customerEvents.withCursor(in: txn) { cursor in
-            guard try cursor.seek(exactly: customer) != nil else { return }
-            var page = try cursor.nextMultiple(first: true)
-            while let bytes = page {
-                for offset in stride(from: 0, to: bytes.count, by: 8) {
-                    let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                    // Pointers into the map stay valid: nothing is written until the fold is done.
-                    let stored = try schema.events.withValue(sequence, in: txn) { $0 }
-                    guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
-                    records.append(try EventRecord(stored))
-                }
-                page = try cursor.nextMultiple(first: false)
-            }
-        }
+        // Pointers into the map stay valid: nothing is written until the fold is done.
+        let records = try schema.records(of: customer, in: txn).map(\.record)
         return try fold(records, policy: policy)
     }
 
