@@ -67,7 +67,7 @@ public final class JourneyStore: Sendable {
             throw JourneyError(.storage, "cannot open store at \(path): \(error.message)", underlying: error)
         }
         self.path = path
-        self.writer = WriterLock(LogWriter(schema: schema, currency: currency))
+        self.writer = try WriterLock(LogWriter(schema: schema, currency: currency), directory: path)
     }
 
     private static func openSchema(_ env: Environment, path: String, requested: Currency?) throws -> (StoreSchema, Currency) {
@@ -116,7 +116,7 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
     public func append(_ events: some Sequence<Event>) throws -> AppendReport {
-        try writer.withLock { (w: inout LogWriter) in
+        try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 var batch = try w.begin(txn)
                 for (index, event) in events.enumerated() {
@@ -157,16 +157,41 @@ public struct AppendReport: Hashable, Sendable {
     public var duplicates: Int
 }
 
-/// The write side's state behind a lock: one writer at a time per process (LMDB serializes
-/// writers across processes as well).
+/// The write side's state behind two locks: a mutex for the threads of this process and an
+/// exclusive `flock` on `writer.lock` in the store for other processes. LMDB serializes single write
+/// transactions by itself; the file lock also keeps other writers out between the transactions of
+/// a large ingest, so that its roll-back marker covers only its own events.
 final class WriterLock: @unchecked Sendable {
     // @unchecked: `state` is only touched inside `lock`.
     private let lock = Mutex(())
     private var state: LogWriter
+    private let fd: Int32
 
-    init(_ state: LogWriter) { self.state = state }
+    init(_ state: LogWriter, directory: String) throws {
+        self.state = state
+        fd = open(directory + "/writer.lock", O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw JourneyError(.io, "cannot open \(directory)/writer.lock: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
 
     func withLock<R>(_ body: (inout LogWriter) throws -> R) throws -> R {
-        try lock.withLock { _ in try body(&state) }
+        try lock.withLock { _ in
+            while flock(fd, LOCK_EX) != 0 {
+                guard errno == EINTR else { throw JourneyError(.io, "cannot lock the store for writing: \(String(cString: strerror(errno)))") }
+            }
+            defer { flock(fd, LOCK_UN) }
+            return try body(&state)
+        }
+    }
+}
+
+extension JourneyStore {
+    /// Runs `body` as the store's only writer; first rolls back an ingest that a crash interrupted.
+    func withWriter<R>(_ body: (inout LogWriter) throws -> R) throws -> R {
+        try writer.withLock { (w: inout LogWriter) in
+            if try hasOpenIngest { try rollBackOpenIngest(writer: &w) }
+            return try body(&w)
+        }
     }
 }

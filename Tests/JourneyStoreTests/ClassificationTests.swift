@@ -186,6 +186,12 @@ import Testing
         #expect(p?.daysSincePurchase == 45)
     }
 
+    @Test func aStoreWhoseNewestEventIsAtTheEpochUsesItAsTheClock() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(#"{"id":"e","type":"signup","customer":"c","time":0}"#)
+        #expect(try t.store.read { try $0.profile(of: "c")?.asOf } == Timestamp(millisecondsSinceEpoch: 0))
+    }
+
     @Test func statsCountEveryoneAndSuggestThresholds() throws {
         var shop = Shop()
         // Gaps of 10, 20, …, 100 days across customers.

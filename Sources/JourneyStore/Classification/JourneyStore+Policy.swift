@@ -20,7 +20,7 @@ extension JourneyStore {
     /// - Returns: whether a rebuild was needed.
     @discardableResult
     public func setPolicy(_ policy: Policy) throws -> Bool {
-        try writer.withLock { (w: inout LogWriter) in
+        try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 let old = try storedPolicy(in: txn)
                 try schema.setMeta(MetaKey.policy, policy.text, in: txn)

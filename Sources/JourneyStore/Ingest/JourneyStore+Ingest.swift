@@ -8,7 +8,19 @@ import Darwin
 public struct IngestOptions: Sendable {
     /// Commit the valid lines and report the invalid ones instead of refusing the whole file.
     public var skipInvalid: Bool
-    public init(skipInvalid: Bool = false) { self.skipInvalid = skipInvalid }
+    /// The most JSONL bytes one write transaction takes. A larger file is first read through once to
+    /// validate every line, then appended in transactions of this size, with a roll-back marker so
+    /// the file still commits all or nothing (see ``JourneyStore/ingestJSONL(atPath:options:)``).
+    /// LMDB slows down sharply once one transaction dirties more than ~128 k pages (~500 MB).
+    public var transactionBytesMax: Int
+    /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
+    var failAfterTransactions: Int?
+
+    public init(skipInvalid: Bool = false, transactionBytesMax: Int = 128 << 20) {
+        precondition(transactionBytesMax >= Limits.lineBytesMax, "ingest: a transaction must hold at least one line")
+        self.skipInvalid = skipInvalid
+        self.transactionBytesMax = transactionBytesMax
+    }
 }
 
 /// A line refused by ingest with ``IngestOptions/skipInvalid``.
@@ -77,40 +89,104 @@ extension JourneyStore {
     }
 
     func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
-        try writer.withLock { (w: inout LogWriter) in
-            try env.write { txn in
-                try source.rewind()
-                var report = IngestReport()
-                var batch = try w.begin(txn)
-                var lineNumber = 0
-                while true {
-                    let next: UnsafeRawBufferPointer?
-                    do {
-                        next = try source.nextLine()
-                    } catch is LineTooLong {
-                        throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
-                    }
-                    guard let line = next else { break }
-                    lineNumber += 1
-                    if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
-                    do {
-                        try w.scanner.scan(line, into: &w.draft)
-                        try w.draft.validate(currency: w.currency)
-                    } catch let error as FieldError {
-                        guard options.skipInvalid else {
-                            throw JourneyError(.invalidEvent, "line \(lineNumber): \(error.message)")
-                        }
-                        report.rejected += 1
-                        report.rejections.append(Rejection(line: lineNumber, reason: error.message,
-                                                           input: String(decoding: line, as: UTF8.self)))
-                        continue
-                    }
-                    try w.appendDraft(&batch)
+        try withWriter { (w: inout LogWriter) in
+            if source.byteCount <= options.transactionBytesMax {
+                return try env.write { txn in
+                    try source.rewind()
+                    var report = IngestReport()
+                    var batch = try w.begin(txn)
+                    var lineNumber = 0
+                    _ = try ingestLines(&source, into: &batch, writer: &w, lineNumber: &lineNumber, report: &report,
+                                        options: options, until: .max)
+                    (report.appended, report.duplicates) = try w.finish(batch)
+                    report.events = try schema.events.count(in: txn)
+                    return report
                 }
-                (report.appended, report.duplicates) = try w.finish(batch)
-                report.events = try schema.events.count(in: txn)
-                return report
             }
+            return try ingestInTransactions(&source, writer: &w, options: options)
+        }
+    }
+
+    /// A file larger than one transaction: validated in full first (so a bad line commits nothing),
+    /// then appended in transactions; the first writes a roll-back marker and the last removes it. A
+    /// failure in between — or a crash, found when the store is next opened — rolls the file back.
+    private func ingestInTransactions(_ source: inout some LineSource, writer w: inout LogWriter, options: IngestOptions) throws -> IngestReport {
+        var report = IngestReport()
+        var lineNumber = 0
+        try source.rewind()
+        _ = try ingestLines(&source, into: nil, writer: &w, lineNumber: &lineNumber, report: &report, options: options, until: .max)
+        var offset = 0, transactions = 0
+        lineNumber = 0
+        do {
+            while true {
+                let (done, next, nextLine, appended, duplicates) = try env.write { txn in
+                    try source.seek(to: offset)
+                    var batch = try w.begin(txn)
+                    if transactions == 0 { try writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn) }
+                    var line = lineNumber
+                    var ignored = IngestReport()
+                    let done = try ingestLines(&source, into: &batch, writer: &w, lineNumber: &line, report: &ignored,
+                                               options: options, until: offset + options.transactionBytesMax)
+                    let (appended, duplicates) = try w.finish(batch)
+                    if done { _ = try schema.meta.delete(MetaKey.openIngest, in: txn) }
+                    return (done, source.offset, line, appended, duplicates)
+                }
+                report.appended += appended
+                report.duplicates += duplicates
+                offset = next
+                lineNumber = nextLine
+                transactions += 1
+                if done { break }
+                if let limit = options.failAfterTransactions, transactions >= limit {
+                    throw JourneyError(.io, "ingest stopped after \(transactions) transactions (test hook)")
+                }
+            }
+        } catch {
+            try rollBackOpenIngest(writer: &w)
+            throw error
+        }
+        report.events = try eventCount
+        return report
+    }
+
+    /// Reads lines from the source's position until its end (returns `true`) or past byte `until`.
+    /// With a batch, valid lines are appended; without one, lines are only validated. Rejections are
+    /// recorded in `report` when `options.skipInvalid`, otherwise the first bad line throws.
+    private func ingestLines(
+        _ source: inout some LineSource, into batch: UnsafeMutablePointer<LogWriter.Batch>?, writer w: inout LogWriter,
+        lineNumber: inout Int, report: inout IngestReport, options: IngestOptions, until: Int
+    ) throws -> Bool {
+        while source.offset < until {
+            let next: UnsafeRawBufferPointer?
+            do {
+                next = try source.nextLine()
+            } catch is LineTooLong {
+                throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
+            }
+            guard let line = next else { return true }
+            lineNumber += 1
+            if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
+            if let error = Self.scanAndValidate(line, &w) {
+                guard options.skipInvalid else {
+                    throw JourneyError(.invalidEvent, "line \(lineNumber): \(error.message)")
+                }
+                report.rejected += 1
+                report.rejections.append(Rejection(line: lineNumber, reason: error.message, input: String(decoding: line, as: UTF8.self)))
+                continue
+            }
+            if let batch { try w.appendDraft(&batch.pointee) }
+        }
+        return source.offset >= source.byteCount
+    }
+
+    /// Scans `line` into the writer's draft and validates it; the rule it breaks, if any.
+    private static func scanAndValidate(_ line: UnsafeRawBufferPointer, _ w: inout LogWriter) -> FieldError? {
+        do {
+            try w.scanner.scan(line, into: &w.draft)
+            try w.draft.validate(currency: w.currency)
+            return nil
+        } catch {
+            return error
         }
     }
 }

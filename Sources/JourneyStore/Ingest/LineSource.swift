@@ -7,9 +7,18 @@ import Darwin
 /// Where JSONL comes from: yields lines (without the newline) that stay valid until the next call,
 /// and can start again from the first line (a write transaction may run again after the map grows).
 protocol LineSource {
-    mutating func rewind() throws
+    /// Bytes in all.
+    var byteCount: Int { get }
+    /// Where the next line starts, in bytes from the beginning.
+    var offset: Int { get }
+    /// Goes back (or forward) to a line start returned by ``offset``.
+    mutating func seek(to offset: Int) throws
     /// The next line, or `nil` at the end.
     mutating func nextLine() throws -> UnsafeRawBufferPointer?
+}
+
+extension LineSource {
+    mutating func rewind() throws { try seek(to: 0) }
 }
 
 /// Lines of a seekable file, read in large chunks into one buffer.
@@ -21,23 +30,27 @@ struct FileLineSource: LineSource {
     private var start = 0
     private var end = 0
     private var eof = false
-    /// The number of the line last returned, from 1.
-    private(set) var lineNumber = 0
-    private(set) var bytesRead = 0
+    /// File bytes before the buffer's first byte.
+    private var bufferOffset = 0
+    let byteCount: Int
 
     init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
         buffer = .allocate(byteCount: Self.chunkBytes + Limits.lineBytesMax, alignment: 16)
+        var info = stat()
+        byteCount = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
     }
 
     func deallocate() { buffer.deallocate() }
 
-    mutating func rewind() throws {
-        guard lseek(fd, 0, SEEK_SET) == 0 else {
-            throw JourneyError(.io, "cannot read \(path) again from its start: \(String(cString: strerror(errno)))")
+    var offset: Int { bufferOffset + start }
+
+    mutating func seek(to offset: Int) throws {
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
+            throw JourneyError(.io, "cannot read \(path) again from byte \(offset): \(String(cString: strerror(errno)))")
         }
-        start = 0; end = 0; eof = false; bytesRead = 0
+        start = 0; end = 0; eof = false; bufferOffset = offset
     }
 
     mutating func nextLine() throws -> UnsafeRawBufferPointer? {
@@ -61,6 +74,7 @@ struct FileLineSource: LineSource {
             if start > 0 {
                 memmove(buffer.baseAddress!, buffer.baseAddress! + start, end - start)
                 end -= start
+                bufferOffset += start
                 start = 0
             }
             let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
@@ -70,7 +84,6 @@ struct FileLineSource: LineSource {
             }
             if n == 0 { eof = true }
             end += n
-            bytesRead += n
         }
     }
 }
@@ -84,7 +97,9 @@ struct MemoryLineSource: LineSource {
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    mutating func rewind() { start = 0 }
+    var byteCount: Int { bytes.count }
+    var offset: Int { start }
+    mutating func seek(to offset: Int) { start = offset }
 
     mutating func nextLine() throws -> UnsafeRawBufferPointer? {
         guard start < bytes.count else { return nil }

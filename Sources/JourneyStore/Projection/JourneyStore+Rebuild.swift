@@ -29,7 +29,7 @@ extension JourneyStore {
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
         let start = monotonicSeconds()
-        let (events, customers, refolded) = try writer.withLock { (w: inout LogWriter) in
+        let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 _ = try w.begin(txn)
                 let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, progress: progress)

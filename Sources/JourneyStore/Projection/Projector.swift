@@ -70,8 +70,8 @@ struct Projector {
             }
         }
         if newestTime >= 0 {
-            let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn) ?? 0
-            if UInt64(newestTime) > stored { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }
+            let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn)
+            if stored.map({ UInt64(newestTime) > $0 }) ?? true { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }
         }
         try schema.setMeta(MetaKey.checkpoint, sequence, in: txn)
     }

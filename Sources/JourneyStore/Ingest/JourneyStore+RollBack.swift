@@ -1,0 +1,70 @@
+import LMDB
+
+extension MetaKey {
+    /// Present while a file larger than one transaction is being ingested: the first sequence number
+    /// it appended and the name counts before it, so that it can be rolled back.
+    static let openIngest = "open_ingest"
+}
+
+extension JourneyStore {
+    func writeRollBackMarker(sequence: UInt64, names: NameCache, in txn: WriteTransaction) throws {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
+        for kind in NameKind.allCases {
+            withUnsafeBytes(of: UInt32(names.count(kind)).bigEndian) { bytes.append(contentsOf: $0) }
+        }
+        try schema.meta.put(MetaKey.openIngest, bytes, in: txn)
+    }
+
+    /// Whether an ingest was interrupted (a crash between its transactions) and awaits roll-back.
+    var hasOpenIngest: Bool {
+        get throws { try env.read { txn in try schema.meta.withValue(MetaKey.openIngest, in: txn) { $0 != nil } } }
+    }
+
+    /// Removes everything an interrupted ingest appended — events, their index entries and the names
+    /// it introduced — and rebuilds the projections, in one transaction. Nothing happens without a marker.
+    func rollBackOpenIngest(writer w: inout LogWriter) throws {
+        try env.write { txn in
+            guard let marker = try schema.meta.get(MetaKey.openIngest, in: txn) else { return }
+            guard marker.count == 8 + 4 * NameKind.allCases.count else {
+                throw JourneyError(.corrupted, "the open-ingest marker is malformed; run `journey verify`")
+            }
+            let first = marker.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+            // Events from `first` on, with their id and customer index entries.
+            var sequences: [UInt64] = []
+            var pendingDeletes: [(UInt64, UInt32, UInt64)] = []
+            try schema.events.forEach(in: txn, from: first) { key, value in
+                let sequence = try UInt64(lmdbBytes: key)
+                let record = try EventRecord(value)
+                let idHash = stableHash64(try record.idAndPayload().0)
+                sequences.append(sequence)
+                pendingDeletes.append((idHash, record.customer, sequence))
+                return true
+            }
+            for (idHash, customer, sequence) in pendingDeletes {
+                _ = try schema.eventIDs.delete(idHash, sequence, in: txn)
+                _ = try schema.customerEvents.delete(customer, sequence, in: txn)
+            }
+            for sequence in sequences { _ = try schema.events.delete(sequence, in: txn) }
+            // Names numbered after the marker's counts.
+            for kind in NameKind.allCases {
+                let keep = marker.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 8 + 4 * Int(kind.rawValue), as: UInt32.self)) }
+                let count = try schema.metaUInt32(MetaKey.nameCount(kind), in: txn) ?? 0
+                if count > keep {
+                    for number in (keep + 1)...count {
+                        let listKey = StoreSchema.nameListKey(kind, number)
+                        if let name = try schema.nameList.get(listKey, in: txn) {
+                            _ = try schema.names.delete([kind.rawValue] + name, in: txn)
+                        }
+                        _ = try schema.nameList.delete(listKey, in: txn)
+                    }
+                }
+                try schema.setMeta(MetaKey.nameCount(kind), keep, in: txn)
+            }
+            _ = try schema.meta.delete(MetaKey.openIngest, in: txn)
+            _ = try w.begin(txn)
+            let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn)
+            _ = try writeProjections(image, in: txn)
+        }
+    }
+}

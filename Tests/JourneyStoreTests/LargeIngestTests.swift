@@ -1,0 +1,100 @@
+import Testing
+@testable import JourneyStore
+
+/// Files larger than one transaction: validated first, appended in several transactions, rolled
+/// back as a whole when anything fails.
+@Suite struct LargeIngestTests {
+    static let small = IngestOptions(transactionBytesMax: Limits.lineBytesMax)
+
+    static func generated(_ events: Int = 20_000) throws -> [UInt8] {
+        var generator = try EventGenerator(customers: 800, events: events, seed: 3)
+        var bytes: [UInt8] = []
+        _ = generator.write { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    static func profiles(_ store: JourneyStore) throws -> [String: String] {
+        try store.read { snapshot in
+            var out: [String: String] = [:]
+            try snapshot.forEachProfile { out[$0.customer] = $0.json(currency: store.currency); return true }
+            return out
+        }
+    }
+
+    @Test func severalTransactionsGiveTheSameStoreAsOne() throws {
+        let bytes = try Self.generated()
+        #expect(bytes.count > 2 * Limits.lineBytesMax, "the file spans several transactions")
+        let one = try TemporaryStore(), many = try TemporaryStore()
+        let a = try one.store.ingestJSONL(bytes)
+        let b = try many.store.ingestJSONL(bytes, options: Self.small)
+        #expect(a == b)
+        #expect(try Self.profiles(one.store) == Self.profiles(many.store))
+        #expect(try many.store.verify().isConsistent)
+        #expect(try !many.store.hasOpenIngest)
+    }
+
+    @Test func aBadLastLineCommitsNothing() throws {
+        let bytes = try Self.generated() + Array(#"{"id":"x","type":"purchase","customer":"c","time":0}"#.utf8)
+        let t = try TemporaryStore()
+        #expect {
+            _ = try t.store.ingestJSONL(bytes, options: Self.small)
+        } throws: { error in
+            (error as? JourneyError)?.message == "line 20001: order: expected an order id (required for purchase), found nothing"
+        }
+        #expect(try t.store.eventCount == 0)
+    }
+
+    @Test func skippedLinesAreReportedOnce() throws {
+        let bad = Array("not json\n".utf8)
+        let bytes = bad + (try Self.generated()) + bad
+        let t = try TemporaryStore()
+        let report = try t.store.ingestJSONL(bytes, options: IngestOptions(skipInvalid: true, transactionBytesMax: Limits.lineBytesMax))
+        #expect(report.rejections.map(\.line) == [1, 20_002])
+        #expect(report.appended + report.duplicates == 20_000)
+    }
+
+    @Test func aFailureBetweenTransactionsRollsTheWholeFileBack() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
+        let before = try Self.profiles(t.store)
+        var options = Self.small
+        options.failAfterTransactions = 1
+        #expect(throws: JourneyError.self) { _ = try t.store.ingestJSONL(try Self.generated(), options: options) }
+        #expect(try t.store.eventCount == 1)
+        #expect(try t.store.customerCount == 1, "names the file introduced are gone")
+        #expect(try Self.profiles(t.store) == before)
+        #expect(try t.store.verify().isConsistent)
+        // And the file goes in cleanly afterwards.
+        #expect(try t.store.ingestJSONL(try Self.generated(), options: Self.small).rejected == 0)
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    @Test func aCrashMidFileIsRolledBackByTheNextWriter() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
+        // What a crash leaves: a committed first transaction of a large file, with its marker.
+        let store = t.store
+        try store.writer.withLock { (w: inout LogWriter) in
+            try store.env.write { txn in
+                var batch = try w.begin(txn)
+                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                for k in 0..<50 {
+                    w.draft.load(Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
+                                       payload: .productView(product: "p\(k)", category: "c")))
+                    try w.draft.validate(currency: .usd)
+                    try w.appendDraft(&batch)
+                }
+                _ = try w.finish(batch)
+            }
+        }
+        let reopened = try t.reopen()
+        #expect(try reopened.hasOpenIngest)
+        #expect(try reopened.eventCount == 51, "readers see the committed part until a writer rolls it back")
+        try reopened.append([])
+        #expect(try !reopened.hasOpenIngest)
+        #expect(try reopened.eventCount == 1)
+        #expect(try reopened.customerCount == 1)
+        #expect(try reopened.verify().isConsistent)
+        #expect(try reopened.events(of: "new1").isEmpty)
+    }
+}
