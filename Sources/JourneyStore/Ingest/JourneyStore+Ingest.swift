@@ -47,7 +47,11 @@ public struct IngestReport: Hashable, Sendable {
 }
 
 extension JourneyStore {
-    /// Ingests a JSONL file in one write transaction: every line or, when a line is invalid, none.
+    /// Ingests a JSONL file: every line or, when a line is invalid, none.
+    ///
+    /// A file up to ``IngestOptions/transactionBytesMax`` is one write transaction. A larger one is
+    /// validated first, then appended in several transactions under a roll-back marker: a failure or
+    /// crash part-way rolls the whole file back (readers may see its first part meanwhile).
     ///
     /// ```swift
     /// let report = try store.ingestJSONL(atPath: "events.jsonl")
