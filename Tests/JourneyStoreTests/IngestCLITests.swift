@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import JourneyStore
 
 /// The `journey` binary, run as a user would: exact output and exit codes.
 @Suite struct IngestCLITests {
@@ -93,5 +94,38 @@ import Testing
         let keys = dump.stdout.split(separator: "\n").drop { $0 != "HEADER=END" }.dropFirst().enumerated()
             .filter { $0.offset % 2 == 0 }.map { $0.element.trimmingCharacters(in: .whitespaces) }
         #expect(keys.prefix(2) == ["0000000000000001", "0000000000000002"])
+    }
+}
+
+@Suite struct ConcurrentWritersTests {
+    @Test func twoProcessesIngestingAtOnceBothLand() throws {
+        let t = try TemporaryStore()
+        var files: [String] = []
+        for k in 0..<2 {
+            var generator = try EventGenerator(customers: 300, events: 4000, seed: UInt64(10 + k))
+            var bytes: [UInt8] = []
+            _ = generator.write { bytes.append(contentsOf: $0) }
+            // Distinct ids per file: prefix every event id with the file number.
+            let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: #"{"id":"e"#, with: #"{"id":"f\#(k)-e"#)
+            files.append(try t.write("part\(k).jsonl", text))
+        }
+        let processes = try files.map { file -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: journeyBinary())
+            p.arguments = ["--store", t.path, "ingest", file, "--json"]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        for p in processes { p.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let store = try t.reopen()
+        let expected = try files.map { file in
+            Set(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { line in
+                line.split(separator: ",")[0]
+            }).count
+        }.reduce(0, +)
+        #expect(try store.eventCount == expected)
+        #expect(try store.verify().isConsistent)
     }
 }
