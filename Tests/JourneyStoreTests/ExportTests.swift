@@ -79,3 +79,26 @@ import Testing
         #expect(lines[2] == [Self.sha("bob@gmail.com"), Self.sha("+14155550100"), "", "", "US", "94107"].joined(separator: ","))
     }
 }
+
+@Suite struct ParallelExportTests {
+    @Test(arguments: [ExportFormat.csv, .jsonl, .meta, .google])
+    func twoThreadsWriteWhatOneWrites(format: ExportFormat) throws {
+        var generator = try EventGenerator(customers: 9000, events: 40_000, seed: 5)
+        var bytes: [UInt8] = []
+        _ = generator.write { bytes.append(contentsOf: $0) }
+        let t = try TemporaryStore()
+        _ = try t.store.ingestJSONL(bytes)
+        let (parallel, sequential) = try t.store.read { snapshot -> ([String], [String]) in
+            #expect(try snapshot.customerCount > 2 * Snapshot.exportBlockCustomers, "several blocks for the helper")
+            let filter = try Filter("orders >= 0 or cart_abandons >= 0 or email_opens >= 0")
+            let a = MemoryLineSink(), b = MemoryLineSink()
+            let ra = try snapshot.export(where: filter, format: format, to: a)
+            snapshot.parallelExports = false
+            let rb = try snapshot.export(where: filter, format: format, to: b)
+            #expect(ra == rb)
+            return (a.lines, b.lines)
+        }
+        #expect(parallel.count > 1000)
+        #expect(parallel == sequential)
+    }
+}

@@ -40,27 +40,33 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         let a = p.attributes
         switch self {
         case .csv:
-            let fields: [String?] = [
-                p.customer, p.email, p.phone, a.firstName, a.lastName, p.phase.name, p.segment.name, p.tier?.name,
-                p.topPercent.map(String.init), String(p.orders), p.spend.decimalString(exponent: currency.exponent),
-                p.aov?.decimalString(exponent: currency.exponent), p.lastPurchase?.rfc3339,
-                p.daysSincePurchase.map(Profile.formatDays), p.affinity.joined(separator: "|"),
-            ]
-            return fields.map { CSV.field($0 ?? "") }.joined(separator: ",")
+            var w = CSVLineWriter()
+            w.add(p.customer); w.add(p.email); w.add(p.phone); w.add(a.firstName); w.add(a.lastName)
+            w.add(p.phase.name); w.add(p.segment.name); w.add(p.tier?.name); w.add(p.topPercent.map(String.init))
+            w.add(String(p.orders)); w.add(p.spend.decimalString(exponent: currency.exponent))
+            w.add(p.aov?.decimalString(exponent: currency.exponent)); w.add(p.lastPurchase?.rfc3339)
+            w.add(p.daysSincePurchase.map(Profile.formatDays)); w.add(p.affinity.joined(separator: "|"))
+            return w.line
         case .jsonl:
             return p.json(currency: currency)
         case .meta:
             let email = N.email(p.email), phone = N.phoneDigits(p.phone, country: a.country)
             guard email != nil || phone != nil else { return nil }
-            let hashed: [String?] = [email, phone, N.name(a.firstName), N.name(a.lastName),
-                                     N.name(a.city).map { $0.replacingAll(" ", with: "") }, N.name(a.region),
-                                     N.zip(a.zip, country: a.country), N.name(a.country)]
-            return (hashed.map { $0.map(N.sha256Hex) ?? "" } + [CSV.field(p.customer)]).joined(separator: ",")
+            var w = CSVLineWriter()
+            for value in [email, phone, N.name(a.firstName), N.name(a.lastName), N.name(a.city).map { $0.replacingAll(" ", with: "") },
+                          N.name(a.region), N.zip(a.zip, country: a.country), N.name(a.country)] {
+                w.add(value.map(N.sha256Hex))
+            }
+            w.add(p.customer)
+            return w.line
         case .google:
             let email = N.googleEmail(p.email), phone = N.e164(p.phone, country: a.country)
             guard email != nil || phone != nil else { return nil }
-            let hashed = [email, phone, N.name(a.firstName), N.name(a.lastName)].map { $0.map(N.sha256Hex) ?? "" }
-            return (hashed + [CSV.field(a.country ?? ""), CSV.field(N.zip(a.zip, country: a.country) ?? "")]).joined(separator: ",")
+            var w = CSVLineWriter()
+            for value in [email, phone, N.name(a.firstName), N.name(a.lastName)] { w.add(value.map(N.sha256Hex)) }
+            w.add(a.country)
+            w.add(N.zip(a.zip, country: a.country))
+            return w.line
         }
     }
 }
@@ -70,5 +76,19 @@ enum CSV {
     static func field(_ s: String) -> String {
         guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+    }
+}
+
+/// One CSV line built in a single string (fields quoted when needed, `nil` as empty).
+struct CSVLineWriter {
+    private(set) var line = ""
+    private var first = true
+
+    init() { line.reserveCapacity(256) }
+
+    mutating func add(_ field: String?) {
+        if !first { line += "," }
+        first = false
+        if let field { line += CSV.field(field) }
     }
 }

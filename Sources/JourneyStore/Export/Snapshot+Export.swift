@@ -18,8 +18,14 @@ extension Snapshot {
     /// - Complexity: O(C) time for a full scan (less with an index, see ``profiles(where:asOf:)``);
     ///   memory constant in the number of customers but for the candidate numbers of an index range.
     public func export(where filter: Filter, asOf: Timestamp? = nil, format: ExportFormat, to sink: LineSink) throws -> ExportReport {
-        var report = ExportReport()
         if let header = format.header { try sink.write(line: header) }
+        let t = clock(asOf).millisecondsSinceEpoch
+        let lists = format.printsLists || filter.root.usesLists
+        if parallelExports, try access(for: filter, asOf: asOf) == .fullScan,
+           try customerCount > 2 * Self.exportBlockCustomers {
+            return try exportInParallel(filter: filter, asOf: t, format: format, lists: lists, to: sink)
+        }
+        var report = ExportReport()
         try forEachProfile(where: filter, asOf: asOf, lists: format.printsLists) { p in
             if let line = format.line(p, currency: store.currency) {
                 try sink.write(line: line)

@@ -51,7 +51,9 @@ extension CustomerFacts {
         }
     }
 
-    init(decoding bytes: UnsafeRawBufferPointer) throws(JourneyError) {
+    /// Decodes stored facts. Without `lists` the four product/category lists are skipped (left
+    /// empty): classification and most exports do not need them.
+    init(decoding bytes: UnsafeRawBufferPointer, lists: Bool = true) throws(JourneyError) {
         var r = RecordReader(bytes)
         let version = try r.u8()
         guard version <= Self.formatVersion else {
@@ -98,16 +100,19 @@ extension CustomerFacts {
             for _ in 0..<n { list.append(String(decoding: try r.string(), as: UTF8.self)) }
             interests = list
         }
-        var lists: [[UInt32]] = []
+        var decoded: [[UInt32]] = []
         for _ in 0..<4 {
             let n = try count(&r)
             var list: [UInt32] = []
-            list.reserveCapacity(n)
+            if lists { list.reserveCapacity(n) }
             var last: UInt32 = 0
-            for _ in 0..<n { last += try r.varint32(); list.append(last) }
-            lists.append(list)
+            for _ in 0..<n {
+                last += try r.varint32()
+                if lists { list.append(last) }
+            }
+            decoded.append(list)
         }
-        (boughtProducts, boughtCategories, viewedProducts, viewedCategories) = (lists[0], lists[1], lists[2], lists[3])
+        (boughtProducts, boughtCategories, viewedProducts, viewedCategories) = (decoded[0], decoded[1], decoded[2], decoded[3])
         affinityTime = try time(&r)
         let n = try count(&r)
         var lastCategory: UInt32 = 0

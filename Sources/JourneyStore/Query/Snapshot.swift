@@ -18,6 +18,8 @@ public final class Snapshot {
     /// The time of the newest event in the store, the default clock; `nil` for an empty store.
     public let newestEventTime: Timestamp?
     private var cachedPopulation: Population?
+    /// Whether full-scan exports may use a second thread (tests turn it off to compare).
+    var parallelExports = true
 
     init(store: JourneyStore, txn: ReadTransaction) throws {
         self.store = store
@@ -155,7 +157,7 @@ public struct ProfileSequence: Sequence {
             collected.reserveCapacity(size)
             try snapshot.schema.facts.forEach(in: snapshot.txn, from: nextKey) { key, value in
                 let number = try UInt32(lmdbBytes: key)
-                collected.append((number, try CustomerFacts(decoding: value)))
+                collected.append((number, try CustomerFacts(decoding: value, lists: lists)))
                 last = number
                 filled += 1
                 return filled < size
