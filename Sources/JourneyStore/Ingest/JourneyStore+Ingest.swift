@@ -16,7 +16,7 @@ public struct IngestOptions: Sendable {
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     var failAfterTransactions: Int?
 
-    public init(skipInvalid: Bool = false, transactionBytesMax: Int = 128 << 20) {
+    public init(skipInvalid: Bool = false, transactionBytesMax: Int = 256 << 20) {
         precondition(transactionBytesMax >= Limits.lineBytesMax, "ingest: a transaction must hold at least one line")
         self.skipInvalid = skipInvalid
         self.transactionBytesMax = transactionBytesMax
