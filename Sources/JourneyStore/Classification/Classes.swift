@@ -15,7 +15,9 @@ public enum Phase: String, CaseIterable, Sendable, Comparable {
     /// No purchase for `lapsed_after_days`.
     case lapsed
 
+    /// The name used in filters and JSON (`cart_abandoner`).
     public var name: String { rawValue }
+    /// Lifecycle order: visitor, subscriber, cart_abandoner, new, active, declining, lapsed.
     public static func < (a: Phase, b: Phase) -> Bool { a.order < b.order }
     private var order: Int { Phase.allCases.firstIndex(of: self)! }
 }
@@ -30,6 +32,7 @@ public enum Segment: String, CaseIterable, Sendable {
     case highValueAtRisk = "high_value_at_risk"
     case nonTarget = "non_target"
 
+    /// The name used in filters and JSON (`high_value_at_risk`).
     public var name: String { rawValue }
 
     /// The segment of a customer in `phase`, high value or not.
@@ -49,6 +52,7 @@ public enum Segment: String, CaseIterable, Sendable {
 public enum Tier: Int, CaseIterable, Sendable, Comparable {
     case bronze = 1, silver, gold, platinum
 
+    /// The name used in filters and JSON (`gold`).
     public var name: String {
         switch self {
         case .bronze: "bronze"
@@ -58,11 +62,13 @@ public enum Tier: Int, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// The tier named `name`, or `nil`.
     public init?(name: String) {
         guard let t = Tier.allCases.first(where: { $0.name == name }) else { return nil }
         self = t
     }
 
+    /// Ladder order: bronze < silver < gold < platinum.
     public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
 
     /// The highest rung `netSpend` reaches, or `nil` below the first.
@@ -74,7 +80,10 @@ public enum Tier: Int, CaseIterable, Sendable, Comparable {
 
 /// Quintile scores 1–5 (5 best) among customers with at least one order.
 public struct RFM: Hashable, Sendable {
+    /// Recency score: 5 for the most recent buyers.
     public var recency: Int
+    /// Frequency score: 5 for the most orders.
     public var frequency: Int
+    /// Monetary score: 5 for the highest net spend.
     public var monetary: Int
 }

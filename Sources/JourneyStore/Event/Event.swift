@@ -17,6 +17,7 @@ public struct Event: Hashable, Sendable {
     /// What happened, with the fields of that type.
     public var payload: Payload
 
+    /// An event; it is validated when appended, not here.
     public init(id: String, customer: String, time: Timestamp, payload: Payload) {
         self.id = id
         self.customer = customer
@@ -82,6 +83,7 @@ public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The JSONL name.
     public var description: String { name }
 
     /// The type named `name` in JSONL, or `nil`.
@@ -93,8 +95,11 @@ public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
 
 /// How to reach a customer. Empty fields are `nil`.
 public struct Contact: Hashable, Sendable {
+    /// An email address (must contain `@`).
     public var email: String?
+    /// A phone number: digits, spaces and `+ - ( ) .`.
     public var phone: String?
+    /// Contact details; `nil` fields are absent.
     public init(email: String? = nil, phone: String? = nil) {
         self.email = email
         self.phone = phone
@@ -104,18 +109,26 @@ public struct Contact: Hashable, Sendable {
 
 /// What a customer told the shop about themselves. Empty fields are `nil`.
 public struct Attributes: Hashable, Sendable {
+    /// Given name.
     public var firstName: String?
+    /// Family name.
     public var lastName: String?
+    /// As the shop records it.
     public var gender: String?
     /// `YYYY-MM-DD`.
     public var birthday: String?
+    /// City.
     public var city: String?
+    /// State, province or region.
     public var region: String?
+    /// Postal code.
     public var zip: String?
     /// ISO 3166 alpha-2, upper case.
     public var country: String?
+    /// Declared interests.
     public var interests: [String]?
 
+    /// Attributes; `nil` fields are absent (and keep their earlier value in the profile).
     public init(firstName: String? = nil, lastName: String? = nil, gender: String? = nil, birthday: String? = nil,
                 city: String? = nil, region: String? = nil, zip: String? = nil, country: String? = nil,
                 interests: [String]? = nil) {
@@ -133,13 +146,16 @@ public struct Attributes: Hashable, Sendable {
 
 /// One line of a cart or an order.
 public struct LineItem: Hashable, Sendable {
+    /// Product id.
     public var product: String
+    /// Category, which feeds affinity.
     public var category: String?
     /// Unit price (≥ 0).
     public var price: Money
     /// ≥ 1.
     public var quantity: Int
 
+    /// A line of `quantity` × `product` at `price` each.
     public init(product: String, category: String? = nil, price: Money, quantity: Int = 1) {
         self.product = product
         self.category = category

@@ -2,12 +2,18 @@
 ///
 /// Never floating point: `"99.99"` + `"0.02"` is exactly 10001 minor units.
 public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic {
+    /// The amount in minor units (cents for USD, yen for JPY).
     public var minorUnits: Int64
+    /// An amount of `minorUnits`.
     public init(minorUnits: Int64) { self.minorUnits = minorUnits }
 
+    /// Nothing.
     public static let zero = Money(minorUnits: 0)
+    /// Compares amounts.
     public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
+    /// Exact sum (traps on overflow, far above ``Limits/moneyMinorUnitsMax``).
     public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
+    /// Exact difference.
     public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
 
     /// The amount as a decimal string with the currency's number of decimals: `"199.00"`, `"-5.10"`.
@@ -41,7 +47,9 @@ public struct Currency: Hashable, Sendable, CustomStringConvertible {
         self.exponent = Currency.zeroDecimal.contains(upper) ? 0 : Currency.threeDecimal.contains(upper) ? 3 : 2
     }
 
+    /// US dollars, the default currency of a new store.
     public static let usd = try! Currency(code: "USD")
+    /// The ISO 4217 code.
     public var description: String { code }
 
     /// ISO 4217 currencies without minor units.

@@ -3,6 +3,7 @@
 /// Parsed from RFC 3339 with an offset (`2026-03-01T10:00:00.250+02:00`) or from epoch milliseconds;
 /// printed as RFC 3339 UTC. Digits of a fraction past the millisecond are dropped.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
     public var millisecondsSinceEpoch: Int64
 
     /// The earliest time the store accepts: 1970-01-01T00:00:00Z.
@@ -10,6 +11,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The latest time the store accepts: 9999-12-31T23:59:59.999Z.
     public static let max = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
 
+    /// The time `millisecondsSinceEpoch` after the epoch.
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
     /// Parses RFC 3339 (`T`, `t` or a space between date and time; `Z` or `±HH:MM`).
@@ -23,6 +25,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self = parsed
     }
 
+    /// Earlier first.
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
 
     /// RFC 3339 in UTC, with milliseconds only when they are not zero: `2026-03-01T10:00:00Z`.
@@ -51,6 +54,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// ``rfc3339``.
     public var description: String { rfc3339 }
 
     /// Days from 1970-01-01 to the civil date (proleptic Gregorian; H. Hinnant's algorithm).

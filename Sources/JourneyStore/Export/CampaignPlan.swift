@@ -1,12 +1,16 @@
 /// A campaign plan: audiences in priority order plus exclusions. Each customer lands in at most one
 /// audience — the first whose filter matches — and in none when it matches ``exclude``.
 public struct CampaignPlan: Sendable {
+    /// One audience of a plan: who, and in which file format.
     public struct Audience: Sendable {
         /// The audience's name, also its file name (letters, digits, `_` and `-`).
         public var name: String
+        /// Who is in it (after the exclusions and the audiences before it).
         public var filter: Filter
+        /// The file format of its export.
         public var format: ExportFormat
 
+        /// - Throws: ``JourneyError`` `.invalidArgument` for a name that cannot be a file name.
         public init(name: String, filter: Filter, format: ExportFormat) throws(JourneyError) {
             guard !name.isEmpty, name.utf8.count <= 100,
                   name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-") }) else {
@@ -18,9 +22,12 @@ public struct CampaignPlan: Sendable {
         }
     }
 
+    /// Customers matching this are in no audience.
     public var exclude: Filter?
+    /// The audiences in priority order.
     public var audiences: [Audience]
 
+    /// - Throws: ``JourneyError`` `.invalidArgument` without audiences or with a name used twice.
     public init(exclude: Filter?, audiences: [Audience]) throws(JourneyError) {
         guard !audiences.isEmpty else { throw JourneyError(.invalidArgument, "a plan needs at least one audience") }
         var seen = Set<String>()
@@ -34,8 +41,11 @@ public struct CampaignPlan: Sendable {
 
 /// What a plan did.
 public struct PlanReport: Hashable, Sendable {
+    /// What one audience got.
     public struct AudienceCount: Hashable, Sendable {
+        /// The audience's name.
         public var name: String
+        /// Its file format.
         public var format: ExportFormat
         /// Customers assigned to this audience.
         public var matched = 0
@@ -44,10 +54,15 @@ public struct PlanReport: Hashable, Sendable {
         /// Of those, left out for want of an email or phone the format can use.
         public var skippedWithoutIdentifier = 0
     }
+    /// The clock the plan classified at.
     public var asOf: Timestamp
+    /// Customers classified.
     public var customers = 0
+    /// Customers matching the exclusion.
     public var excluded = 0
+    /// Customers in no audience.
     public var unassigned = 0
+    /// Per audience, in the plan's order.
     public var audiences: [AudienceCount]
 
     /// The summary as one JSON object.

@@ -14,6 +14,7 @@ public protocol LineSink: AnyObject {
 public final class MemoryLineSink: LineSink {
     public private(set) var lines: [String] = []
     public init() {}
+    /// Keeps the line.
     public func write(line: String) throws { lines.append(line) }
 }
 
@@ -22,6 +23,7 @@ public final class FileLineSink: LineSink {
     private let fd: Int32
     private let owned: Bool
     private var buffer: [UInt8] = []
+    /// The file, for messages.
     public let path: String
 
     /// Creates (or truncates) the file at `path`.
@@ -41,12 +43,14 @@ public final class FileLineSink: LineSink {
         path = name
     }
 
+    /// Buffers the line; writes when 64 KiB are waiting.
     public func write(line: String) throws {
         buffer.append(contentsOf: line.utf8)
         buffer.append(10)
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Writes what is buffered.
     public func flush() throws {
         try buffer.withUnsafeBytes { raw in
             var offset = 0

@@ -30,7 +30,9 @@ public struct EventGenerator {
         public var late = 0
     }
 
+    /// The first event time generated.
     public static let start = Timestamp(millisecondsSinceEpoch: 1_719_792_000_000)   // 2024-07-01T00:00:00Z
+    /// The last event time generated.
     public static let end = Timestamp(millisecondsSinceEpoch: 1_782_863_999_000)     // 2026-06-30T23:59:59Z
     static let categories = ["cameras", "lenses", "tripods", "bags", "lighting", "memory", "drones", "audio",
                              "filters", "batteries", "straps", "printers", "binoculars", "microphones", "gimbals",

@@ -16,6 +16,7 @@ public struct IngestOptions: Sendable {
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     var failAfterTransactions: Int?
 
+    /// Options; the defaults refuse a file with a bad line and take up to 256 MiB per transaction.
     public init(skipInvalid: Bool = false, transactionBytesMax: Int = 256 << 20) {
         precondition(transactionBytesMax >= Limits.lineBytesMax, "ingest: a transaction must hold at least one line")
         self.skipInvalid = skipInvalid
@@ -35,8 +36,11 @@ public struct Rejection: Hashable, Sendable {
 
 /// What an ingest did.
 public struct IngestReport: Hashable, Sendable {
+    /// Events added to the log.
     public var appended = 0
+    /// Lines skipped because their event id was already in the log.
     public var duplicates = 0
+    /// Lines refused (only with ``IngestOptions/skipInvalid``).
     public var rejected = 0
     /// Events in the store after the ingest.
     public var events = 0
@@ -74,7 +78,7 @@ extension JourneyStore {
             var template = Array("/tmp/journey-ingest-XXXXXX".utf8CString)
             let spool = mkstemp(&template)
             guard spool >= 0 else { throw JourneyError(.io, "cannot create a temporary file to hold \(name)") }
-            unlink(String(cString: template))
+            unlink(template)
             defer { close(spool) }
             try copy(from: fd, to: spool, name: name)
             return try ingestJSONL(fileDescriptor: spool, name: name, options: options)

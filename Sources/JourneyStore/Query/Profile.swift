@@ -1,49 +1,76 @@
 /// One customer classified as of a clock T: the facts plus everything derived from them (DESIGN.md §1).
 public struct Profile: Hashable, Sendable {
+    /// The customer id.
     public var customer: String
     /// The clock the time-dependent values were derived at.
     public var asOf: Timestamp
+    /// Lifecycle phase at ``asOf``.
     public var phase: Phase
+    /// The one segment the customer is in.
     public var segment: Segment
+    /// VIP tier by net spend, `nil` below bronze.
     public var tier: Tier?
     /// 1, 5, 10 or 20 when among that top share of net spenders; `nil` otherwise (and for non-buyers).
     public var topPercent: Int?
     /// High value = ``topPercent`` is set.
     public var isHighValue: Bool { topPercent != nil }
+    /// Number of purchase events.
     public var orders: Int
     /// Net spend: gross purchases − refunds.
     public var spend: Money
+    /// Σ purchase totals.
     public var gross: Money
+    /// Σ refund totals.
     public var refunded: Money
     /// Average order value, gross / orders, rounded half away from zero to a minor unit.
     public var aov: Money?
+    /// Time of the first event.
     public var firstSeen: Timestamp
+    /// Time of the newest event.
     public var lastSeen: Timestamp
+    /// Time of the first signup.
     public var signup: Timestamp?
+    /// Time of the first purchase.
     public var firstPurchase: Timestamp?
+    /// Time of the newest purchase.
     public var lastPurchase: Timestamp?
     /// (T − last purchase) in days, fractional.
     public var daysSincePurchase: Double?
+    /// (T − signup) in days.
     public var daysSinceSignup: Double?
     /// (last − first purchase) / (orders − 1) in days, for orders ≥ 2.
     public var averageGapDays: Double?
+    /// Purchases more than `lapsed_after_days` after the previous one.
     public var reactivations: Int
     /// Up to 3 categories with affinity ≥ 1.0 at T, highest first (ties by name).
     public var affinity: [String]
+    /// RFM quintile scores, `nil` for non-buyers.
     public var rfm: RFM?
+    /// Abandoned carts.
     public var cartAbandons: Int
+    /// Time of the newest abandoned cart.
     public var lastCartAbandon: Timestamp?
+    /// Total of the newest abandoned cart.
     public var lastCartValue: Money?
+    /// Marketing emails opened.
     public var emailOpens: Int
+    /// Time of the newest email open.
     public var lastEmailOpen: Timestamp?
+    /// (T − last email open) in days.
     public var daysSinceEmailOpen: Double?
+    /// Latest email by event time.
     public var email: String?
+    /// Latest phone by event time.
     public var phone: String?
+    /// Latest attributes by event time, field by field.
     public var attributes: Attributes
     /// Products bought, sorted by name (likewise the three lists below).
     public var boughtProducts: [String]
+    /// Categories bought.
     public var boughtCategories: [String]
+    /// Products viewed.
     public var viewedProducts: [String]
+    /// Categories viewed.
     public var viewedCategories: [String]
 }
 

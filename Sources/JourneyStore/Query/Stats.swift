@@ -1,10 +1,16 @@
 /// Population counts and suggested policy values as of a clock (`journey stats`).
 public struct Stats: Hashable, Sendable {
+    /// The clock of the classification.
     public var asOf: Timestamp
+    /// Customers (anyone with an event).
     public var customers = 0
+    /// Customers with at least one order.
     public var buyers = 0
+    /// Events in the log.
     public var events = 0
+    /// Customers per phase.
     public var phases: [Phase: Int] = [:]
+    /// Customers per segment.
     public var segments: [Segment: Int] = [:]
     /// Customers per tier; those below the first rung under `nil`.
     public var tiers: [Tier?: Int] = [:]
