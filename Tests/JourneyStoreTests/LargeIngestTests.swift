@@ -96,5 +96,6 @@ import Testing
         #expect(try reopened.customerCount == 1)
         #expect(try reopened.verify().isConsistent)
         #expect(try reopened.events(of: "new1").isEmpty)
+        #expect(try reopened.read { $0.newestEventTime } == Timestamp(millisecondsSinceEpoch: 0), "the clock goes back too")
     }
 }

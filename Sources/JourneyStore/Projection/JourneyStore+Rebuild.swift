@@ -65,7 +65,11 @@ extension JourneyStore {
         for (t, c) in lastPurchaseKeys { try schema.byLastPurchase.put(IndexKeys.lastPurchase(t, customer: c), [], in: txn, flags: .append) }
         for (n, c) in ordersKeys { try schema.byOrders.put(IndexKeys.orders(n, customer: c), [], in: txn, flags: .append) }
         try schema.setMeta(MetaKey.checkpoint, image.lastSequence, in: txn)
-        if image.newestTime >= 0 { try schema.setMeta(MetaKey.newestTime, UInt64(image.newestTime), in: txn) }
+        if image.newestTime >= 0 {
+            try schema.setMeta(MetaKey.newestTime, UInt64(image.newestTime), in: txn)
+        } else {
+            _ = try schema.meta.delete(MetaKey.newestTime, in: txn)
+        }
         return written
     }
 }
