@@ -1,14 +1,22 @@
 import LMDB
+import Synchronization
 
-/// Keeps the projections current inside the append's write transaction: facts of the customers a
-/// batch touches are loaded once, folded in memory, and written back with their index entries when
-/// the batch finishes — log, facts, indexes and checkpoint commit together.
+import Dispatch
+
+/// Keeps the projections current inside the append's write transaction: the batch's records are
+/// kept in an arena as they are appended; when the batch finishes, each touched customer's stored
+/// facts are loaded once, its new records folded in (customers split over the cores, each one's
+/// facts in cache), and the facts written back with their index entries — log, facts, indexes and
+/// checkpoint commit together.
 struct Projector {
     struct Entry {
         var customer: UInt32
         var facts: CustomerFacts
         var original: IndexEntries?
         var needsRefold: Bool
+        /// The entry's first and last record in the batch (indices into `pending`).
+        var first: Int32
+        var last: Int32
     }
 
     var policy: Policy
@@ -16,6 +24,12 @@ struct Projector {
     /// `slot[customer]` is 1 + the index of its entry in `entries`, 0 when untouched by this batch.
     private var slot: [UInt32] = []
     private var entries: [Entry] = []
+    /// The batch's records, back to back.
+    private var arena: [UInt8] = []
+    /// Per record: where it starts in the arena, its length, and the customer's next record.
+    private var starts: [Int] = []
+    private var lengths: [Int32] = []
+    private var next: [Int32] = []
     private var newestTime: Int64 = -1
     private var record = RecordWriter()
     private var key: [UInt8] = []
@@ -28,30 +42,82 @@ struct Projector {
     mutating func begin() {
         for e in entries where Int(e.customer) < slot.count { slot[Int(e.customer)] = 0 }
         entries.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+        next.removeAll(keepingCapacity: true)
         newestTime = -1
     }
 
-    /// Folds one appended event.
+    /// Takes note of one appended event; it is folded when the batch finishes.
     mutating func apply(_ record: EventRecord, schema: StoreSchema, in txn: WriteTransaction) throws {
         let c = Int(record.customer)
         if c >= slot.count { slot.append(contentsOf: repeatElement(0, count: max(c + 1 - slot.count, slot.count))) }
+        let index = Int32(starts.count)
+        starts.append(arena.count)
+        lengths.append(Int32(record.bytes.count))
+        next.append(-1)
+        arena.append(contentsOf: record.bytes)
         if slot[c] == 0 {
-            let stored = try schema.facts.withValue(record.customer, in: txn) { bytes in
+            entries.append(Entry(customer: record.customer, facts: CustomerFacts(), original: nil, needsRefold: false,
+                                 first: index, last: index))
+            slot[c] = UInt32(entries.count)
+        } else {
+            let k = Int(slot[c]) - 1
+            next[Int(entries[k].last)] = index
+            entries[k].last = index
+        }
+        newestTime = max(newestTime, record.time)
+    }
+
+    /// Loads the touched customers' stored facts and folds the batch's records into them.
+    private mutating func foldBatch(schema: StoreSchema, in txn: WriteTransaction) throws {
+        for k in entries.indices {
+            let stored = try schema.facts.withValue(entries[k].customer, in: txn) { bytes in
                 try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
             }
-            entries.append(Entry(customer: record.customer, facts: stored ?? CustomerFacts(),
-                                 original: stored.flatMap(IndexEntries.init), needsRefold: false))
-            slot[c] = UInt32(entries.count)
+            if let stored {
+                entries[k].facts = stored
+                entries[k].original = IndexEntries(stored)
+            }
         }
-        let k = Int(slot[c]) - 1
-        newestTime = max(newestTime, record.time)
-        if !entries[k].needsRefold, try !FactsFold.applyInOrder(record, to: &entries[k].facts, policy: fold) {
-            entries[k].needsRefold = true
+        let fold = self.fold
+        let failure = Mutex<(any Error)?>(nil)
+        let workers = entries.count >= 4096 ? 2 : 1
+        try arena.withUnsafeBytes { arenaBytes in
+            let shared = UnsafeSendable((arenaBytes, starts, lengths, next))
+            try entries.withUnsafeMutableBufferPointer { buffer in
+                let out = UnsafeSendable(buffer)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (arenaBytes, starts, lengths, next) = shared.value
+                    let count = out.value.count
+                    var k = worker * count / workers
+                    let end = (worker + 1) * count / workers
+                    do {
+                        while k < end {
+                            var i = out.value[k].first
+                            while i >= 0 {
+                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[Int(i)]..<starts[Int(i)] + Int(lengths[Int(i)])])
+                                if try !FactsFold.applyInOrder(try EventRecord(bytes), to: &out.value[k].facts, policy: fold) {
+                                    out.value[k].needsRefold = true
+                                    break
+                                }
+                                i = next[Int(i)]
+                            }
+                            k += 1
+                        }
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
+                    }
+                }
+            }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Writes the facts and index entries of every touched customer, and the checkpoint.
     mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction) throws {
+        try foldBatch(schema: schema, in: txn)
         for k in entries.indices where entries[k].needsRefold {
             entries[k].facts = try FactsFold.refold(entries[k].customer, schema: schema, policy: fold, in: txn)
         }
