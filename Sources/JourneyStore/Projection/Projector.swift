@@ -14,9 +14,8 @@ struct Projector {
         var facts: CustomerFacts
         var original: IndexEntries?
         var needsRefold: Bool
-        /// The entry's first and last record in the batch (indices into `pending`).
+        /// The customer's first record in the batch (index into `starts`); the rest follow `next`.
         var first: Int32
-        var last: Int32
     }
 
     var policy: Policy
@@ -24,6 +23,11 @@ struct Projector {
     /// `slot[customer]` is 1 + the index of its entry in `entries`, 0 when untouched by this batch.
     private var slot: [UInt32] = []
     private var entries: [Entry] = []
+    /// Per touched customer, in order of first touch: the customer and its first and last record —
+    /// small arrays, so noting a record touches little memory; ``entries`` are made at finish.
+    private var touched: [UInt32] = []
+    private var firstOf: [Int32] = []
+    private var lastOf: [Int32] = []
     /// The batch's records, back to back.
     private var arena: [UInt8] = []
     /// Per record: where it starts in the arena, its length, and the customer's next record.
@@ -40,7 +44,10 @@ struct Projector {
     }
 
     mutating func begin() {
-        for e in entries where Int(e.customer) < slot.count { slot[Int(e.customer)] = 0 }
+        for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
+        touched.removeAll(keepingCapacity: true)
+        firstOf.removeAll(keepingCapacity: true)
+        lastOf.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
@@ -59,27 +66,27 @@ struct Projector {
         next.append(-1)
         arena.append(contentsOf: record.bytes)
         if slot[c] == 0 {
-            entries.append(Entry(customer: record.customer, facts: CustomerFacts(), original: nil, needsRefold: false,
-                                 first: index, last: index))
-            slot[c] = UInt32(entries.count)
+            touched.append(record.customer)
+            firstOf.append(index)
+            lastOf.append(index)
+            slot[c] = UInt32(touched.count)
         } else {
             let k = Int(slot[c]) - 1
-            next[Int(entries[k].last)] = index
-            entries[k].last = index
+            next[Int(lastOf[k])] = index
+            lastOf[k] = index
         }
         newestTime = max(newestTime, record.time)
     }
 
     /// Loads the touched customers' stored facts and folds the batch's records into them.
     private mutating func foldBatch(schema: StoreSchema, in txn: WriteTransaction) throws {
-        for k in entries.indices {
-            let stored = try schema.facts.withValue(entries[k].customer, in: txn) { bytes in
+        entries.reserveCapacity(touched.count)
+        for (k, customer) in touched.enumerated() {
+            let stored = try schema.facts.withValue(customer, in: txn) { bytes in
                 try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
             }
-            if let stored {
-                entries[k].facts = stored
-                entries[k].original = IndexEntries(stored)
-            }
+            entries.append(Entry(customer: customer, facts: stored ?? CustomerFacts(), original: stored.flatMap(IndexEntries.init),
+                                 needsRefold: false, first: firstOf[k]))
         }
         let fold = self.fold
         let failure = Mutex<(any Error)?>(nil)
