@@ -9,8 +9,9 @@ struct NameTable {
     /// `ends[k]` is where name `k` ends in the arena; name k starts at `ends[k - 1]`. `ends[0] == 0`.
     private var ends: [Int] = [0]
     private var hashes: [UInt64] = [0]
-    /// 0 is an empty slot, otherwise a name number.
-    private var slots: [UInt32] = Array(repeating: 0, count: 16)
+    /// 0 is an empty slot, otherwise the name's number in the low 32 bits and the high 32 bits of its
+    /// hash above them, so a probe rarely has to look at the name itself.
+    private var slots: [UInt64] = Array(repeating: 0, count: 16)
 
     /// How many names the table holds (the largest number).
     var count: Int { ends.count - 1 }
@@ -20,12 +21,14 @@ struct NameTable {
     func find(_ name: UnsafeRawBufferPointer, hash: UInt64) -> UInt32? {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         return arena.withUnsafeBytes { arenaBytes in
             while true {
-                let id = slots[slot]
-                if id == 0 { return nil }
-                let k = Int(id)
-                if hashes[k] == hash {
+                let entry = slots[slot]
+                if entry == 0 { return nil }
+                if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                    let id = UInt32(truncatingIfNeeded: entry)
+                    let k = Int(id)
                     let start = ends[k - 1], end = ends[k]
                     if end - start == name.count,
                        name.count == 0 || memcmpBytes(arenaBytes.baseAddress! + start, name.baseAddress!, name.count) {
@@ -69,7 +72,7 @@ struct NameTable {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = id
+        slots[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id)
     }
 
     private mutating func rehash(capacity: Int) {
