@@ -23,7 +23,9 @@ struct Export: ParsableCommand {
             let t = try parseAsOf(asOf)
             // The filter and store are checked before any output file exists.
             let sink = try out.map { try FileLineSink(path: $0) } ?? FileLineSink(fileDescriptor: 1, name: "standard output")
-            let report = try store.read { try $0.export(where: filter, asOf: t, format: format, to: sink) }
+            let progress = Progress(label: "export", unit: "lines")
+            let report = try store.read { try $0.export(where: filter, asOf: t, format: format, to: CountingSink(sink, progress: progress)) }
+            progress.done()
             try sink.close()
             if report.skippedWithoutIdentifier > 0 || out != nil {
                 Terminal.raw("journey: exported \(report.written) customers\(report.skippedWithoutIdentifier > 0 ? ", skipped \(report.skippedWithoutIdentifier) without a usable email or phone" : "")\n")

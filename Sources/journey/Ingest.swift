@@ -31,10 +31,14 @@ struct Ingest: ParsableCommand {
             let rejectsFile = try rejects.map { try OutputFile(path: $0) }
             for file in files {
                 let report: IngestReport
+                var options = IngestOptions(skipInvalid: skipInvalid)
+                let progress = Progress(label: "ingest \(file)", unit: "lines")
+                options.progress = progress.callback
                 do {
+                    defer { progress.done() }
                     report = file == "-"
-                        ? try store.ingestJSONL(fileDescriptor: 0, name: "standard input", options: .init(skipInvalid: skipInvalid))
-                        : try store.ingestJSONL(atPath: file, options: .init(skipInvalid: skipInvalid))
+                        ? try store.ingestJSONL(fileDescriptor: 0, name: "standard input", options: options)
+                        : try store.ingestJSONL(atPath: file, options: options)
                 } catch let error as JourneyError {
                     let committed = total.appended > 0 ? " (earlier files stay committed: \(total.appended) events)" : ""
                     throw JourneyError(error.code, "\(file == "-" ? "stdin" : file): \(error.message); nothing from this file was committed\(committed)")

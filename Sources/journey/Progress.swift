@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Progress of long work on stderr, only when stderr is a terminal.
-final class Progress {
+final class Progress: Sendable {
     let label: String
     let unit: String
     private let enabled = Terminal.stderrIsTerminal
@@ -16,7 +16,7 @@ final class Progress {
         self.unit = unit
     }
 
-    var callback: ((Int) -> Void)? {
+    var callback: (@Sendable (Int) -> Void)? {
         guard enabled else { return nil }
         return { [label, unit] count in Terminal.raw("\r\(label): \(count) \(unit)…") }
     }
@@ -43,5 +43,23 @@ final class StandardOutput {
             }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A sink that shows how many lines went through it.
+final class CountingSink: LineSink {
+    private let inner: LineSink
+    private let progress: Progress
+    private var count = 0
+
+    init(_ inner: LineSink, progress: Progress) {
+        self.inner = inner
+        self.progress = progress
+    }
+
+    func write(line: String) throws {
+        try inner.write(line: line)
+        count += 1
+        if count & 0xFFFF == 0 { progress.callback?(count) }
     }
 }

@@ -13,6 +13,8 @@ public struct IngestOptions: Sendable {
     /// the file still commits all or nothing (see ``JourneyStore/ingestJSONL(atPath:options:)``).
     /// LMDB slows down sharply once one transaction dirties more than ~128 k pages (~500 MB).
     public var transactionBytesMax: Int
+    /// Called now and then with the number of lines read so far (for a progress display).
+    public var progress: (@Sendable (Int) -> Void)?
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     var failAfterTransactions: Int?
 
@@ -173,6 +175,7 @@ extension JourneyStore {
             }
             guard let line = next else { return true }
             lineNumber += 1
+            if lineNumber & 0xFFFF == 0 { options.progress?(lineNumber) }
             if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
             if let error = Self.scanAndValidate(line, &w) {
                 guard options.skipInvalid else {
