@@ -84,14 +84,7 @@ struct JSONEventScanner {
             d.time = t.millisecondsSinceEpoch
         } else if p[i] == Byte.minus || (p[i] &- Byte.zero) < 10 {
             let start = i
-            let token = numberSpan()
-            var v: Int64 = 0
-            var ok = token.count > 0 && token.count <= 15
-            for c in token where ok {
-                let digit = c &- Byte.zero
-                if digit < 10 { v = v * 10 + Int64(digit) } else { ok = false }
-            }
-            guard ok, v <= Timestamp.max.millisecondsSinceEpoch else {
+            guard let v = Self.wholeNumber(numberSpan(), digitsMax: 15), v <= Timestamp.max.millisecondsSinceEpoch else {
                 i = start
                 throw expected("time", what + " between 0 and \(Timestamp.max.millisecondsSinceEpoch)")
             }
@@ -228,16 +221,21 @@ struct JSONEventScanner {
         if isNull() { i += 4; return nil }
         guard p[i] == Byte.minus || (p[i] &- Byte.zero) < 10 else { throw expected(field(), what) }
         let start = i
-        let token = numberSpan()
-        var v: Int64 = 0
-        var ok = token.count > 0 && token.count <= 7
-        for c in token where ok {
-            let digit = c &- Byte.zero
-            if digit < 10 { v = v * 10 + Int64(digit) } else { ok = false }
-        }
-        guard ok, v >= 1, v <= Int64(Limits.quantityMax) else {
+        guard let v = Self.wholeNumber(numberSpan(), digitsMax: 7), v >= 1, v <= Int64(Limits.quantityMax) else {
             i = start
             throw expected(field(), what)
+        }
+        return v
+    }
+
+    /// A token of 1 to `digitsMax` decimal digits and nothing else, as a number.
+    static func wholeNumber(_ token: UnsafeRawBufferPointer, digitsMax: Int) -> Int64? {
+        guard token.count > 0, token.count <= digitsMax else { return nil }
+        var v: Int64 = 0
+        for c in token {
+            let digit = c &- Byte.zero
+            guard digit < 10 else { return nil }
+            v = v * 10 + Int64(digit)
         }
         return v
     }

@@ -59,27 +59,20 @@ enum MetaKey {
 }
 
 extension StoreSchema {
-    func metaUInt32(_ key: String, in txn: some ReadableTransaction) throws -> UInt32? {
+    /// A big-endian integer stored under `key`, or `nil`.
+    func metaInteger<T: FixedWidthInteger>(_ key: String, as: T.Type = T.self, in txn: some ReadableTransaction) throws -> T? {
         try meta.withValue(key, in: txn) { bytes in
             guard let bytes else { return nil }
-            guard bytes.count == 4 else { throw JourneyError(.corrupted, "meta \(key): expected 4 bytes, found \(bytes.count)") }
-            return UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
+            let size = MemoryLayout<T>.size
+            guard bytes.count == size else { throw JourneyError(.corrupted, "meta \(key): expected \(size) bytes, found \(bytes.count)") }
+            return T(bigEndian: bytes.loadUnaligned(as: T.self))
         }
     }
 
-    func setMeta(_ key: String, _ value: UInt32, in txn: WriteTransaction) throws {
-        try value.withBytes { bytes in _ = try meta.putBytes(key, bytes, in: txn) }
-    }
+    func metaUInt32(_ key: String, in txn: some ReadableTransaction) throws -> UInt32? { try metaInteger(key, in: txn) }
+    func metaUInt64(_ key: String, in txn: some ReadableTransaction) throws -> UInt64? { try metaInteger(key, in: txn) }
 
-    func metaUInt64(_ key: String, in txn: some ReadableTransaction) throws -> UInt64? {
-        try meta.withValue(key, in: txn) { bytes in
-            guard let bytes else { return nil }
-            guard bytes.count == 8 else { throw JourneyError(.corrupted, "meta \(key): expected 8 bytes, found \(bytes.count)") }
-            return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
-        }
-    }
-
-    func setMeta(_ key: String, _ value: UInt64, in txn: WriteTransaction) throws {
+    func setMeta(_ key: String, _ value: some FixedWidthInteger & ByteEncodable, in txn: WriteTransaction) throws {
         try value.withBytes { bytes in _ = try meta.putBytes(key, bytes, in: txn) }
     }
 
