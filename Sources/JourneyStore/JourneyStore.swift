@@ -116,7 +116,9 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
     public func append(_ events: some Sequence<Event>) throws -> AppendReport {
-        try withWriter { (w: inout LogWriter) in
+        // A write may run again after the map grows: a single-pass sequence must not run dry.
+        let events = Array(events)
+        return try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 var batch = try w.begin(txn)
                 for (index, event) in events.enumerated() {

@@ -132,3 +132,18 @@ import LMDB
         for c in 0..<20 { #expect(try t.store.events(of: "c\(c)") == other.store.events(of: "c\(c)")) }
     }
 }
+
+@Suite struct AppendRetryTests {
+    @Test func aSinglePassSequenceSurvivesMapGrowth() throws {
+        // A tiny map forces the write to run again; the events come from a one-shot iterator.
+        let t = try TemporaryStore(options: .init(mapSizeBytesInitial: 64 * 1024))
+        var random = RandomEvents(seed: 17, customers: 200)
+        let events = random.events(3000)
+        var iterator = events.makeIterator()
+        let oneShot = AnySequence { AnyIterator { iterator.next() } }
+        let report = try t.store.append(oneShot)
+        #expect(report.appended == 3000)
+        #expect(try t.store.eventCount == 3000)
+        #expect(try t.store.verify().isConsistent)
+    }
+}
