@@ -25,6 +25,7 @@ let package = Package(
             name: "journey",
             dependencies: [
                 "JourneyStore",
+                "LMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JourneyStore
+import LMDB
 
 @main
 struct Journey: ParsableCommand {
@@ -44,5 +45,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as JourneyError {
         Terminal.error(error.message)
         throw ExitCode(error.code == .invalidEvent ? 65 : 1)
+    } catch let error as LMDBError {
+        Terminal.error("storage: \(error.message)")
+        throw ExitCode(1)
     }
 }
