@@ -15,27 +15,25 @@ public typealias ByteCodable = ByteEncodable & ByteDecodable
 
 /// Unsigned integers are stored big-endian, so LMDB's byte order is their numeric order
 /// (`mdb_dump` shows sequence 1 as `0000000000000001`).
-extension UInt64: ByteCodable {
+public protocol BigEndianKey: FixedWidthInteger, ByteCodable {}
+
+extension BigEndianKey {
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var big = self.bigEndian
         return try Swift.withUnsafeBytes(of: &big, body)
     }
+
     public init(lmdbBytes bytes: UnsafeRawBufferPointer) throws(LMDBError) {
-        guard bytes.count == 8 else { throw LMDBError(code: LMDBError.corrupted.code, context: "expected 8 bytes for UInt64, found \(bytes.count)") }
-        self = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+        let size = MemoryLayout<Self>.size
+        guard bytes.count == size else {
+            throw LMDBError(code: LMDBError.corrupted.code, context: "expected \(size) bytes for \(Self.self), found \(bytes.count)")
+        }
+        self.init(bigEndian: bytes.loadUnaligned(as: Self.self))
     }
 }
 
-extension UInt32: ByteCodable {
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var big = self.bigEndian
-        return try Swift.withUnsafeBytes(of: &big, body)
-    }
-    public init(lmdbBytes bytes: UnsafeRawBufferPointer) throws(LMDBError) {
-        guard bytes.count == 4 else { throw LMDBError(code: LMDBError.corrupted.code, context: "expected 4 bytes for UInt32, found \(bytes.count)") }
-        self = UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
-    }
-}
+extension UInt64: BigEndianKey {}
+extension UInt32: BigEndianKey {}
 
 /// Strings are stored as their UTF-8 bytes, without a terminator.
 extension String: ByteCodable {

@@ -41,22 +41,23 @@ struct Population {
             return true
         }
         monetaryBounds = ascendingSpend
+        recencyBounds = try Self.values(at: quintile, of: schema.byLastPurchase, in: txn, IndexKeys.time(fromKey:))
+        frequencyBounds = try Self.values(at: quintile, of: schema.byOrders, in: txn, IndexKeys.orders(fromKey:))
+    }
+
+    /// The values of an ascending index at the given 0-based positions, reading no further than the last.
+    private static func values<T: Numeric>(
+        at positions: [Int], of db: Database<[UInt8], [UInt8]>, in txn: some ReadableTransaction,
+        _ value: (UnsafeRawBufferPointer) -> T
+    ) throws -> [T] {
+        var out = [T](repeating: 0, count: positions.count)
         var position = 0
-        var recency = [Int64](repeating: 0, count: 4)
-        try schema.byLastPurchase.forEach(in: txn) { key, _ in
-            for k in quintile.indices where quintile[k] == position { recency[k] = IndexKeys.time(fromKey: key) }
+        try db.forEach(in: txn) { key, _ in
+            for k in positions.indices where positions[k] == position { out[k] = value(key) }
             position += 1
-            return position <= quintile[3]
+            return position <= positions[positions.count - 1]
         }
-        recencyBounds = recency
-        position = 0
-        var frequency = [Int](repeating: 0, count: 4)
-        try schema.byOrders.forEach(in: txn) { key, _ in
-            for k in quintile.indices where quintile[k] == position { frequency[k] = IndexKeys.orders(fromKey: key) }
-            position += 1
-            return position <= quintile[3]
-        }
-        frequencyBounds = frequency
+        return out
     }
 
     /// The smallest p of 1, 5, 10, 20 whose top the customer with this `by_spend` key is in.
