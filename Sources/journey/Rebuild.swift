@@ -16,7 +16,10 @@ struct Rebuild: ParsableCommand {
             if json {
                 print(JSONLine.object([("events", String(r.events)), ("customers", String(r.customers)),
                                        ("seconds", String(Double(Int(r.seconds * 1000)) / 1000)),
-                                       ("events_per_second", String(Int(r.eventsPerSecond))), ("refolded_customers", String(r.refolded))]))
+                                       ("events_per_second", String(Int(r.eventsPerSecond))), ("refolded_customers", String(r.refolded)),
+                                       ("read_seconds", String(Double(Int(r.phases.read * 1000)) / 1000)),
+                                       ("fold_write_seconds", String(Double(Int(r.phases.foldAndWrite * 1000)) / 1000)),
+                                       ("commit_seconds", String(Double(Int(r.phases.commit * 1000)) / 1000))]))
             } else {
                 print("rebuilt \(r.customers) customers from \(r.events) events in \(String(format3: r.seconds)) s (\(Int(r.eventsPerSecond)) events/s)")
             }

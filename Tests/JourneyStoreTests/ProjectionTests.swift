@@ -46,9 +46,11 @@ import LMDB
         #expect(try scrambled.store.verify().isConsistent)
     }
 
-    @Test func rebuildGivesByteIdenticalFacts() throws {
-        var random = RandomEvents(seed: 5, customers: 30)
-        let events = random.events(1500)
+    /// 2,500 customers span three fold blocks, folded on two threads and written in order.
+    @Test(arguments: [(30, 1500), (2500, 12_000)])
+    func rebuildGivesByteIdenticalFacts(customers: Int, count: Int) throws {
+        var random = RandomEvents(seed: 5, customers: customers)
+        let events = random.events(count)
         let t = try TemporaryStore()
         var rng = SeededRandom(seed: 6)
         for chunk in stride(from: 0, to: events.count, by: 100) {
@@ -57,11 +59,25 @@ import LMDB
         let live = try Self.storedFacts(t.store)
         let profiles = try Self.allProfiles(t.store)
         let report = try t.store.rebuild()
-        #expect(report.events == 1500)
-        #expect(report.customers == 30)
+        #expect(report.events == count)
+        #expect(report.customers == Set(events.map(\.customer)).count)
+        #expect(report.customers > customers * 9 / 10)
         #expect(try Self.storedFacts(t.store) == live)
         #expect(try Self.allProfiles(t.store) == profiles)
         #expect(try t.store.verify().isConsistent)
+    }
+
+    /// The rebuild's scratch facts are reset between customers: nothing of one leaks into the next.
+    @Test func resetFactsEqualFreshFacts() throws {
+        var random = RandomEvents(seed: 9, customers: 1)
+        let t = try TemporaryStore()
+        try t.store.append(random.events(200))
+        var facts = try t.store.env.read { txn in
+            try FactsFold.fold(t.store.schema.records(of: 1, in: txn).map(\.record), policy: FoldPolicy(Policy()))
+        }
+        #expect(facts.orders > 0 && !facts.viewedProducts.isEmpty && !facts.affinity.isEmpty)
+        facts.reset()
+        #expect(facts == CustomerFacts())
     }
 
     @Test func verifyNamesATamperedFactsRecord() throws {

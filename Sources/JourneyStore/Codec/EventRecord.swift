@@ -27,6 +27,7 @@ enum NameKind: UInt8, CaseIterable {
 struct EventRecord {
     static let formatVersion: UInt8 = 1
     static let headerBytes = 14
+    static let customerOffset = 10
     static let interestsBit = UInt64(1) << 10
 
     let bytes: UnsafeRawBufferPointer
@@ -43,7 +44,7 @@ struct EventRecord {
 
     var type: EventType { EventType(rawValue: bytes[1])! }
     var time: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: Int64.self)) }
-    var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt32.self)) }
+    var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
 
     /// The event id's bytes, and a reader positioned at the payload.
     func idAndPayload() throws(JourneyError) -> (UnsafeRawBufferPointer, RecordReader) {

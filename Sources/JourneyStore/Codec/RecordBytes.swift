@@ -4,6 +4,9 @@ struct RecordWriter {
 
     init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
+    /// A writer that appends to `bytes` (moved in: the caller should give up its copy).
+    init(appending bytes: [UInt8]) { self.bytes = bytes }
+
     mutating func reset() { bytes.removeAll(keepingCapacity: true) }
 
     @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }

@@ -143,3 +143,24 @@ extension StoreSchema {
         return out
     }
 }
+
+extension StoreSchema {
+    /// Calls `body` with the position in `customers` (ascending customer numbers) and the id bytes
+    /// of each, in one cursor walk of `name_list` rather than a lookup each.
+    func forEachCustomerID(_ customers: some Sequence<UInt32>, in txn: some ReadableTransaction,
+                           _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
+        try nameList.withCursor(in: txn) { cursor in
+            var entry = try cursor.seek(atLeast: Self.nameListKey(.customer, 1))
+            for (k, c) in customers.enumerated() {
+                while let (key, _) = entry, key.count == 5, key[0] == NameKind.customer.rawValue,
+                      UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) < c {
+                    entry = try cursor.next()
+                }
+                guard let (key, id) = entry, key.elementsEqual(Self.nameListKey(.customer, c)) else {
+                    throw JourneyError(.corrupted, "customer \(c) has no name; run `journey verify`")
+                }
+                try body(k, id)
+            }
+        }
+    }
+}

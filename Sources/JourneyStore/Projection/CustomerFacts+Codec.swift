@@ -11,6 +11,14 @@ extension CustomerFacts {
 
     func encode(into w: inout RecordWriter) {
         w.reset()
+        encode(appendingTo: &w.bytes)
+    }
+
+    /// Appends the encoded facts to `bytes`.
+    func encode(appendingTo bytes: inout [UInt8]) {
+        var w = RecordWriter(appending: bytes)
+        bytes = []
+        defer { bytes = w.bytes }
         w.u8(Self.formatVersion)
         w.varint(UInt64(eventsFolded))
         w.varint(firstSeen)
@@ -36,11 +44,15 @@ extension CustomerFacts {
             w.varint(UInt64(interests.count))
             for var s in interests { s.withUTF8 { w.string(UnsafeRawBufferPointer($0)) } }
         }
-        for list in [boughtProducts, boughtCategories, viewedProducts, viewedCategories] {
+        func numbers(_ list: [UInt32]) {
             w.varint(UInt64(list.count))
             var last: UInt32 = 0
             for v in list { w.varint(UInt64(v - last)); last = v }
         }
+        numbers(boughtProducts)
+        numbers(boughtCategories)
+        numbers(viewedProducts)
+        numbers(viewedCategories)
         w.varint(affinityTime)
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0

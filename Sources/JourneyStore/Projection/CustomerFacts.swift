@@ -40,6 +40,31 @@ struct CustomerFacts: Equatable {
     /// How many events were folded.
     var eventsFolded: UInt32 = 0
 
+    /// Empties the facts, keeping the lists' storage for the next customer (a fold's scratch value).
+    mutating func reset() {
+        firstSeen = 0
+        lastSeen = 0
+        signup = nil
+        purchaseTimes.removeAll(keepingCapacity: true)
+        gross = 0
+        refunded = 0
+        reactivations = 0
+        cartAbandons = 0
+        lastCartAbandon = nil
+        lastCartValue = 0
+        emailOpens = 0
+        lastEmailOpen = nil
+        for k in fields.indices { fields[k] = nil }
+        interests = nil
+        boughtProducts.removeAll(keepingCapacity: true)
+        boughtCategories.removeAll(keepingCapacity: true)
+        viewedProducts.removeAll(keepingCapacity: true)
+        viewedCategories.removeAll(keepingCapacity: true)
+        affinityTime = 0
+        affinity.removeAll(keepingCapacity: true)
+        eventsFolded = 0
+    }
+
     var orders: Int { purchaseTimes.count }
     var netSpend: Int64 { gross - refunded }
     var firstPurchase: Int64? { purchaseTimes.first }

@@ -15,6 +15,20 @@ public struct RebuildReport: Hashable, Sendable {
     public var refolded: Int
     /// Wall time of the whole rebuild, commit included.
     public var seconds: Double
+    /// Where the time went: reading the log into memory (two cursor passes), folding and writing
+    /// facts and indexes, and committing (LMDB writing the pages and syncing).
+    public var phases: (read: Double, foldAndWrite: Double, commit: Double) {
+        get { (phaseSeconds[0], phaseSeconds[1], phaseSeconds[2]) }
+        set { phaseSeconds = [newValue.read, newValue.foldAndWrite, newValue.commit] }
+    }
+    private var phaseSeconds: [Double] = [0, 0, 0]
+
+    public init(events: Int, customers: Int, refolded: Int, seconds: Double) {
+        self.events = events
+        self.customers = customers
+        self.refolded = refolded
+        self.seconds = seconds
+    }
     public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
 }
 
@@ -29,48 +43,49 @@ extension JourneyStore {
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
         let start = monotonicSeconds()
+        var read = start, written = start
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 _ = try w.begin(txn)
                 let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, progress: progress)
-                let customers = try writeProjections(image, in: txn)
-                return (image.events, customers, image.refolded)
+                read = monotonicSeconds()
+                let (customers, refolded) = try writeProjections(image, in: txn)
+                written = monotonicSeconds()
+                return (image.events, customers, refolded)
             }
         }
-        return RebuildReport(events: events, customers: customers, refolded: refolded, seconds: monotonicSeconds() - start)
+        let end = monotonicSeconds()
+        var report = RebuildReport(events: events, customers: customers, refolded: refolded, seconds: end - start)
+        report.phases = (read - start, written - read, end - written)
+        return report
     }
 
-    /// Replaces the projections with `image`; returns the number of customers written.
-    func writeProjections(_ image: FullFold, in txn: WriteTransaction) throws -> Int {
-        let spendOrder = try image.spendOrder { try schema.customerID($0, in: txn) }
-        let lastPurchaseKeys = image.lastPurchaseKeys, ordersKeys = image.ordersKeys
-        // Resolve the ids before anything is written: writes may move the pages they point into.
-        let spendKeys: [[UInt8]] = try spendOrder.map { c in
-            var key: [UInt8] = []
-            IndexKeys.spend(image.facts[Int(c)].netSpend, customerID: try schema.customerID(c, in: txn), into: &key)
-            return key
-        }
+    /// Replaces the projections with a fold of `image`: facts are written block by block with
+    /// `MDB_APPEND` while the next blocks fold, then the sorted index keys. Returns the number of
+    /// customers written and of customers whose events had to be sorted.
+    func writeProjections(_ image: FullFold, in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
         try schema.facts.removeAll(in: txn)
         try schema.bySpend.removeAll(in: txn)
         try schema.byLastPurchase.removeAll(in: txn)
         try schema.byOrders.removeAll(in: txn)
-        var record = RecordWriter()
         var written = 0
-        for c in image.facts.indices where image.facts[c].eventsFolded > 0 {
-            image.facts[c].encode(into: &record)
-            try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(UInt32(c), bytes, in: txn, flags: .append) }
-            written += 1
+        var buyers: [BuyerEntry] = []
+        let refolded = try image.fold { block in
+            try block.forEachCustomer { c, bytes in
+                _ = try schema.facts.putBytes(c, bytes, in: txn, flags: .append)
+                written += 1
+            }
+            buyers.append(contentsOf: block.buyers)
         }
-        for (key, c) in zip(spendKeys, spendOrder) { try schema.bySpend.put(key, c, in: txn, flags: .append) }
-        for (t, c) in lastPurchaseKeys { try schema.byLastPurchase.put(IndexKeys.lastPurchase(t, customer: c), [], in: txn, flags: .append) }
-        for (n, c) in ordersKeys { try schema.byOrders.put(IndexKeys.orders(n, customer: c), [], in: txn, flags: .append) }
+        let index = try IndexImage(buyers, schema: schema, in: txn)
+        try index.write(schema: schema, in: txn)
         try schema.setMeta(MetaKey.checkpoint, image.lastSequence, in: txn)
         if image.newestTime >= 0 {
             try schema.setMeta(MetaKey.newestTime, UInt64(image.newestTime), in: txn)
         } else {
             _ = try schema.meta.delete(MetaKey.newestTime, in: txn)
         }
-        return written
+        return (written, refolded)
     }
 }
 

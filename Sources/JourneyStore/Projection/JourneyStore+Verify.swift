@@ -30,36 +30,33 @@ extension JourneyStore {
             let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
             if checkpoint != image.lastSequence { problem("projection checkpoint is \(checkpoint), the log ends at \(image.lastSequence)") }
             // Facts, customer by customer, to the byte.
-            var record = RecordWriter()
             var customers = 0
-            for c in image.facts.indices where image.facts[c].eventsFolded > 0 {
-                customers += 1
-                image.facts[c].encode(into: &record)
-                let same = try schema.facts.withValue(UInt32(c), in: txn) { stored in
-                    stored.map { $0.elementsEqual(record.bytes) }
+            var buyers: [BuyerEntry] = []
+            _ = try image.fold { block in
+                try block.forEachCustomer { c, folded in
+                    customers += 1
+                    let same = try schema.facts.withValue(c, in: txn) { stored in stored.map { $0.elementsEqual(folded) } }
+                    if same != true {
+                        let name = (try? schema.name(.customer, c, in: txn)) ?? "#\(c)"
+                        problem(same == nil ? "customer \(name): no stored facts" : "customer \(name): stored facts differ from a fresh fold of the log")
+                    }
                 }
-                if same != true {
-                    let name = (try? schema.name(.customer, UInt32(c), in: txn)) ?? "#\(c)"
-                    problem(same == nil ? "customer \(name): no stored facts" : "customer \(name): stored facts differ from a fresh fold of the log")
-                }
+                buyers.append(contentsOf: block.buyers)
             }
             let storedFacts = try schema.facts.count(in: txn)
             if storedFacts != customers { problem("facts hold \(storedFacts) customers, the log has \(customers)") }
             // Indexes, entry by entry in order.
-            let spend = try image.spendOrder { try schema.customerID($0, in: txn) }
-            var expectedSpend: [[UInt8]] = []
-            for c in spend {
-                var key: [UInt8] = []
-                IndexKeys.spend(image.facts[Int(c)].netSpend, customerID: try schema.customerID(c, in: txn), into: &key)
-                expectedSpend.append(key)
-            }
-            try compare(schema.bySpend, expectedSpend, "spend index", in: txn, problem)
-            try compare(schema.byLastPurchase, image.lastPurchaseKeys.map { IndexKeys.lastPurchase($0.0, customer: $0.1) }, "last-purchase index", in: txn, problem)
-            try compare(schema.byOrders, image.ordersKeys.map { IndexKeys.orders($0.0, customer: $0.1) }, "orders index", in: txn, problem)
+            let index = try IndexImage(buyers, schema: schema, in: txn)
+            var spendKeys: [[UInt8]] = [], lastPurchaseKeys: [[UInt8]] = [], ordersKeys: [[UInt8]] = []
+            index.forEachSpendKey { key, _ in spendKeys.append(Array(key)) }
+            index.forEachLastPurchaseKey { lastPurchaseKeys.append(Array($0)) }
+            index.forEachOrdersKey { ordersKeys.append(Array($0)) }
+            try compare(schema.bySpend, spendKeys, "spend index", in: txn, problem)
+            try compare(schema.byLastPurchase, lastPurchaseKeys, "last-purchase index", in: txn, problem)
+            try compare(schema.byOrders, ordersKeys, "orders index", in: txn, problem)
             return VerifyReport(events: eventCount, customers: customers, problems: problems)
         }
     }
-
     private func compare<V>(_ db: Database<[UInt8], V>, _ expected: [[UInt8]], _ what: String,
                             in txn: ReadTransaction, _ problem: (@autoclosure () -> String) -> Void) throws {
         var k = 0
