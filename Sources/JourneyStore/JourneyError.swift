@@ -17,6 +17,9 @@ public struct JourneyError: Error, CustomStringConvertible, Sendable {
         public static let invalidArgument = Code("invalid argument")
         /// The store was written by a newer version of JourneyStore.
         public static let newerFormat = Code("newer format")
+        /// The store was written by an older, unreadable layout (before a 1.0 release, layouts change
+        /// without migration: the events must be ingested into a new store).
+        public static let olderFormat = Code("older format")
         /// The store's data is not what this version wrote.
         public static let corrupted = Code("corrupted")
         /// A file could not be read or written.

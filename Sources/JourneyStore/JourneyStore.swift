@@ -81,6 +81,9 @@ public final class JourneyStore: Sendable {
             guard version <= StoreSchema.formatVersion else {
                 throw JourneyError(.newerFormat, "store at \(path) has format version \(version); this build of journey reads up to \(StoreSchema.formatVersion): upgrade journey")
             }
+            guard version == StoreSchema.formatVersion else {
+                throw JourneyError(.olderFormat, "store at \(path) has format version \(version), older than this build's \(StoreSchema.formatVersion), which it cannot read: ingest the original event files into a new store")
+            }
             let schema = try StoreSchema(env: env, create: false)
             let code = try env.read { txn in try schema.metaString(MetaKey.currency, in: txn) } ?? "USD"
             let stored = try Currency(code: code)

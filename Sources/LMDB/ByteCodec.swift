@@ -33,6 +33,7 @@ extension BigEndianKey {
 }
 
 extension UInt64: BigEndianKey {}
+extension UInt8: BigEndianKey {}
 extension UInt32: BigEndianKey {}
 
 /// Strings are stored as their UTF-8 bytes, without a terminator.

@@ -60,6 +60,25 @@ public struct Cursor {
         try key.withBytes { bytes in try move(MDB_SET_RANGE, key: bytes) }
     }
 
+    /// In a duplicate-sorted database: moves to `key` and its first value ≥ `value`, or returns `nil`
+    /// when the key is absent or all its values are smaller.
+    public func seek<K: ByteEncodable, V: ByteEncodable>(exactly key: K, valueAtLeast value: V) throws -> Entry? {
+        try key.withBytes { keyBytes in
+            try value.withBytes { valueBytes in
+                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var d = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                let rc = mdb_cursor_get(handle, &k, &d, MDB_GET_BOTH_RANGE)
+                if rc == MDB_NOTFOUND { return nil }
+                try check(rc, "cursor seek value")
+                return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                        UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
+            }
+        }
+    }
+
+    /// In a duplicate-sorted database: the last value of the current key.
+    public func lastDuplicate() throws(LMDBError) -> Entry? { try move(MDB_LAST_DUP) }
+
     /// In a ``DatabaseFlags/duplicateFixed`` database: the next page of packed values of the current
     /// key (call after positioning on the key), or `nil` when there are no more.
     public func nextMultiple(first: Bool) throws(LMDBError) -> UnsafeRawBufferPointer? {

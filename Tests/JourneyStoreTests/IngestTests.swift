@@ -83,7 +83,21 @@ import LMDB
             _ = try t.reopen()
         } throws: { error in
             guard let error = error as? JourneyError else { return false }
-            return error.code == .newerFormat && error.message.contains("format version 2") && error.message.contains("upgrade journey")
+            return error.code == .newerFormat && error.message.contains("format version \(StoreSchema.formatVersion + 1)")
+                && error.message.contains("upgrade journey")
+        }
+    }
+
+    @Test func aStoreWithAnOlderFormatIsRefusedWithWhatToDo() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(Self.lines)
+        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.format, StoreSchema.formatVersion - 1, in: txn) }
+        #expect {
+            _ = try t.reopen()
+        } throws: { error in
+            guard let error = error as? JourneyError else { return false }
+            return error.code == .olderFormat && error.message.contains("format version \(StoreSchema.formatVersion - 1)")
+                && error.message.contains("ingest the original event files into a new store")
         }
     }
 

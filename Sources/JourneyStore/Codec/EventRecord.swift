@@ -1,17 +1,19 @@
 /// The kinds of names interned to dense numbers (from 1; 0 means "none").
+///
+/// Customers come last so that their `name_list` keys (kind byte first) append at the end of the tree.
 enum NameKind: UInt8, CaseIterable {
-    case customer = 0, product, category, campaign
+    case product = 0, category, campaign, customer
 }
 
 /// The compact binary form of an event in the `events` database, decoded in place from the map.
 ///
-/// Layout, version 1 (integers little-endian, `varint` = LEB128):
+/// Layout, version 2 (integers little-endian, `varint` = LEB128):
 /// ```
-/// 0      u8      record format version (1)
+/// 0      u8      record format version (2)
 /// 1      u8      event type (EventType.rawValue)
-/// 2      i64     time, epoch milliseconds
-/// 10     u32     customer number (interned)
-/// 14     varint  id length, then the id's bytes
+/// 2      u48     time, epoch milliseconds (0 ... 253402300799999 fits in 48 bits)
+/// 8      u32     customer number (interned)
+/// 12     varint  id length, then the id's bytes
 ///        payload by type:
 ///   signup, profile  varint field mask (bit k: AttributeField k; bit 10: interests), each present
 ///                    field as varint length + bytes, then interests as varint count + strings
@@ -25,9 +27,9 @@ enum NameKind: UInt8, CaseIterable {
 /// ```
 /// Money is in minor units of the store's currency.
 struct EventRecord {
-    static let formatVersion: UInt8 = 1
-    static let headerBytes = 14
-    static let customerOffset = 10
+    static let formatVersion: UInt8 = 2
+    static let headerBytes = 12
+    static let customerOffset = 8
     static let interestsBit = UInt64(1) << 10
 
     let bytes: UnsafeRawBufferPointer
@@ -38,12 +40,12 @@ struct EventRecord {
         guard bytes[0] <= Self.formatVersion else {
             throw JourneyError(.newerFormat, "an event record has format version \(bytes[0]); this build reads up to \(Self.formatVersion): upgrade journey")
         }
-        guard bytes[0] >= 1, EventType(rawValue: bytes[1]) != nil else { throw RecordReader.corrupt }
+        guard bytes[0] == Self.formatVersion, EventType(rawValue: bytes[1]) != nil else { throw RecordReader.corrupt }
         self.bytes = bytes
     }
 
     var type: EventType { EventType(rawValue: bytes[1])! }
-    var time: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: Int64.self)) }
+    var time: Int64 { Int64(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) & 0xFFFF_FFFF_FFFF) }
     var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
 
     /// The event id's bytes, and a reader positioned at the payload.
@@ -64,7 +66,7 @@ struct EventRecord {
         w.reset()
         w.u8(formatVersion)
         w.u8(type.rawValue)
-        w.i64(d.time!)
+        w.u48(UInt64(d.time!))
         w.u32(customer)
         d.withBytes(d.id!) { w.string($0) }
         switch type {

@@ -15,6 +15,12 @@ struct RecordWriter {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// The low 48 bits of `v`, little-endian.
+    @inline(__always) mutating func u48(_ v: UInt64) {
+        precondition(v >> 48 == 0, "record invariant: a 48-bit field holds \(v)")
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0[0..<6]) }
+    }
+
     @inline(__always) mutating func i64(_ v: Int64) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }

@@ -42,8 +42,8 @@ extension JourneyStore {
                 return true
             }
             for (idHash, customer, sequence) in pendingDeletes {
-                _ = try schema.eventIDs.delete(idHash, sequence, in: txn)
-                _ = try schema.customerEvents.delete(customer, sequence, in: txn)
+                _ = try schema.eventIDs.delete(IDEntry.bucket(idHash), IDEntry(hash: idHash, sequence: sequence), in: txn)
+                _ = try schema.customerEvents.delete(customer, StoredSequence(sequence), in: txn)
             }
             for sequence in sequences { _ = try schema.events.delete(sequence, in: txn) }
             // Names numbered after the marker's counts.

@@ -57,6 +57,9 @@ struct LogWriter {
         let txn = batch.txn
         let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
         let sequence = batch.sequence + 1
+        guard sequence <= StoredSequence.max else {
+            throw JourneyError(.storage, "the store holds the most events it can (\(StoredSequence.max)); start another store")
+        }
         if let first = batch.batchIDs.value(for: idHash) {
             // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
             for earlier in [first] + batch.collidingIDs[idHash, default: []] where try sameID(asEvent: earlier, in: txn) {
@@ -65,7 +68,7 @@ struct LogWriter {
             }
             batch.collidingIDs[idHash, default: []].append(sequence)
         } else {
-            if try schema.eventIDs.withValue(idHash, in: txn, { $0 != nil }), try isDuplicate(idHash, in: txn) {
+            if try isDuplicate(idHash, in: txn) {
                 batch.duplicates += 1
                 return false
             }
@@ -104,29 +107,43 @@ struct LogWriter {
 
     /// Whether an event with the draft's id is stored: the hash finds candidates, the stored id decides.
     private func isDuplicate(_ idHash: UInt64, in txn: WriteTransaction) throws -> Bool {
-        try schema.eventIDs.withCursor(in: txn) { cursor in
-            guard var entry = try cursor.seek(exactly: idHash) else { return false }
+        let bucket = IDEntry.bucket(idHash)
+        return try schema.eventIDs.withCursor(in: txn) { cursor in
+            guard var entry = try cursor.seek(exactly: bucket, valueAtLeast: IDEntry(hash: idHash, sequence: 0)) else { return false }
             while true {
-                if try sameID(asEvent: try UInt64(lmdbBytes: entry.value), in: txn) { return true }
+                let stored = try IDEntry(bucket: bucket, bytes: entry.value)
+                guard stored.hash == idHash & IDEntry.kept else { return false }
+                if try sameID(asEvent: stored.sequence, in: txn) { return true }
                 guard let next = try cursor.nextDuplicate() else { return false }
                 entry = next
             }
         }
     }
 
-    /// Writes the batch's index entries in key order. Keys above every stored key go in with
-    /// `MDB_APPEND` (no search, full pages): all of them for a new store, the new customers' later.
+    /// Writes the batch's index entries in key order. Entries above every stored one of their key go
+    /// in with `MDB_APPEND`/`MDB_APPENDDUP` (no search, full pages): all of them for a new store.
     private func writeIndexes(_ batch: inout Batch) throws {
         let txn = batch.txn
-        batch.pendingIDs.sort { ($0.hash, $0.sequence) < ($1.hash, $1.sequence) }
-        let appendFrom = try lastKey(schema.eventIDs, in: txn)
-        var previous: UInt64?
-        for (hash, sequence) in batch.pendingIDs {
-            if appendFrom.map({ hash > $0 }) ?? true {
-                try schema.eventIDs.put(hash, sequence, in: txn, flags: previous == hash ? .appendDuplicate : .append)
-                previous = hash
-            } else {
-                try schema.eventIDs.put(hash, sequence, in: txn)
+        batch.pendingIDs.sort { ($0.hash & IDEntry.kept, $0.sequence) < ($1.hash & IDEntry.kept, $1.sequence) }
+        try schema.eventIDs.withCursor(in: txn) { cursor in
+            var bucket: Int = -1
+            var appendAbove: IDEntry?  // the bucket's last stored entry; nil: the bucket is new
+            for (hash, sequence) in batch.pendingIDs {
+                let entry = IDEntry(hash: hash, sequence: sequence)
+                if Int(entry.bucket) != bucket {
+                    bucket = Int(entry.bucket)
+                    appendAbove = nil
+                    if try cursor.seek(exactly: entry.bucket) != nil, let last = try cursor.lastDuplicate() {
+                        appendAbove = try IDEntry(bucket: entry.bucket, bytes: last.value)
+                    }
+                }
+                let above = appendAbove.map { (entry.hash, entry.sequence) > ($0.hash, $0.sequence) } ?? true
+                try entry.withBytes { value in
+                    try withUnsafeBytes(of: entry.bucket) { key in
+                        _ = try cursor.put(key: key, value: value, flags: above ? .appendDuplicate : [])
+                    }
+                }
+                if above { appendAbove = entry }
             }
         }
         // Each customer's sequences ascend, so they append after the ones already stored.
@@ -136,7 +153,7 @@ struct LogWriter {
         for (customer, sequence) in batch.pendingCustomers {
             let fresh = customersFrom.map { customer > $0 } ?? true
             let flags: PutFlags = fresh && previousCustomer != customer ? .append : .appendDuplicate
-            try schema.customerEvents.put(customer, sequence, in: txn, flags: flags)
+            try schema.customerEvents.put(customer, StoredSequence(sequence), in: txn, flags: flags)
             previousCustomer = customer
         }
     }

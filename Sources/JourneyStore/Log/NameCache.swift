@@ -5,6 +5,8 @@ struct NameCache {
     private var tables = Array(repeating: NameTable(), count: NameKind.allCases.count)
     private var persisted = Array(repeating: 0, count: NameKind.allCases.count)
     private var keyBuffer: [UInt8] = []
+    /// Names interned by this transaction, whose `names` entries are written in key order at the end.
+    private var pending: [(kind: NameKind, number: UInt32)] = []
 
     /// Brings the tables in line with what is committed: loads names added by other processes and
     /// drops names of an aborted transaction. Call at the start of every write transaction.
@@ -27,6 +29,7 @@ struct NameCache {
             }
             persisted[k] = stored
         }
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// The number of `name`, interning it (in memory and in the store) when new.
@@ -36,18 +39,44 @@ struct NameCache {
         let hash = stableHash64(name)
         if let id = tables[k].find(name, hash: hash) { return id }
         let id = tables[k].insert(name, hash: hash)
-        keyBuffer.removeAll(keepingCapacity: true)
-        keyBuffer.append(kind.rawValue)
-        keyBuffer.append(contentsOf: name)
-        guard try schema.names.put(keyBuffer, id, in: txn, flags: .noOverwrite) else {
-            throw JourneyError(.corrupted, "name of kind \(kind) is stored but missing from the name list; run `journey verify`")
-        }
-        try schema.nameList.putBytes(StoreSchema.nameListKey(kind, id), name, in: txn)
+        pending.append((kind, id))
+        // Customers' keys sort last and their numbers ascend: each new one appends (full pages).
+        try schema.nameList.putBytes(StoreSchema.nameListKey(kind, id), name, in: txn, flags: kind == .customer ? .append : [])
         return id
     }
 
-    /// Records the new name counts in `meta`; call before the transaction commits.
+    /// Writes the `names` entries of the names interned since ``synchronize(schema:in:)`` in key
+    /// order (appending above the last stored key: a new store's pages come out full) and records the
+    /// new name counts in `meta`; call before the transaction commits.
     mutating func persistCounts(schema: StoreSchema, in txn: WriteTransaction) throws {
+        if !pending.isEmpty {
+            let tables = self.tables
+            func precedes(_ a: (kind: NameKind, number: UInt32), _ b: (kind: NameKind, number: UInt32)) -> Bool {
+                if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
+                return tables[Int(a.kind.rawValue)].withName(a.number) { x in
+                    tables[Int(b.kind.rawValue)].withName(b.number) { y in x.lexicographicallyPrecedes(y) }
+                }
+            }
+            pending.sort(by: precedes)
+            try schema.names.withCursor(in: txn) { cursor in
+                var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+                for (kind, number) in pending {
+                    keyBuffer.removeAll(keepingCapacity: true)
+                    keyBuffer.append(kind.rawValue)
+                    tables[Int(kind.rawValue)].withName(number) { keyBuffer.append(contentsOf: $0) }
+                    let stored = try keyBuffer.withUnsafeBytes { key in
+                        let append = last.map { !key.lexicographicallyPrecedes($0) && !key.elementsEqual($0) } ?? true
+                        if append { last = nil }
+                        var value = number.bigEndian
+                        return try withUnsafeBytes(of: &value) { try cursor.put(key: key, value: $0, flags: append ? [.append, .noOverwrite] : .noOverwrite) }
+                    }
+                    guard stored else {
+                        throw JourneyError(.corrupted, "name of kind \(kind) is stored but missing from the name list; run `journey verify`")
+                    }
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
         for kind in NameKind.allCases {
             let k = Int(kind.rawValue)
             if tables[k].count != persisted[k] {

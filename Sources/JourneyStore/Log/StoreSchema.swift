@@ -6,25 +6,26 @@ import LMDB
 /// |---|---|---|
 /// | `meta` | text key | bytes: format version, currency, name counts, checkpoint |
 /// | `events` | sequence number, UInt64 big-endian from 1 | ``EventRecord`` |
-/// | `event_ids` | stable 64-bit hash of the event id, big-endian | sequence numbers (dup-sorted, fixed 8 bytes) |
+/// | `event_ids` | top byte of the id's stable 64-bit hash | ``IDEntry``: the other 7 hash bytes + sequence (dup-sorted, fixed 12 bytes) |
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
-/// | `name_list` | name kind byte + number (UInt32 big-endian) | name bytes |
-/// | `customer_events` | customer number, UInt32 big-endian | sequence numbers (dup-sorted, fixed 8 bytes) |
+/// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
+/// | `customer_events` | customer number, UInt32 big-endian | ``StoredSequence``s (dup-sorted, fixed 5 bytes) |
 /// | `facts` | customer number, UInt32 big-endian | ``CustomerFacts`` |
 /// | `by_spend` | net spend descending (8 bytes) + customer id bytes | customer number (buyers only) |
 /// | `by_last_purchase` | last purchase time, Int64 big-endian + customer number | empty (buyers only) |
 /// | `by_orders` | order count, UInt32 big-endian + customer number | empty (buyers only) |
 struct StoreSchema: Sendable {
-    /// The layout version this build writes; a store with a larger one is refused.
-    static let formatVersion: UInt32 = 1
+    /// The layout version this build reads and writes; a store with another one is refused.
+    /// Version 2: bucketed `event_ids`, 5-byte sequences in the indexes, 6-byte record times.
+    static let formatVersion: UInt32 = 2
     static let databasesMax = 16
 
     let meta: Database<String, [UInt8]>
     let events: Database<UInt64, [UInt8]>
-    let eventIDs: Database<UInt64, UInt64>
+    let eventIDs: Database<UInt8, IDEntry>
     let names: Database<[UInt8], UInt32>
     let nameList: Database<[UInt8], [UInt8]>
-    let customerEvents: Database<UInt32, UInt64>
+    let customerEvents: Database<UInt32, StoredSequence>
     let facts: Database<UInt32, [UInt8]>
     let bySpend: Database<[UInt8], UInt32>
     let byLastPurchase: Database<[UInt8], [UInt8]>
@@ -131,8 +132,8 @@ extension StoreSchema {
             guard try cursor.seek(exactly: customer) != nil else { return }
             var page = try cursor.nextMultiple(first: true)
             while let bytes = page {
-                for offset in stride(from: 0, to: bytes.count, by: 8) {
-                    let sequence = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                for offset in stride(from: 0, to: bytes.count, by: StoredSequence.size) {
+                    let sequence = StoredSequence.read(bytes.baseAddress! + offset)
                     let stored = try events.withValue(sequence, in: txn) { $0 }
                     guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
                     out.append((sequence, try EventRecord(stored)))

@@ -55,10 +55,50 @@ struct IndexEntries: Equatable {
         guard removed else { throw JourneyError(.corrupted, "index entry of customer \(customer) is missing; run `journey verify`") }
     }
 
-    func insert(customer: UInt32, id: UnsafeRawBufferPointer, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
-        IndexKeys.spend(netSpend, customerID: id, into: &key)
-        try schema.bySpend.put(key, customer, in: txn)
-        try schema.byLastPurchase.put(IndexKeys.lastPurchase(lastPurchase, customer: customer), [], in: txn)
-        try schema.byOrders.put(IndexKeys.orders(orders, customer: customer), [], in: txn)
+    /// Removes the `removing` entries, then inserts `inserting` in each index's key order: keys
+    /// above every stored one append (full pages: a new store's indexes are as dense as a rebuild's),
+    /// the others are inserted with their neighbours' pages still in cache.
+    static func apply(removing: [(UInt32, IndexEntries)], inserting: inout [(UInt32, IndexEntries)],
+                      names: NameCache, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
+        for (customer, entries) in removing {
+            try names.withName(.customer, customer) { id in
+                try entries.remove(customer: customer, id: id, schema: schema, key: &key, in: txn)
+            }
+        }
+        guard !inserting.isEmpty else { return }
+        inserting.sort { a, b in
+            if a.1.netSpend != b.1.netSpend { return a.1.netSpend > b.1.netSpend }
+            return names.withName(.customer, a.0) { x in names.withName(.customer, b.0) { y in x.lexicographicallyPrecedes(y) } }
+        }
+        try schema.bySpend.withCursor(in: txn) { cursor in
+            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            for (customer, entries) in inserting {
+                try names.withName(.customer, customer) { id in IndexKeys.spend(entries.netSpend, customerID: id, into: &key) }
+                try key.withUnsafeBytes { k in
+                    var value = customer.bigEndian
+                    let append = last.map { !k.lexicographicallyPrecedes($0) && !k.elementsEqual($0) } ?? true
+                    if append { last = nil }
+                    _ = try withUnsafeBytes(of: &value) { try cursor.put(key: k, value: $0, flags: append ? .append : []) }
+                }
+            }
+        }
+        try insertSorted(inserting.map { IndexKeys.lastPurchase($0.1.lastPurchase, customer: $0.0) }, into: schema.byLastPurchase, in: txn)
+        try insertSorted(inserting.map { IndexKeys.orders($0.1.orders, customer: $0.0) }, into: schema.byOrders, in: txn)
+    }
+
+    /// Inserts keys with empty values in byte order, appending those above the last stored key.
+    private static func insertSorted(_ keys: [[UInt8]], into db: Database<[UInt8], [UInt8]>, in txn: WriteTransaction) throws {
+        let keys = keys.sorted { $0.lexicographicallyPrecedes($1) }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        try db.withCursor(in: txn) { cursor in
+            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            for key in keys {
+                try key.withUnsafeBytes { k in
+                    let append = last.map { !k.lexicographicallyPrecedes($0) && !k.elementsEqual($0) } ?? true
+                    if append { last = nil }
+                    _ = try cursor.put(key: k, value: empty, flags: append ? .append : [])
+                }
+            }
+        }
     }
 }

@@ -131,17 +131,17 @@ struct Projector {
         // In key order: the facts pages are written front to back, new customers appended.
         entries.sort { $0.customer < $1.customer }
         let appendFrom = try schema.facts.withCursor(in: txn) { cursor in try cursor.last().map { try UInt32(lmdbBytes: $0.key) } }
+        var removed: [(UInt32, IndexEntries)] = [], inserted: [(UInt32, IndexEntries)] = []
         for e in entries {
             e.facts.encode(into: &record)
             let flags: PutFlags = appendFrom.map { e.customer > $0 } ?? true ? .append : []
             try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn, flags: flags) }
             let updated = IndexEntries(e.facts)
             if updated == e.original { continue }
-            try names.withName(.customer, e.customer) { id in
-                try e.original?.remove(customer: e.customer, id: id, schema: schema, key: &key, in: txn)
-                try updated?.insert(customer: e.customer, id: id, schema: schema, key: &key, in: txn)
-            }
+            if let original = e.original { removed.append((e.customer, original)) }
+            if let updated { inserted.append((e.customer, updated)) }
         }
+        try IndexEntries.apply(removing: removed, inserting: &inserted, names: names, schema: schema, key: &key, in: txn)
         if newestTime >= 0 {
             let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn)
             if stored.map({ UInt64(newestTime) > $0 }) ?? true { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }

@@ -1,0 +1,54 @@
+import Testing
+import LMDB
+@testable import JourneyStore
+
+/// The compact index entries of layout version 2, and the idempotency check built on them.
+@Suite struct LogLayoutTests {
+    @Test func idEntriesRoundTripAndSortLikeTheirHashThenSequence() throws {
+        var rng = SeededRandom(seed: 41)
+        var entries: [IDEntry] = []
+        for _ in 0..<2000 {
+            let entry = IDEntry(hash: rng.next(), sequence: rng.next() & StoredSequence.max)
+            let decoded = try entry.withBytes { bytes in
+                #expect(bytes.count == IDEntry.size)
+                return try IDEntry(bucket: entry.bucket, bytes: bytes)
+            }
+            #expect(decoded == entry)
+            entries.append(entry)
+        }
+        // LMDB compares the values' bytes: that order must be (hash, sequence) within a bucket.
+        let byBytes = entries.sorted { a, b in
+            if a.bucket != b.bucket { return a.bucket < b.bucket }
+            return a.withBytes { x in b.withBytes { y in x.lexicographicallyPrecedes(y) } }
+        }
+        #expect(byBytes.map(\.hash) == entries.sorted { ($0.hash, $0.sequence) < ($1.hash, $1.sequence) }.map(\.hash))
+        #expect(IDEntry(hash: 0xFFFF_FFFF_FFFF_FFFF, sequence: 7).hash == 0xFFFF_FFFF_FFFF_FFF0)
+    }
+
+    @Test func storedSequencesRoundTripAtTheLimits() throws {
+        for value in [0, 1, 255, 256, 1 << 32, StoredSequence.max] as [UInt64] {
+            let back = try StoredSequence(value).withBytes { try StoredSequence(lmdbBytes: $0) }
+            #expect(back.value == value)
+        }
+    }
+
+    /// An id whose hash matches a stored entry is a duplicate only when the stored event has that id.
+    @Test func aHashCollisionIsNotADuplicate() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.ingest(IngestTests.lines)
+        let newID = "e-colliding"
+        let hash = Array(newID.utf8).withUnsafeBytes { stableHash64($0) }
+        // Pretend event 1 ("e1") had the same hash as the new id.
+        try t.store.env.write { txn in
+            try t.store.schema.eventIDs.put(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: 1), in: txn)
+        }
+        let line = #"{"id":"e-colliding","type":"email_open","customer":"c2","time":"2026-03-03T08:00:00Z"}"# + "\n"
+        let first = try t.store.ingest(line)
+        #expect(first.appended == 1)
+        #expect(first.duplicates == 0)
+        let again = try t.store.ingest(line)
+        #expect(again.appended == 0)
+        #expect(again.duplicates == 1)
+        #expect(try t.store.events(of: "c2").count == 2)
+    }
+}
