@@ -52,3 +52,16 @@ import LMDB
         #expect(try t.store.events(of: "c2").count == 2)
     }
 }
+
+@Suite struct FoldHelperTests {
+    @Test func lowerBoundAgreesWithALinearSearch() {
+        var rng = SeededRandom(seed: 77)
+        for size in 0..<40 {
+            let list = (0..<size).map { _ in UInt32(rng.next() % 64) }.sorted()
+            for value in 0...UInt32(65) {
+                let expected = list.firstIndex { $0 >= value } ?? list.count
+                #expect(list.withUnsafeBufferPointer { lowerBound($0, value) } == expected, "size \(size), value \(value)")
+            }
+        }
+    }
+}

@@ -26,7 +26,7 @@ extension JourneyStore {
                 try schema.setMeta(MetaKey.policy, policy.text, in: txn)
                 _ = try w.begin(txn)
                 guard policy.changesFacts(comparedTo: old) else { return false }
-                let image = try FullFold(schema: schema, policy: policy, in: txn)
+                let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env)
                 _ = try writeProjections(image, in: txn)
                 return true
             }

@@ -11,101 +11,87 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 
 /// Every customer's facts folded from the whole log: what rebuild writes and verify compares.
 ///
-/// Two cursor passes over `events` (nothing decoded but the customer number and time) sort the
-/// records' places in the map by customer, a counting sort over the dense customer numbers. Then
-/// ``fold(_:)`` folds the customers in blocks on two threads, each with one reusable scratch
-/// ``CustomerFacts`` (no allocation per customer), and hands the blocks' encoded facts to the caller
-/// in customer order while the next blocks are folded. A customer whose events are not in
-/// (time, id) order is sorted first, so the result is exactly the live projections'.
-///
-/// The record pointers point into the map: nothing may be written to `events` while a fold is alive.
+/// One cursor pass over `events` copies each record into its customer block's chunks (a block is
+/// ``blockSize`` consecutive customer numbers): a few hundred sequential write streams, where
+/// scattering each record straight to its customer would miss the cache on every one. When the
+/// caller can lend a second snapshot of the same log, the pass is split in two halves of the key
+/// range read on two threads. Then ``fold(_:)`` sorts each block's records by customer in cache,
+/// folds the customers on two threads with one reusable scratch ``CustomerFacts`` each (no
+/// allocation per customer), and hands the blocks' encoded facts to the caller in customer order
+/// while the next blocks fold. A customer whose events are not in (time, id) order is sorted first,
+/// so the result is exactly the live projections'.
 struct FullFold {
     let customers: Int
     let events: Int
     let lastSequence: UInt64
     let newestTime: Int64
-    /// Every record copied out of the map, grouped by block of ``blockSize`` customers, in log
-    /// order within a block: block k's records are `lengths[offsets[first(k)] ..< offsets[first(k + 1)]]`
-    /// long and start at `blockBytes[k]` in `arena`. `offsets[c]` counts the events of customers
-    /// before c, so a block sorts its own records by customer in a few hundred KiB of cache.
-    private let arena: Arena
-    private let lengths: [UInt32]
-    private let offsets: [Int32]
-    private let blockBytes: [Int]
+    /// The copied records; block k's are in `parts[0].chunks[k]`, then `parts[1].chunks[k]` (log order).
+    private let parts: [ChunkedRecords]
     private let policy: FoldPolicy
 
     /// Customers folded per block: a block's records (~10 events a customer, ~32 bytes each) fit
     /// in a core's L2 cache while it sorts and folds them.
-    static let blockSize = 1024
+    static let blockShift = 10
+    static let blockSize = 1 << blockShift
 
     /// Reads the log as `txn` sees it. `progress` is called with the number of events read so far.
-    init(schema: StoreSchema, policy: Policy, in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
+    ///
+    /// - Parameter helper: another read of the same log, for a second thread to read half of it: the
+    ///   caller passes it only when `txn` has not changed `events`; it is used only when its snapshot
+    ///   is `txn`'s (``ReadableTransaction/snapshotID``, one less for a write transaction).
+    init(schema: StoreSchema, policy: Policy, in txn: some ReadableTransaction, helper env: Environment? = nil,
+         progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
-        let blocks = (customers + Self.blockSize - 1) / Self.blockSize
-        var counts = [Int32](repeating: 0, count: customers + 2)
-        var blockBytes = [Int](repeating: 0, count: blocks + 1)
-        var events = 0, newest: Int64 = -1
-        var lastKey: UnsafeRawBufferPointer?
-        // First pass: events per customer and bytes per block.
-        try counts.withUnsafeMutableBufferPointer { counts in
-            try blockBytes.withUnsafeMutableBufferPointer { blockBytes in
-                try schema.events.forEach(in: txn) { key, value in
-                    let record = try EventRecord(value)
-                    let c = Int(record.customer)
-                    guard c >= 1 && c <= customers else {
-                        throw JourneyError(.corrupted, "event \(try UInt64(lmdbBytes: key)) names customer \(c) of \(customers)")
-                    }
-                    if record.time > newest { newest = record.time }
-                    counts[c + 1] += 1
-                    blockBytes[(c - 1) / Self.blockSize + 1] += value.count
-                    events += 1
-                    lastKey = key
-                    if events & 0xFFFFF == 0 { progress?(events) }
-                    return true
-                }
-            }
+        let blocks = (customers + Self.blockSize - 1) >> Self.blockShift
+        let (first, last): (UInt64, UInt64) = try schema.events.withCursor(in: txn) { cursor in
+            guard let a = try cursor.first(), let b = try cursor.last() else { return (0, 0) }
+            return (try UInt64(lmdbBytes: a.key), try UInt64(lmdbBytes: b.key))
         }
-        guard events < Int(Int32.max) else {
-            throw JourneyError(.storage, "a full fold handles at most \(Int32.max - 1) events; this log has \(events)")
-        }
-        for c in 1..<counts.count { counts[c] += counts[c - 1] }
-        for k in 1..<blockBytes.count { blockBytes[k] += blockBytes[k - 1] }
-        // Second pass: append each record to its block's region. A few hundred write streams stay
-        // in cache, where scattering straight to each customer's place would miss on every record.
-        let arena = Arena(bytes: blockBytes[blocks])
-        var eventFill = (0..<blocks).map { counts[1 + $0 * Self.blockSize] }
-        var byteFill = blockBytes
-        var lengths = [UInt32](repeating: 0, count: events)
-        var placed = 0
-        try lengths.withUnsafeMutableBufferPointer { lengths in
-            try eventFill.withUnsafeMutableBufferPointer { eventFill in
-                try byteFill.withUnsafeMutableBufferPointer { byteFill in
-                    try schema.events.forEach(in: txn) { _, value in
-                        // Checked by the first pass, in this same snapshot.
-                        let c = Int(UInt32(littleEndian: value.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
-                        let k = (c - 1) / Self.blockSize
-                        let at = byteFill[k], n = value.count
-                        guard placed < events, at + n <= byteFill[k + 1] || k + 1 == blocks, at + n <= arena.bytes.count else { return false }
-                        lengths[Int(eventFill[k])] = UInt32(n)
-                        eventFill[k] += 1
-                        byteFill[k] = at + n
-                        (arena.bytes.baseAddress! + at).copyMemory(from: value.baseAddress!, byteCount: n)
-                        placed += 1
-                        return true
+        let ownID = txn.snapshotID
+        let split = last > first + 4096 && env != nil ? first + (last - first) / 2 : nil
+        // The second half, on a helper thread with its own snapshot (if it is the same one).
+        let secondHalf = Mutex<Result<ChunkedRecords, any Error>?>(nil)
+        let helperDone = DispatchGroup()
+        if let split, let env {
+            let shared = UnsafeSendable((schema, customers, blocks))
+            DispatchQueue.global().async(group: helperDone) {
+                let (schema, customers, blocks) = shared.value
+                let result = Result { () throws -> ChunkedRecords? in
+                    try env.read { helperTxn in
+                        guard helperTxn.snapshotID == ownID || helperTxn.snapshotID == ownID - 1 else { return nil }
+                        return try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: split, in: helperTxn)
                     }
                 }
+                secondHalf.withLock { $0 = result.map { $0 ?? ChunkedRecords(blocks: 0) } }
             }
         }
-        guard placed == events else { throw JourneyError(.corrupted, "the log changed between two passes of one snapshot") }
+        var firstHalf: ChunkedRecords
+        do {
+            firstHalf = try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: nil, below: split,
+                                           in: txn, progress: progress)
+        } catch {
+            helperDone.wait()
+            throw error
+        }
+        helperDone.wait()
+        var parts = [firstHalf]
+        if split != nil {
+            let second = try secondHalf.withLock { $0 }!.get()
+            if second.blocks == blocks {
+                parts.append(second)
+            } else {
+                // Another snapshot: read the second half here after all.
+                firstHalf = try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: nil, in: txn, progress: progress)
+                parts = [firstHalf]
+            }
+        }
         self.customers = customers
-        self.events = events
-        self.lastSequence = try lastKey.map { try UInt64(lmdbBytes: $0) } ?? 0
-        self.newestTime = newest
-        self.arena = arena
-        self.lengths = lengths
-        self.offsets = counts
-        self.blockBytes = blockBytes
+        self.events = parts.reduce(0) { $0 + $1.events }
+        self.lastSequence = parts.map(\.lastSequence).max() ?? 0
+        self.newestTime = parts.map(\.newestTime).max() ?? -1
+        self.parts = parts
         self.policy = FoldPolicy(policy)
+        guard lastSequence == last else { throw JourneyError(.corrupted, "the log changed while it was read") }
         progress?(events)
     }
 
@@ -168,41 +154,47 @@ struct FullFold {
 
     /// Folds customers of block `b` into encoded facts.
     private func foldBlock(_ b: Int, scratch: inout FoldScratch) throws -> FoldedBlock {
-        let first = 1 + b * Self.blockSize
+        let first = 1 + b << Self.blockShift
         let end = min(customers + 1, first + Self.blockSize)
         var block = FoldedBlock(firstCustomer: UInt32(first))
         block.ends.reserveCapacity(end - first)
-        let base = Int(offsets[first]), count = Int(offsets[end]) - base
         // Sort the block's records by customer (stable: log order within a customer).
-        scratch.places.removeAll(keepingCapacity: true)
-        scratch.places.append(contentsOf: repeatElement(RecordPlace(start: 0, length: 0), count: count))
         scratch.fill.removeAll(keepingCapacity: true)
-        for c in first..<end { scratch.fill.append(offsets[c] - Int32(base)) }
-        try lengths.withUnsafeBufferPointer { lengths in
-            try scratch.places.withUnsafeMutableBufferPointer { places in
-                try scratch.fill.withUnsafeMutableBufferPointer { fill in
-                    var at = blockBytes[b]
-                    for i in base..<(base + count) {
-                        let n = Int(lengths[i])
-                        guard n >= EventRecord.headerBytes, at + n <= blockBytes[b + 1] else { throw RecordReader.corrupt }
-                        let c = Int(UInt32(littleEndian: arena.bytes.loadUnaligned(fromByteOffset: at + EventRecord.customerOffset, as: UInt32.self)))
+        scratch.fill.append(contentsOf: repeatElement(0, count: end - first + 1))
+        var count = 0
+        for part in parts {
+            try part.forEachRecord(inBlock: b) { record in
+                let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
+                guard c >= first && c < end else { throw RecordReader.corrupt }
+                scratch.fill[c - first + 1] += 1
+                count += 1
+            }
+        }
+        for k in 1..<scratch.fill.count { scratch.fill[k] += scratch.fill[k - 1] }
+        scratch.starts.removeAll(keepingCapacity: true)
+        scratch.starts.append(contentsOf: scratch.fill)
+        scratch.places.removeAll(keepingCapacity: true)
+        scratch.places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
+        try scratch.places.withUnsafeMutableBufferPointer { places in
+            try scratch.fill.withUnsafeMutableBufferPointer { fill in
+                for part in parts {
+                    try part.forEachRecord(inBlock: b) { record in
+                        let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
                         let slot = Int(fill[c - first])
                         fill[c - first] += 1
-                        places[slot] = RecordPlace(start: UInt32(at - blockBytes[b]), length: UInt32(n))
-                        at += n
+                        places[slot] = RecordPlace(start: record.baseAddress!, length: UInt32(record.count))
                     }
                 }
             }
         }
-        let origin = UnsafeRawPointer(arena.bytes.baseAddress! + blockBytes[b])
         var places = scratch.places
         scratch.places = []
         defer { scratch.places = places }
         try places.withUnsafeBufferPointer { places in
             for c in first..<end {
-                let lo = Int(offsets[c]) - base, hi = Int(offsets[c + 1]) - base
+                let lo = Int(scratch.starts[c - first]), hi = Int(scratch.starts[c - first + 1])
                 if lo < hi {
-                    let records = RecordRun(origin: origin, places: UnsafeBufferPointer(rebasing: places[lo..<hi]))
+                    let records = RecordRun(places: UnsafeBufferPointer(rebasing: places[lo..<hi]))
                     if try scratch.foldInOrder(records, policy: policy) {
                         block.append(scratch.facts, customer: c)
                     } else {
@@ -220,33 +212,124 @@ struct FullFold {
     }
 }
 
-/// The bytes a fold copies the log into; freed with the fold.
-final class Arena: @unchecked Sendable {
-    // @unchecked: written once by the thread that builds the fold, then only read.
-    let bytes: UnsafeMutableRawBufferPointer
+/// Records copied out of the map into chunks, per block of customers, each record as a 4-byte
+/// length and its bytes. The chunks are freed with the last copy of this value.
+struct ChunkedRecords: @unchecked Sendable {
+    // @unchecked: written by the thread that reads the log, then only read.
+    static let chunkBytes = 64 << 10
 
-    init(bytes count: Int) {
-        bytes = .allocate(byteCount: max(count, 1), alignment: 16)
+    private let storage: ChunkStorage
+    let blocks: Int
+    private(set) var events = 0
+    private(set) var lastSequence: UInt64 = 0
+    private(set) var newestTime: Int64 = -1
+
+    init(blocks: Int) {
+        storage = ChunkStorage(blocks: blocks)
+        self.blocks = blocks
     }
 
-    deinit { bytes.deallocate() }
+    /// Copies the records with keys in `from ..< below` (either end open when `nil`).
+    init(_ log: Database<UInt64, [UInt8]>, customers: Int, blocks: Int, from: UInt64?, below: UInt64? = nil,
+         in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
+        self.init(blocks: blocks)
+        let storage = self.storage
+        var events = 0, newest: Int64 = -1
+        var lastKey: UnsafeRawBufferPointer?
+        // Where each block's current chunk has room, and its end.
+        var next = [UnsafeMutableRawPointer?](repeating: nil, count: blocks)
+        var limit = [UnsafeMutableRawPointer?](repeating: nil, count: blocks)
+        try next.withUnsafeMutableBufferPointer { next in
+            try limit.withUnsafeMutableBufferPointer { limit in
+                try log.forEach(in: txn, from: from) { key, value in
+                    if let below, try UInt64(lmdbBytes: key) >= below { return false }
+                    let record = try EventRecord(value)
+                    let c = Int(record.customer)
+                    guard c >= 1 && c <= customers else {
+                        throw JourneyError(.corrupted, "event \(try UInt64(lmdbBytes: key)) names customer \(c) of \(customers)")
+                    }
+                    if record.time > newest { newest = record.time }
+                    let k = (c - 1) >> FullFold.blockShift
+                    let n = value.count
+                    if next[k] == nil || limit[k]! - next[k]! < n + 4 {
+                        if let used = next[k] { storage.close(block: k, at: used) }
+                        let chunk = storage.open(block: k, bytes: max(Self.chunkBytes, n + 4))
+                        next[k] = chunk.baseAddress!
+                        limit[k] = chunk.baseAddress! + chunk.count
+                    }
+                    let at = next[k]!
+                    at.storeBytes(of: UInt32(n), as: UInt32.self)
+                    (at + 4).copyMemory(from: value.baseAddress!, byteCount: n)
+                    next[k] = at + 4 + n
+                    events += 1
+                    lastKey = key
+                    if events & 0xFFFFF == 0 { progress?(events) }
+                    return true
+                }
+            }
+        }
+        for k in 0..<blocks { if let used = next[k] { storage.close(block: k, at: used) } }
+        self.events = events
+        self.lastSequence = try lastKey.map { try UInt64(lmdbBytes: $0) } ?? 0
+        self.newestTime = newest
+    }
+
+    /// Calls `body` with each record of block `k`, in log order.
+    @inline(__always)
+    func forEachRecord(inBlock k: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard k < blocks else { return }
+        for chunk in storage.chunks[k] {
+            var at = UnsafeRawPointer(chunk.baseAddress!)
+            let end = at + chunk.count
+            while at < end {
+                let n = Int(at.loadUnaligned(as: UInt32.self))
+                try body(UnsafeRawBufferPointer(start: at + 4, count: n))
+                at += 4 + n
+            }
+        }
+    }
 }
 
-/// Where a record lies in its block of the arena.
+/// The chunks of a ``ChunkedRecords``: per block, the used part of each chunk.
+final class ChunkStorage: @unchecked Sendable {
+    // @unchecked: filled by one thread, then only read.
+    private(set) var chunks: [[UnsafeMutableRawBufferPointer]]
+    private var allocations: [UnsafeMutableRawBufferPointer] = []
+
+    init(blocks: Int) { chunks = Array(repeating: [], count: blocks) }
+
+    /// A new chunk for block `k`, to be closed with ``close(block:at:)`` when full.
+    func open(block k: Int, bytes: Int) -> UnsafeMutableRawBufferPointer {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 16)
+        allocations.append(chunk)
+        chunks[k].append(chunk)
+        return chunk
+    }
+
+    /// Trims block `k`'s last chunk to what was written, up to `end`.
+    func close(block k: Int, at end: UnsafeMutableRawPointer) {
+        let last = chunks[k].count - 1
+        let chunk = chunks[k][last]
+        chunks[k][last] = UnsafeMutableRawBufferPointer(start: chunk.baseAddress, count: end - chunk.baseAddress!)
+    }
+
+    deinit { for a in allocations { a.deallocate() } }
+}
+
+/// Where a record lies in memory.
 struct RecordPlace {
-    var start: UInt32
+    var start: UnsafeRawPointer
     var length: UInt32
 }
 
 /// One customer's records, in log order.
 struct RecordRun {
-    let origin: UnsafeRawPointer
     let places: UnsafeBufferPointer<RecordPlace>
 
     @inline(__always)
     func forEach(_ body: (EventRecord) throws(JourneyError) -> Void) throws(JourneyError) {
         for p in places {
-            try body(try EventRecord(UnsafeRawBufferPointer(start: origin + Int(p.start), count: Int(p.length))))
+            try body(try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))))
         }
     }
 }
@@ -256,12 +339,13 @@ struct FoldScratch {
     var facts = CustomerFacts()
     var places: [RecordPlace] = []
     var fill: [Int32] = []
+    var starts: [Int32] = []
 
     /// Folds `records` into `facts` from scratch; `false` when they are not in strict time order.
     mutating func foldInOrder(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) -> Bool {
         facts.reset()
         for p in records.places {
-            let record = try EventRecord(UnsafeRawBufferPointer(start: records.origin + Int(p.start), count: Int(p.length)))
+            let record = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length)))
             guard facts.eventsFolded == 0 || record.time > facts.lastSeen else { return false }
             try facts.apply(record, policy: policy)
         }

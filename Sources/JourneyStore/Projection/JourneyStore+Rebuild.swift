@@ -47,7 +47,8 @@ extension JourneyStore {
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 _ = try w.begin(txn)
-                let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, progress: progress)
+                // Nothing in this transaction has touched `events`: a second thread may read half.
+                let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, helper: env, progress: progress)
                 read = monotonicSeconds()
                 let (customers, refolded) = try writeProjections(image, in: txn)
                 written = monotonicSeconds()

@@ -22,7 +22,7 @@ extension JourneyStore {
                 if problems.count < VerifyReport.problemsMax { problems.append(text()) }
             }
             let policy = try storedPolicy(in: txn)
-            let image = try FullFold(schema: schema, policy: policy, in: txn, progress: progress)
+            let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
             let eventCount = try schema.events.count(in: txn)
             let idEntries = try schema.eventIDs.count(in: txn), customerEntries = try schema.customerEvents.count(in: txn)
             if idEntries != eventCount { problem("event id index holds \(idEntries) entries for \(eventCount) events") }
