@@ -190,20 +190,18 @@ struct FullFold {
         var places = scratch.places
         scratch.places = []
         defer { scratch.places = places }
-        try places.withUnsafeBufferPointer { places in
+        try places.withUnsafeMutableBufferPointer { places in
             for c in first..<end {
                 let lo = Int(scratch.starts[c - first]), hi = Int(scratch.starts[c - first + 1])
                 if lo < hi {
-                    let records = RecordRun(places: UnsafeBufferPointer(rebasing: places[lo..<hi]))
-                    if try scratch.foldInOrder(records, policy: policy) {
-                        block.append(scratch.facts, customer: c)
-                    } else {
-                        var list: [EventRecord] = []
-                        list.reserveCapacity(hi - lo)
-                        try records.forEach { list.append($0) }
-                        block.append(try FactsFold.fold(list, policy: policy), customer: c)
+                    let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
+                    // Check the order on the headers first, so no fold is thrown away half done.
+                    if try !FoldScratch.inTimeOrder(UnsafeBufferPointer(run)) {
+                        try FoldScratch.sortByTimeAndID(run)
                         block.refolded += 1
                     }
+                    try scratch.fold(RecordRun(places: UnsafeBufferPointer(run)), policy: policy)
+                    block.append(scratch.facts, customer: c)
                 }
                 block.ends.append(Int32(block.bytes.count))
             }
@@ -341,15 +339,35 @@ struct FoldScratch {
     var fill: [Int32] = []
     var starts: [Int32] = []
 
-    /// Folds `records` into `facts` from scratch; `false` when they are not in strict time order.
-    mutating func foldInOrder(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) -> Bool {
+    /// Folds `records`, which are in (time, id) order, into `facts` from scratch.
+    mutating func fold(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) {
         facts.reset()
         for p in records.places {
-            let record = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length)))
-            guard facts.eventsFolded == 0 || record.time > facts.lastSeen else { return false }
-            try facts.apply(record, policy: policy)
+            try facts.apply(try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))), policy: policy)
+        }
+    }
+
+    /// Whether the records' times strictly ascend (equal times need their ids to order them).
+    static func inTimeOrder(_ places: UnsafeBufferPointer<RecordPlace>) throws(JourneyError) -> Bool {
+        var last = Int64.min
+        for p in places {
+            let t = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))).time
+            if t <= last { return false }
+            last = t
         }
         return true
+    }
+
+    /// Sorts records into (time, event id) order: the order the live projections fold in.
+    static func sortByTimeAndID(_ places: UnsafeMutableBufferPointer<RecordPlace>) throws(JourneyError) {
+        var keyed: [(time: Int64, id: UnsafeRawBufferPointer, place: RecordPlace)] = []
+        keyed.reserveCapacity(places.count)
+        for p in places {
+            let record = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length)))
+            keyed.append((record.time, try record.idAndPayload().0, p))
+        }
+        keyed.sort { a, b in a.time != b.time ? a.time < b.time : a.id.lexicographicallyPrecedes(b.id) }
+        for (k, entry) in keyed.enumerated() { places[k] = entry.place }
     }
 }
 
