@@ -41,13 +41,19 @@ struct LogWriter {
 
     mutating func begin(_ txn: WriteTransaction) throws -> Batch {
         try names.synchronize(schema: schema, in: txn)
+        try synchronizePolicy(txn)
+        projector.begin()
+        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn))
+    }
+
+    /// Brings the projector's policy in line with the stored one. Enough for a rebuild, which interns
+    /// no names (the name cache is brought in line by the next ``begin(_:)``).
+    mutating func synchronizePolicy(_ txn: WriteTransaction) throws {
         let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
         if text != policyText {
             projector = Projector(policy: try Policy(text: text, currency: currency))
             policyText = text
         }
-        projector.begin()
-        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn))
     }
 
     /// Appends the validated ``draft`` unless its id is already in the log.

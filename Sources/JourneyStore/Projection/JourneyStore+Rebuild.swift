@@ -46,7 +46,7 @@ extension JourneyStore {
         var read = start, written = start
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
-                _ = try w.begin(txn)
+                try w.synchronizePolicy(txn)
                 // Nothing in this transaction has touched `events`: a second thread may read half.
                 let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, helper: env, progress: progress)
                 read = monotonicSeconds()
