@@ -65,3 +65,19 @@ import LMDB
         }
     }
 }
+
+@Suite struct RadixSortTests {
+    /// Stable, and equal to a comparison sort on the same bits, for small and large inputs.
+    @Test(arguments: [0, 1, 7, 255, 256, 3000])
+    func sortsStablyOnTheGivenBits(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count) + 3)
+        // Few distinct keys, so stability is exercised; the low 4 bits are outside the sort.
+        let items = (0..<count).map { k in (key: (rng.next() % 50) << 58 | rng.next() & 0xF, position: k) }
+        var sorted = items
+        radixSort(&sorted, bits: 4..<64) { $0.key }
+        let expected = items.sorted { a, b in
+            a.key >> 4 != b.key >> 4 ? a.key >> 4 < b.key >> 4 : a.position < b.position
+        }
+        #expect(sorted.map(\.position) == expected.map(\.position))
+    }
+}

@@ -130,7 +130,8 @@ struct LogWriter {
     /// in with `MDB_APPEND`/`MDB_APPENDDUP` (no search, full pages): all of them for a new store.
     private func writeIndexes(_ batch: inout Batch) throws {
         let txn = batch.txn
-        batch.pendingIDs.sort { ($0.hash & IDEntry.kept, $0.sequence) < ($1.hash & IDEntry.kept, $1.sequence) }
+        // Appended in sequence order: a stable sort on the kept hash bits gives (hash, sequence) order.
+        radixSort(&batch.pendingIDs, bits: 4..<64) { $0.hash }
         try schema.eventIDs.withCursor(in: txn) { cursor in
             var bucket: Int = -1
             var appendAbove: IDEntry?  // the bucket's last stored entry; nil: the bucket is new
@@ -153,7 +154,7 @@ struct LogWriter {
             }
         }
         // Each customer's sequences ascend, so they append after the ones already stored.
-        batch.pendingCustomers.sort { ($0.customer, $0.sequence) < ($1.customer, $1.sequence) }
+        radixSort(&batch.pendingCustomers, bits: 0..<32) { UInt64($0.customer) }
         let customersFrom = try lastKey(schema.customerEvents, in: txn)
         var previousCustomer: UInt32?
         for (customer, sequence) in batch.pendingCustomers {

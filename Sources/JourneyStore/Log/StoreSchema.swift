@@ -14,7 +14,7 @@ import LMDB
 /// | `by_spend` | net spend descending (8 bytes) + customer id bytes | customer number (buyers only) |
 /// | `by_last_purchase` | last purchase time, Int64 big-endian + customer number | empty (buyers only) |
 /// | `by_orders` | order count, UInt32 big-endian + customer number | empty (buyers only) |
-struct StoreSchema: Sendable {
+final class StoreSchema: Sendable {
     /// The layout version this build reads and writes; a store with another one is refused.
     /// Version 2: bucketed `event_ids`, 5-byte sequences in the indexes, 6-byte record times.
     static let formatVersion: UInt32 = 2
