@@ -44,6 +44,12 @@ struct EventRecord {
         self.bytes = bytes
     }
 
+    /// Wraps bytes already checked by ``init(_:)`` (a fold's own copies of records it read).
+    @inline(__always)
+    init(checked bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
     var type: EventType { EventType(rawValue: bytes[1])! }
     var time: Int64 { Int64(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) & 0xFFFF_FFFF_FFFF) }
     var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }

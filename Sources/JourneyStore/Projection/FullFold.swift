@@ -240,7 +240,8 @@ struct ChunkedRecords: @unchecked Sendable {
         try next.withUnsafeMutableBufferPointer { next in
             try limit.withUnsafeMutableBufferPointer { limit in
                 try log.forEach(in: txn, from: from) { key, value in
-                    if let below, try UInt64(lmdbBytes: key) >= below { return false }
+                    // Not UInt64(lmdbBytes:): a generic from another module, unspecialized, per record.
+                    if let below, key.count == 8, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) >= below { return false }
                     let record = try EventRecord(value)
                     let c = Int(record.customer)
                     guard c >= 1 && c <= customers else {
@@ -343,7 +344,7 @@ struct FoldScratch {
     mutating func fold(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) {
         facts.reset()
         for p in records.places {
-            try facts.apply(try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))), policy: policy)
+            try facts.apply(EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length))), policy: policy)
         }
     }
 
@@ -351,7 +352,7 @@ struct FoldScratch {
     static func inTimeOrder(_ places: UnsafeBufferPointer<RecordPlace>) throws(JourneyError) -> Bool {
         var last = Int64.min
         for p in places {
-            let t = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))).time
+            let t = EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length))).time
             if t <= last { return false }
             last = t
         }
