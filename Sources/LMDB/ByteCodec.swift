@@ -18,11 +18,13 @@ public typealias ByteCodable = ByteEncodable & ByteDecodable
 public protocol BigEndianKey: FixedWidthInteger, ByteCodable {}
 
 extension BigEndianKey {
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var big = self.bigEndian
         return try Swift.withUnsafeBytes(of: &big, body)
     }
 
+    @inlinable
     public init(lmdbBytes bytes: UnsafeRawBufferPointer) throws(LMDBError) {
         let size = MemoryLayout<Self>.size
         guard bytes.count == size else {
@@ -38,10 +40,12 @@ extension UInt32: BigEndianKey {}
 
 /// Strings are stored as their UTF-8 bytes, without a terminator.
 extension String: ByteCodable {
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var copy = self
         return try copy.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
     }
+    @inlinable
     public init(lmdbBytes bytes: UnsafeRawBufferPointer) throws(LMDBError) {
         self = String(decoding: bytes, as: UTF8.self)
     }
@@ -49,12 +53,14 @@ extension String: ByteCodable {
 
 /// Byte arrays are stored as they are.
 extension Array: ByteEncodable where Element == UInt8 {
+    @inlinable
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try self.withUnsafeBytes(body)
     }
 }
 
 extension Array: ByteDecodable where Element == UInt8 {
+    @inlinable
     public init(lmdbBytes bytes: UnsafeRawBufferPointer) throws(LMDBError) {
         self = Array(bytes)
     }

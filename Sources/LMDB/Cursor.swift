@@ -5,12 +5,13 @@ import CLMDB
 /// Keys and values are returned as byte buffers that point into the memory map: valid until the
 /// cursor moves or the transaction ends, and never to be written to.
 public struct Cursor {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
+    @usableFromInline init(handle: OpaquePointer) { self.handle = handle }
 
     /// One key/value pair at the cursor.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
 
-    @inline(__always)
+    @inlinable
     func move(_ op: MDB_cursor_op) throws(LMDBError) -> Entry? {
         var k = MDB_val(), d = MDB_val()
         let rc = mdb_cursor_get(handle, &k, &d, op)
@@ -20,7 +21,7 @@ public struct Cursor {
                 UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
     }
 
-    @inline(__always)
+    @inlinable
     func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var d = MDB_val()
@@ -32,18 +33,25 @@ public struct Cursor {
     }
 
     /// The first entry, or `nil` for an empty database.
+    @inlinable
     public func first() throws(LMDBError) -> Entry? { try move(MDB_FIRST) }
     /// The last entry, or `nil` for an empty database.
+    @inlinable
     public func last() throws(LMDBError) -> Entry? { try move(MDB_LAST) }
     /// The next entry (the next value of a duplicate key first), or `nil` at the end.
+    @inlinable
     public func next() throws(LMDBError) -> Entry? { try move(MDB_NEXT) }
     /// The previous entry, or `nil` at the start.
+    @inlinable
     public func previous() throws(LMDBError) -> Entry? { try move(MDB_PREV) }
     /// The next value of the current key in a duplicate-sorted database, or `nil` after its last.
+    @inlinable
     public func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP) }
     /// The first value of the next key, or `nil` at the end.
+    @inlinable
     public func nextKey() throws(LMDBError) -> Entry? { try move(MDB_NEXT_NODUP) }
     /// The number of values of the current key (1 outside duplicate-sorted databases).
+    @inlinable
     public func duplicateCount() throws(LMDBError) -> Int {
         var n = 0
         try check(mdb_cursor_count(handle, &n), "cursor count")
@@ -51,17 +59,20 @@ public struct Cursor {
     }
 
     /// Moves to `key` exactly, or returns `nil` and leaves the position undefined.
+    @inlinable
     public func seek<K: ByteEncodable>(exactly key: K) throws -> Entry? {
         try key.withBytes { bytes in try move(MDB_SET_KEY, key: bytes) }
     }
 
     /// Moves to the first key ≥ `key`, or returns `nil` when there is none.
+    @inlinable
     public func seek<K: ByteEncodable>(atLeast key: K) throws -> Entry? {
         try key.withBytes { bytes in try move(MDB_SET_RANGE, key: bytes) }
     }
 
     /// In a duplicate-sorted database: moves to `key` and its first value ≥ `value`, or returns `nil`
     /// when the key is absent or all its values are smaller.
+    @inlinable
     public func seek<K: ByteEncodable, V: ByteEncodable>(exactly key: K, valueAtLeast value: V) throws -> Entry? {
         try key.withBytes { keyBytes in
             try value.withBytes { valueBytes in
@@ -77,10 +88,12 @@ public struct Cursor {
     }
 
     /// In a duplicate-sorted database: the last value of the current key.
+    @inlinable
     public func lastDuplicate() throws(LMDBError) -> Entry? { try move(MDB_LAST_DUP) }
 
     /// In a ``DatabaseFlags/duplicateFixed`` database: the next page of packed values of the current
     /// key (call after positioning on the key), or `nil` when there are no more.
+    @inlinable
     public func nextMultiple(first: Bool) throws(LMDBError) -> UnsafeRawBufferPointer? {
         var k = MDB_val(), d = MDB_val()
         var rc = mdb_cursor_get(handle, &k, &d, first ? MDB_GET_MULTIPLE : MDB_NEXT_MULTIPLE)
@@ -97,6 +110,7 @@ public struct Cursor {
 
     /// Writes `value` under `key` at the cursor (`.append` makes bulk loads of sorted keys fast).
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @inlinable
     @discardableResult
     public func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws(LMDBError) -> Bool {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
@@ -108,6 +122,7 @@ public struct Cursor {
     }
 
     /// Deletes the entry at the cursor.
+    @inlinable
     public func deleteCurrent() throws(LMDBError) {
         try check(mdb_cursor_del(handle, 0), "cursor delete")
     }
@@ -125,6 +140,7 @@ extension Database {
     ///     while let (key, value) = entry { …; entry = try cursor.next() }
     /// }
     /// ```
+    @inlinable
     public func withCursor<R>(in txn: some ReadableTransaction, _ body: (Cursor) throws -> R) throws -> R {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(txn.handle, dbi, &cursor), "open cursor on \(name ?? "main")")
@@ -135,6 +151,7 @@ extension Database {
     /// Calls `body` with every entry from the first key ≥ `start` (or the first) in key order,
     /// until `body` returns `false`. The fastest full scan: nothing is copied or decoded.
     /// - Complexity: O(n) in the entries visited.
+    @inlinable
     public func forEach(
         in txn: some ReadableTransaction, from start: Key? = nil,
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool

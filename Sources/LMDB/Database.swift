@@ -10,11 +10,12 @@ import CLMDB
 /// Not-found is `nil`, never an error. The `withValue` and cursor calls lend bytes that point into
 /// the memory map: they are valid only inside the closure, and must not be written to.
 public struct Database<Key: ByteEncodable, Value>: Sendable {
-    let dbi: MDB_dbi
+    @usableFromInline let dbi: MDB_dbi
     public let name: String?
     init(dbi: MDB_dbi, name: String?) { self.dbi = dbi; self.name = name }
 
     /// Zero-copy lookup: calls `body` with the stored bytes, or `nil` when the key is absent.
+    @inlinable
     public func withValue<R>(
         _ key: Key, in txn: some ReadableTransaction, _ body: (UnsafeRawBufferPointer?) throws -> R
     ) throws -> R {
@@ -30,6 +31,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
 
     /// Stores `value` under `key`, calling `body` with the space to fill in place (`MDB_RESERVE`).
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @inlinable
     @discardableResult
     public func reserve(
         _ key: Key, count: Int, in txn: WriteTransaction, flags: PutFlags = [],
@@ -48,6 +50,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
 
     /// Stores raw `bytes` under `key`.
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @inlinable
     @discardableResult
     public func putBytes(
         _ key: Key, _ bytes: UnsafeRawBufferPointer, in txn: WriteTransaction, flags: PutFlags = []
@@ -64,6 +67,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
 
     /// Deletes `key` (every value of it, in a duplicate-sorted database).
     /// - Returns: `false` when the key was absent.
+    @inlinable
     @discardableResult
     public func delete(_ key: Key, in txn: WriteTransaction) throws(LMDBError) -> Bool {
         let rc = key.withBytes { keyBytes in
@@ -76,6 +80,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
     }
 
     /// Removes every entry, keeping the database.
+    @inlinable
     public func removeAll(in txn: WriteTransaction) throws(LMDBError) {
         try check(mdb_drop(txn.handle, dbi, 0), "empty \(name ?? "main")")
     }
@@ -91,6 +96,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
     }
 
     /// The number of entries (key/value pairs, duplicates included).
+    @inlinable
     public func count(in txn: some ReadableTransaction) throws(LMDBError) -> Int {
         try statistics(in: txn).entries
     }
@@ -99,6 +105,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
 extension Database where Value: ByteEncodable {
     /// Stores `value` under `key`.
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @inlinable
     @discardableResult
     public func put(_ key: Key, _ value: Value, in txn: WriteTransaction, flags: PutFlags = []) throws -> Bool {
         try value.withBytes { bytes in try putBytes(key, bytes, in: txn, flags: flags) }
@@ -106,6 +113,7 @@ extension Database where Value: ByteEncodable {
 
     /// Deletes one `key`/`value` pair of a duplicate-sorted database.
     /// - Returns: `false` when the pair was absent.
+    @inlinable
     @discardableResult
     public func delete(_ key: Key, _ value: Value, in txn: WriteTransaction) throws(LMDBError) -> Bool {
         let rc = key.withBytes { keyBytes in
@@ -123,6 +131,7 @@ extension Database where Value: ByteEncodable {
 
 extension Database where Value: ByteDecodable {
     /// The value stored under `key`, or `nil`.
+    @inlinable
     public func get(_ key: Key, in txn: some ReadableTransaction) throws -> Value? {
         try withValue(key, in: txn) { bytes in try bytes.map { (b) throws(LMDBError) in try Value(lmdbBytes: b) } }
     }

@@ -45,6 +45,7 @@ public struct LMDBError: Error, Hashable, CustomStringConvertible, Sendable {
 
 /// Turns an LMDB return code into a thrown ``LMDBError``.
 @inline(__always)
+@inlinable
 func check(_ rc: Int32, _ context: @autoclosure () -> String? = nil) throws(LMDBError) {
     if rc != 0 { throw LMDBError(code: rc, context: context()) }
 }

@@ -56,6 +56,7 @@ public struct PutFlags: OptionSet, Sendable {
 extension PutFlags {
     /// Whether an existing key is an expected answer (`false` returned) rather than an error: with
     /// `.append` alone, `MDB_KEYEXIST` means the key was out of order, which is thrown.
+    @inlinable
     var reportsExisting: Bool { !isDisjoint(with: [.noOverwrite, .noDuplicateData]) }
 }
 
