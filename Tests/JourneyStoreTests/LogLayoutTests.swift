@@ -81,3 +81,27 @@ import LMDB
         #expect(sorted.map(\.position) == expected.map(\.position))
     }
 }
+
+@Suite struct HashIndexTests {
+    /// Agrees with a Dictionary through several growths, with colliding low bits and the key 0.
+    @Test func agreesWithADictionary() {
+        var rng = SeededRandom(seed: 5)
+        var index = HashIndex(capacity: 4)
+        var reference: [UInt64: UInt64] = [:]
+        for k in 0..<5000 {
+            // Every third key shares its low 16 bits with another, so probes run past occupied slots.
+            let key = k == 17 ? 0 : (k % 3 == 0 ? (rng.next() << 16) | 0xBEEF : rng.next())
+            guard reference[key] == nil else { continue }
+            index.insert(key, UInt64(k))
+            reference[key] = UInt64(k)
+        }
+        #expect(index.count == reference.count)
+        for (key, value) in reference { #expect(index.value(for: key) == value) }
+        for _ in 0..<1000 {
+            let absent = rng.next()
+            if reference[absent] == nil { #expect(index.value(for: absent) == nil) }
+        }
+        index.removeAll()
+        #expect(index.count == 0 && index.value(for: 0) == nil)
+    }
+}
