@@ -438,15 +438,26 @@ struct IndexImage {
             bytes.append(contentsOf: key)
             ends.append(bytes.count)
         }
+        // Sort on two integers (the key's first 16 bytes: flipped spend, then the id's first 8 bytes,
+        // zero-padded), comparing whole keys only when both tie: many buyers share a spend.
         let order: [Int] = bytes.withUnsafeBytes { all in
             func key(_ k: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
             }
-            return buyers.indices.sorted { a, b in
-                let sa = buyers[a].netSpend, sb = buyers[b].netSpend
-                if sa != sb { return sa > sb }
-                return key(a).lexicographicallyPrecedes(key(b))
+            var prefixes: [(UInt64, UInt64, Int)] = []
+            prefixes.reserveCapacity(buyers.count)
+            for k in buyers.indices {
+                let bytes = key(k)
+                var second: UInt64 = 0
+                for i in 8..<min(16, bytes.count) { second |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
+                prefixes.append((UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), second, k))
             }
+            prefixes.sort { a, b in
+                if a.0 != b.0 { return a.0 < b.0 }
+                if a.1 != b.1 { return a.1 < b.1 }
+                return key(a.2).lexicographicallyPrecedes(key(b.2))
+            }
+            return prefixes.map(\.2)
         }
         spendBytes.reserveCapacity(bytes.count)
         spendEnds.reserveCapacity(buyers.count)
