@@ -157,6 +157,9 @@ struct FullFold {
         let first = 1 + b << Self.blockShift
         let end = min(customers + 1, first + Self.blockSize)
         var block = FoldedBlock(firstCustomer: UInt32(first))
+        // Room for as much as this worker's last block took, so the buffer rarely grows and moves.
+        block.bytes.reserveCapacity(scratch.lastBlockBytes + scratch.lastBlockBytes / 8)
+        defer { scratch.lastBlockBytes = block.bytes.count }
         block.ends.reserveCapacity(end - first)
         // Sort the block's records by customer (stable: log order within a customer).
         scratch.fill.removeAll(keepingCapacity: true)
@@ -339,6 +342,7 @@ struct FoldScratch {
     var places: [RecordPlace] = []
     var fill: [Int32] = []
     var starts: [Int32] = []
+    var lastBlockBytes = 0
 
     /// Folds `records`, which are in (time, id) order, into `facts` from scratch.
     mutating func fold(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) {
