@@ -165,3 +165,23 @@ extension Database {
         }
     }
 }
+
+/// A cursor that stays open across calls, for hot paths that would otherwise open one per lookup
+/// (`mdb_cursor_open` allocates). It belongs to a write transaction and must be dropped before the
+/// transaction ends: keep it in a value that lives inside the ``Environment/write(_:)`` closure.
+public struct OwnedCursor: ~Copyable {
+    public let cursor: Cursor
+
+    init(handle: OpaquePointer) { cursor = Cursor(handle: handle) }
+
+    deinit { mdb_cursor_close(cursor.handle) }
+}
+
+extension Database {
+    /// Opens a cursor that stays open until the returned value is dropped (before `txn` ends).
+    public func makeCursor(in txn: WriteTransaction) throws(LMDBError) -> OwnedCursor {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn.handle, dbi, &cursor), "open cursor on \(name ?? "main")")
+        return OwnedCursor(handle: cursor!)
+    }
+}

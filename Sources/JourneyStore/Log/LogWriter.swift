@@ -37,13 +37,15 @@ struct LogWriter {
         var collidingIDs: [UInt64: [UInt64]] = [:]
         var pendingIDs: [(hash: UInt64, sequence: UInt64)] = []
         var pendingCustomers: [(customer: UInt32, sequence: UInt64)] = []
+        /// A cursor on `event_ids` for the duplicate checks (opening one per event allocates).
+        let idCursor: OwnedCursor
     }
 
     mutating func begin(_ txn: WriteTransaction) throws -> Batch {
         try names.synchronize(schema: schema, in: txn)
         try synchronizePolicy(txn)
         projector.begin()
-        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn))
+        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn), idCursor: try schema.eventIDs.makeCursor(in: txn))
     }
 
     /// Brings the projector's policy in line with the stored one. Enough for a rebuild, which interns
@@ -74,7 +76,7 @@ struct LogWriter {
             }
             batch.collidingIDs[idHash, default: []].append(sequence)
         } else {
-            if try isDuplicate(idHash, in: txn) {
+            if try isDuplicate(idHash, cursor: batch.idCursor.cursor, in: txn) {
                 batch.duplicates += 1
                 return false
             }
@@ -112,17 +114,15 @@ struct LogWriter {
     }
 
     /// Whether an event with the draft's id is stored: the hash finds candidates, the stored id decides.
-    private func isDuplicate(_ idHash: UInt64, in txn: WriteTransaction) throws -> Bool {
+    private func isDuplicate(_ idHash: UInt64, cursor: Cursor, in txn: WriteTransaction) throws -> Bool {
         let bucket = IDEntry.bucket(idHash)
-        return try schema.eventIDs.withCursor(in: txn) { cursor in
-            guard var entry = try cursor.seek(exactly: bucket, valueAtLeast: IDEntry(hash: idHash, sequence: 0)) else { return false }
-            while true {
-                let stored = try IDEntry(bucket: bucket, bytes: entry.value)
-                guard stored.hash == idHash & IDEntry.kept else { return false }
-                if try sameID(asEvent: stored.sequence, in: txn) { return true }
-                guard let next = try cursor.nextDuplicate() else { return false }
-                entry = next
-            }
+        guard var entry = try cursor.seek(exactly: bucket, valueAtLeast: IDEntry(hash: idHash, sequence: 0)) else { return false }
+        while true {
+            let stored = try IDEntry(bucket: bucket, bytes: entry.value)
+            guard stored.hash == idHash & IDEntry.kept else { return false }
+            if try sameID(asEvent: stored.sequence, in: txn) { return true }
+            guard let next = try cursor.nextDuplicate() else { return false }
+            entry = next
         }
     }
 
