@@ -14,8 +14,6 @@ struct Projector {
         var facts: CustomerFacts
         var original: IndexEntries?
         var needsRefold: Bool
-        /// The customer's first record in the batch (index into `starts`); the rest follow `next`.
-        var first: Int32
     }
 
     var policy: Policy
@@ -23,17 +21,14 @@ struct Projector {
     /// `slot[customer]` is 1 + the index of its entry in `entries`, 0 when untouched by this batch.
     private var slot: [UInt32] = []
     private var entries: [Entry] = []
-    /// Per touched customer, in order of first touch: the customer and its first and last record —
-    /// small arrays, so noting a record touches little memory; ``entries`` are made at finish.
+    /// The touched customers, in order of first touch; ``entries`` are made from them at finish.
     private var touched: [UInt32] = []
-    private var firstOf: [Int32] = []
-    private var lastOf: [Int32] = []
     /// The batch's records, back to back.
     private var arena: [UInt8] = []
-    /// Per record: where it starts in the arena, its length, and the customer's next record.
+    /// Per record: where it starts in the arena, its length, and its customer's place in `touched`.
     private var starts: [Int] = []
     private var lengths: [Int32] = []
-    private var next: [Int32] = []
+    private var entryOf: [Int32] = []
     private var newestTime: Int64 = -1
     private var record = RecordWriter()
     private var key: [UInt8] = []
@@ -46,13 +41,11 @@ struct Projector {
     mutating func begin() {
         for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
         touched.removeAll(keepingCapacity: true)
-        firstOf.removeAll(keepingCapacity: true)
-        lastOf.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
-        next.removeAll(keepingCapacity: true)
+        entryOf.removeAll(keepingCapacity: true)
         newestTime = -1
     }
 
@@ -60,56 +53,59 @@ struct Projector {
     mutating func apply(_ record: EventRecord, schema: StoreSchema, in txn: WriteTransaction) throws {
         let c = Int(record.customer)
         if c >= slot.count { slot.append(contentsOf: repeatElement(0, count: max(c + 1 - slot.count, slot.count))) }
-        let index = Int32(starts.count)
         starts.append(arena.count)
         lengths.append(Int32(record.bytes.count))
-        next.append(-1)
         arena.append(contentsOf: record.bytes)
         if slot[c] == 0 {
             touched.append(record.customer)
-            firstOf.append(index)
-            lastOf.append(index)
             slot[c] = UInt32(touched.count)
-        } else {
-            let k = Int(slot[c]) - 1
-            next[Int(lastOf[k])] = index
-            lastOf[k] = index
         }
+        entryOf.append(Int32(slot[c]) - 1)
         newestTime = max(newestTime, record.time)
     }
 
     /// Loads the touched customers' stored facts and folds the batch's records into them.
     private mutating func foldBatch(schema: StoreSchema, in txn: WriteTransaction) throws {
         entries.reserveCapacity(touched.count)
-        for (k, customer) in touched.enumerated() {
+        for customer in touched {
             let stored = try schema.facts.withValue(customer, in: txn) { bytes in
                 try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
             }
             entries.append(Entry(customer: customer, facts: stored ?? CustomerFacts(), original: stored.flatMap(IndexEntries.init),
-                                 needsRefold: false, first: firstOf[k]))
+                                 needsRefold: false))
+        }
+        // The records grouped by customer (a stable counting sort), so each customer's are read
+        // from a list of independent addresses rather than by following links from one to the next.
+        var first = [Int32](repeating: 0, count: entries.count + 1)
+        for k in entryOf { first[Int(k) + 1] += 1 }
+        for k in 0..<entries.count { first[k + 1] += first[k] }
+        var order = [Int32](repeating: 0, count: entryOf.count)
+        var fill = first
+        for (i, k) in entryOf.enumerated() {
+            order[Int(fill[Int(k)])] = Int32(i)
+            fill[Int(k)] += 1
         }
         let fold = self.fold
         let failure = Mutex<(any Error)?>(nil)
         let workers = entries.count >= 4096 ? 2 : 1
         try arena.withUnsafeBytes { arenaBytes in
-            let shared = UnsafeSendable((arenaBytes, starts, lengths, next))
+            let shared = UnsafeSendable((arenaBytes, starts, lengths, order, first))
             try entries.withUnsafeMutableBufferPointer { buffer in
                 let out = UnsafeSendable(buffer)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let (arenaBytes, starts, lengths, next) = shared.value
+                    let (arenaBytes, starts, lengths, order, first) = shared.value
                     let count = out.value.count
                     var k = worker * count / workers
                     let end = (worker + 1) * count / workers
                     do {
                         while k < end {
-                            var i = out.value[k].first
-                            while i >= 0 {
-                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[Int(i)]..<starts[Int(i)] + Int(lengths[Int(i)])])
+                            for n in Int(first[k])..<Int(first[k + 1]) {
+                                let i = Int(order[n])
+                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[i]..<starts[i] + Int(lengths[i])])
                                 if try !FactsFold.applyInOrder(try EventRecord(bytes), to: &out.value[k].facts, policy: fold) {
                                     out.value[k].needsRefold = true
                                     break
                                 }
-                                i = next[Int(i)]
                             }
                             k += 1
                         }
