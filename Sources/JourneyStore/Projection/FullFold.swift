@@ -36,9 +36,11 @@ struct FullFold {
 
     /// Reads the log as `txn` sees it. `progress` is called with the number of events read so far.
     ///
-    /// - Parameter helper: another read of the same log, for a second thread to read half of it: the
-    ///   caller passes it only when `txn` has not changed `events`; it is used only when its snapshot
-    ///   is `txn`'s (``ReadableTransaction/snapshotID``, one less for a write transaction).
+    /// - Parameter helper: the environment of `txn`, in which a second thread opens a read
+    ///   transaction to copy the second half of the log. Pass it only when `txn` has not changed
+    ///   `events`. The helper's half is used only when its snapshot is the one `txn` sees
+    ///   (``ReadableTransaction/snapshotID``: the same, or one less for a write transaction, which
+    ///   excludes any other writer); otherwise this thread reads the whole log.
     init(schema: StoreSchema, policy: Policy, in txn: some ReadableTransaction, helper env: Environment? = nil,
          progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
@@ -127,7 +129,7 @@ struct FullFold {
         if blocks > 1 { DispatchQueue.global().async(group: helperDone) { work() } }
         defer {
             stop.store(true, ordering: .relaxed)
-            helperDone.wait()  // the helper reads the map: it must be done before the transaction can end
+            helperDone.wait()  // the helper reads this fold's chunks and must not outlive the call
         }
         var scratch = FoldScratch()
         var refolded = 0
