@@ -14,17 +14,19 @@ public struct Cursor {
     @inlinable
     func move(_ op: MDB_cursor_op) throws(LMDBError) -> Entry? {
         var k = MDB_val(), d = MDB_val()
-        let rc = mdb_cursor_get(handle, &k, &d, op)
-        if rc == MDB_NOTFOUND { return nil }
-        try check(rc, "cursor")
-        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
+        return try get(op, &k, &d)
     }
 
     @inlinable
     func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var d = MDB_val()
+        return try get(op, &k, &d)
+    }
+
+    /// `mdb_cursor_get`: the entry it lands on, or `nil` for `MDB_NOTFOUND`.
+    @inlinable
+    func get(_ op: MDB_cursor_op, _ k: inout MDB_val, _ d: inout MDB_val) throws(LMDBError) -> Entry? {
         let rc = mdb_cursor_get(handle, &k, &d, op)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "cursor")
@@ -78,11 +80,7 @@ public struct Cursor {
             try value.withBytes { valueBytes in
                 var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
                 var d = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                let rc = mdb_cursor_get(handle, &k, &d, MDB_GET_BOTH_RANGE)
-                if rc == MDB_NOTFOUND { return nil }
-                try check(rc, "cursor seek value")
-                return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                        UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
+                return try get(MDB_GET_BOTH_RANGE, &k, &d)
             }
         }
     }
