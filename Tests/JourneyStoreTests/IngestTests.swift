@@ -23,6 +23,34 @@ import LMDB
         #expect(try t.store.events(of: "c1").count == 3)
     }
 
+    /// Lines are scanned on a second thread in groups of 512: errors and rejections still come by
+    /// line number, in order, across groups (blank lines counted).
+    @Test func badLinesAcrossScanGroupsAreReportedByNumber() throws {
+        var lines: [String] = []
+        for k in 1...2000 {
+            switch k {
+            case 700: lines.append(#"{"id":"x700","type":"purchase","customer":"c1","time":"2026-03-01T09:10:00Z","items":[]}"#)
+            case 1500: lines.append(#"{"id":"x1500","type":"signup","customer":"c2","time":"yesterday"}"#)
+            case 1000: lines.append("")
+            default: lines.append(#"{"id":"e\#(k)","type":"email_open","customer":"c\#(k % 37)","time":\#(1_770_000_000_000 + k)}"#)
+            }
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let t = try TemporaryStore()
+        #expect {
+            try t.store.ingest(text)
+        } throws: { error in
+            (error as? JourneyError)?.message.hasPrefix("line 700: order: expected an order id") == true
+        }
+        #expect(try t.store.eventCount == 0)
+        let report = try t.store.ingest(text, skipInvalid: true)
+        #expect(report.appended == 1997)
+        #expect(report.rejections.map(\.line) == [700, 1500])
+        #expect(report.rejections[1].reason.hasPrefix("time:"))
+        #expect(try t.store.eventCount == 1997)
+        #expect(try t.store.verify().isConsistent)
+    }
+
     @Test func duplicatesWithinOneFileAreSkipped() throws {
         let t = try TemporaryStore()
         let report = try t.store.ingest(Self.lines + Self.lines.split(separator: "\n")[1] + "\n")

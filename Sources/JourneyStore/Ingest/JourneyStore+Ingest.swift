@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -166,6 +168,10 @@ extension JourneyStore {
         _ source: inout some LineSource, into batch: UnsafeMutablePointer<LogWriter.Batch>?, writer w: inout LogWriter,
         lineNumber: inout Int, report: inout IngestReport, options: IngestOptions, until: Int
     ) throws -> Bool {
+        if let batch {
+            return try ingestLinesPipelined(&source, into: batch, writer: &w, lineNumber: &lineNumber, report: &report,
+                                            options: options, until: until)
+        }
         while source.offset < until {
             let next: UnsafeRawBufferPointer?
             do {
@@ -188,6 +194,56 @@ extension JourneyStore {
             if let batch { try w.appendDraft(&batch.pointee) }
         }
         return source.offset >= source.byteCount
+    }
+
+    /// ``ingestLines`` on two cores: a reading thread takes lines, scans and validates them into
+    /// drafts, in groups of ``ScannedGroup/size`` lines, while this thread appends the previous
+    /// groups. Same results, same errors (the first bad line, by number), same rejections in order.
+    private func ingestLinesPipelined<Source: LineSource>(
+        _ source: inout Source, into batch: UnsafeMutablePointer<LogWriter.Batch>, writer w: inout LogWriter,
+        lineNumber: inout Int, report: inout IngestReport, options: IngestOptions, until: Int
+    ) throws -> Bool {
+        let ring = ScanRing(groups: 4, currency: w.currency)
+        let reader = DispatchGroup()
+        var finished = false
+        try withUnsafeMutablePointer(to: &source) { sourcePointer in
+            let shared = UnsafeSendable((sourcePointer, lineNumber, options))
+            DispatchQueue.global().async(group: reader) {
+                let (source, firstLine, options) = shared.value
+                ring.read(source, firstLine: firstLine, until: until, progress: options.progress)
+            }
+            // The reader owns `source` until it is done, also when this thread stops early.
+            defer {
+                ring.stop()
+                reader.wait()
+            }
+            var k = 0
+            while true {
+                let group = ring.filled(k)
+                for entry in group.entries.indices {
+                    switch group.entries[entry] {
+                    case .event(let draft):
+                        swap(&w.draft, &group.drafts[draft])
+                        defer { swap(&w.draft, &group.drafts[draft]) }
+                        try w.appendDraft(&batch.pointee)
+                    case .invalid(let line, let reason, let input):
+                        guard options.skipInvalid else { throw JourneyError(.invalidEvent, "line \(line): \(reason)") }
+                        report.rejected += 1
+                        report.rejections.append(Rejection(line: line, reason: reason, input: input))
+                    case .failed(let error):
+                        throw error
+                    }
+                }
+                if let end = group.end {
+                    lineNumber = end.lineNumber
+                    finished = end.finished
+                    return
+                }
+                ring.release(k)
+                k += 1
+            }
+        }
+        return finished
     }
 
     /// Scans `line` into the writer's draft and validates it; the rule it breaks, if any.
@@ -219,4 +275,109 @@ private func copy(from input: Int32, to output: Int32, name: String) throws {
         }
     }
     guard lseek(output, 0, SEEK_SET) == 0 else { throw JourneyError(.io, "cannot rewind the spool of \(name)") }
+}
+
+/// Lines scanned and validated by a reading thread, for the writer to append.
+final class ScannedGroup: @unchecked Sendable {
+    // @unchecked: the ring hands a group to one thread at a time (its semaphores order the accesses).
+    static let size = 512
+
+    enum Entry {
+        case event(draft: Int)
+        case invalid(line: Int, reason: String, input: String)
+        case failed(JourneyError)
+    }
+
+    var drafts = (0..<ScannedGroup.size).map { _ in EventDraft() }
+    var entries: [Entry] = []
+    /// Set on the last group: the line number reached and whether the source is exhausted.
+    var end: (lineNumber: Int, finished: Bool)?
+
+    init() { entries.reserveCapacity(Self.size) }
+}
+
+/// A ring of ``ScannedGroup``s between the reading thread and the writer.
+final class ScanRing: @unchecked Sendable {
+    // @unchecked: `stopped` is atomic; each group is touched by one side at a time.
+    private let groups: [ScannedGroup]
+    private let free: DispatchSemaphore
+    private let ready: DispatchSemaphore
+    private let stopped = Atomic<Bool>(false)
+    private let currency: Currency
+
+    init(groups count: Int, currency: Currency) {
+        groups = (0..<count).map { _ in ScannedGroup() }
+        free = DispatchSemaphore(value: count)
+        ready = DispatchSemaphore(value: 0)
+        self.currency = currency
+    }
+
+    /// The writer's next group (the k-th since the start), once the reader has filled it.
+    func filled(_ k: Int) -> ScannedGroup {
+        ready.wait()
+        return groups[k % groups.count]
+    }
+
+    /// The writer is done with group k.
+    func release(_ k: Int) { free.signal() }
+
+    /// The writer stops early: the reader stops at its next group.
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        for _ in groups { free.signal() }
+    }
+
+    /// The reading thread: fills groups from `source` until its end or past byte `until`.
+    func read<Source: LineSource>(_ source: UnsafeMutablePointer<Source>, firstLine: Int, until: Int,
+                                  progress: (@Sendable (Int) -> Void)?) {
+        var scanner = JSONEventScanner(exponent: currency.exponent)
+        var lineNumber = firstLine
+        var k = 0
+        while true {
+            free.wait()
+            if stopped.load(ordering: .relaxed) { return }
+            let group = groups[k % groups.count]
+            group.entries.removeAll(keepingCapacity: true)
+            group.end = nil
+            var drafts = 0
+            do {
+                while drafts < ScannedGroup.size {
+                    guard source.pointee.offset < until else {
+                        group.end = (lineNumber, source.pointee.offset >= source.pointee.byteCount)
+                        break
+                    }
+                    let next: UnsafeRawBufferPointer?
+                    do {
+                        next = try source.pointee.nextLine()
+                    } catch is LineTooLong {
+                        throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
+                    }
+                    guard let line = next else {
+                        group.end = (lineNumber, true)
+                        break
+                    }
+                    lineNumber += 1
+                    if lineNumber & 0xFFFF == 0 { progress?(lineNumber) }
+                    if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
+                    do {
+                        try scanner.scan(line, into: &group.drafts[drafts])
+                        try group.drafts[drafts].validate(currency: currency)
+                        group.entries.append(.event(draft: drafts))
+                        drafts += 1
+                    } catch {
+                        group.entries.append(.invalid(line: lineNumber, reason: error.message, input: String(decoding: line, as: UTF8.self)))
+                    }
+                }
+            } catch let error as JourneyError {
+                group.entries.append(.failed(error))
+                group.end = (lineNumber, false)
+            } catch {
+                group.entries.append(.failed(JourneyError(.io, "\(error)")))
+                group.end = (lineNumber, false)
+            }
+            ready.signal()
+            if group.end != nil { return }
+            k += 1
+        }
+    }
 }
