@@ -51,6 +51,17 @@ import LMDB
         #expect(try t.store.verify().isConsistent)
     }
 
+    @Test func aLineTooLongNamesItsNumberAndCommitsNothing() throws {
+        let long = #"{"id":"e2","type":"signup","customer":"c1","time":1,"city":""# + String(repeating: "x", count: Limits.lineBytesMax) + #""}"#
+        let t = try TemporaryStore()
+        #expect {
+            try t.store.ingest(Self.lines + long + "\n")
+        } throws: { error in
+            (error as? JourneyError)?.message == "line 5: longer than \(Limits.lineBytesMax) bytes"
+        }
+        #expect(try t.store.eventCount == 0)
+    }
+
     @Test func duplicatesWithinOneFileAreSkipped() throws {
         let t = try TemporaryStore()
         let report = try t.store.ingest(Self.lines + Self.lines.split(separator: "\n")[1] + "\n")
