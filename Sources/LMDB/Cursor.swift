@@ -183,3 +183,32 @@ extension Database {
         return OwnedCursor(handle: cursor!)
     }
 }
+
+/// Puts keys that arrive in ascending byte order through `cursor`: once a key sorts after the last
+/// key stored before the first put, it and every later one go in with `MDB_APPEND` (no search, and
+/// full pages instead of half-split ones); the earlier ones are ordinary puts.
+public struct AscendingPutter {
+    public let cursor: Cursor
+    /// The largest key stored before the first put; `nil` once the keys have passed it.
+    private var storedLast: [UInt8]?
+
+    /// Reads the database's last key through `cursor`.
+    public init(_ cursor: Cursor) throws {
+        self.cursor = cursor
+        storedLast = try cursor.last().map { Array($0.key) }
+        appending = storedLast == nil
+    }
+
+    private var appending: Bool
+
+    /// Puts `key` (not below the previous one) with `value`.
+    /// - Returns: `false` when `flags` forbid the write because the key exists.
+    @discardableResult
+    public mutating func put(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws(LMDBError) -> Bool {
+        if !appending, let last = storedLast, last.lexicographicallyPrecedes(key) {
+            appending = true
+            storedLast = nil
+        }
+        return try cursor.put(key: key, value: value, flags: appending ? flags.union(.append) : flags)
+    }
+}

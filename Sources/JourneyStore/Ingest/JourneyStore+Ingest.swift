@@ -164,43 +164,12 @@ extension JourneyStore {
     /// Reads lines from the source's position until its end (returns `true`) or past byte `until`.
     /// With a batch, valid lines are appended; without one, lines are only validated. Rejections are
     /// recorded in `report` when `options.skipInvalid`, otherwise the first bad line throws.
-    private func ingestLines(
-        _ source: inout some LineSource, into batch: UnsafeMutablePointer<LogWriter.Batch>?, writer w: inout LogWriter,
-        lineNumber: inout Int, report: inout IngestReport, options: IngestOptions, until: Int
-    ) throws -> Bool {
-        if let batch {
-            return try ingestLinesPipelined(&source, into: batch, writer: &w, lineNumber: &lineNumber, report: &report,
-                                            options: options, until: until)
-        }
-        while source.offset < until {
-            let next: UnsafeRawBufferPointer?
-            do {
-                next = try source.nextLine()
-            } catch is LineTooLong {
-                throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
-            }
-            guard let line = next else { return true }
-            lineNumber += 1
-            if lineNumber & 0xFFFF == 0 { options.progress?(lineNumber) }
-            if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
-            if let error = Self.scanAndValidate(line, &w) {
-                guard options.skipInvalid else {
-                    throw JourneyError(.invalidEvent, "line \(lineNumber): \(error.message)")
-                }
-                report.rejected += 1
-                report.rejections.append(Rejection(line: lineNumber, reason: error.message, input: String(decoding: line, as: UTF8.self)))
-                continue
-            }
-            if let batch { try w.appendDraft(&batch.pointee) }
-        }
-        return source.offset >= source.byteCount
-    }
-
-    /// ``ingestLines`` on two cores: a reading thread takes lines, scans and validates them into
-    /// drafts, in groups of ``ScannedGroup/size`` lines, while this thread appends the previous
-    /// groups. Same results, same errors (the first bad line, by number), same rejections in order.
-    private func ingestLinesPipelined<Source: LineSource>(
-        _ source: inout Source, into batch: UnsafeMutablePointer<LogWriter.Batch>, writer w: inout LogWriter,
+    ///
+    /// Two cores: a reading thread takes lines, scans and validates them into drafts, in groups of
+    /// ``ScannedGroup/size`` lines, while this thread appends the previous groups; errors and
+    /// rejections still come by line number, in order.
+    private func ingestLines<Source: LineSource>(
+        _ source: inout Source, into batch: UnsafeMutablePointer<LogWriter.Batch>?, writer w: inout LogWriter,
         lineNumber: inout Int, report: inout IngestReport, options: IngestOptions, until: Int
     ) throws -> Bool {
         let ring = ScanRing(groups: 4, currency: w.currency)
@@ -223,6 +192,7 @@ extension JourneyStore {
                 for entry in group.entries.indices {
                     switch group.entries[entry] {
                     case .event(let draft):
+                        guard let batch else { continue }
                         swap(&w.draft, &group.drafts[draft])
                         defer { swap(&w.draft, &group.drafts[draft]) }
                         try w.appendDraft(&batch.pointee)
@@ -239,22 +209,11 @@ extension JourneyStore {
                     finished = end.finished
                     return
                 }
-                ring.release(k)
+                ring.release()
                 k += 1
             }
         }
         return finished
-    }
-
-    /// Scans `line` into the writer's draft and validates it; the rule it breaks, if any.
-    private static func scanAndValidate(_ line: UnsafeRawBufferPointer, _ w: inout LogWriter) -> FieldError? {
-        do {
-            try w.scanner.scan(line, into: &w.draft)
-            try w.draft.validate(currency: w.currency)
-            return nil
-        } catch {
-            return error
-        }
     }
 }
 
@@ -321,8 +280,8 @@ final class ScanRing: @unchecked Sendable {
         return groups[k % groups.count]
     }
 
-    /// The writer is done with group k.
-    func release(_ k: Int) { free.signal() }
+    /// The writer is done with the group it was last given.
+    func release() { free.signal() }
 
     /// The writer stops early: the reader stops at its next group.
     func stop() {

@@ -6,7 +6,7 @@ import Darwin
 
 /// Where JSONL comes from: yields lines (without the newline) that stay valid until the next call,
 /// and can start again from the first line (a write transaction may run again after the map grows).
-protocol LineSource {
+protocol LineSource: SendableMetatype {
     /// Bytes in all.
     var byteCount: Int { get }
     /// Where the next line starts, in bytes from the beginning.

@@ -1,11 +1,11 @@
 import LMDB
 
 /// The state of the write side, reused across transactions so the append path allocates nothing per
-/// event: the scanner, one draft, one record buffer and the name tables. Guarded by the store's lock.
+/// event: one draft, one record buffer and the name tables (JSONL lines are scanned by the ingest's
+/// reading thread). Guarded by the store's lock.
 struct LogWriter {
     let schema: StoreSchema
     let currency: Currency
-    var scanner: JSONEventScanner
     var draft = EventDraft()
     var record = RecordWriter()
     var names = NameCache()
@@ -17,7 +17,6 @@ struct LogWriter {
     init(schema: StoreSchema, currency: Currency) {
         self.schema = schema
         self.currency = currency
-        self.scanner = JSONEventScanner(exponent: currency.exponent)
         self.projector = Projector(policy: Policy(currency: currency))
     }
 

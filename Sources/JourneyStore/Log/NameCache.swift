@@ -59,16 +59,14 @@ struct NameCache {
             }
             pending.sort(by: precedes)
             try schema.names.withCursor(in: txn) { cursor in
-                var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+                var putter = try AscendingPutter(cursor)
                 for (kind, number) in pending {
                     keyBuffer.removeAll(keepingCapacity: true)
                     keyBuffer.append(kind.rawValue)
                     tables[Int(kind.rawValue)].withName(number) { keyBuffer.append(contentsOf: $0) }
+                    var value = number.bigEndian
                     let stored = try keyBuffer.withUnsafeBytes { key in
-                        let append = last.map { !key.lexicographicallyPrecedes($0) && !key.elementsEqual($0) } ?? true
-                        if append { last = nil }
-                        var value = number.bigEndian
-                        return try withUnsafeBytes(of: &value) { try cursor.put(key: key, value: $0, flags: append ? [.append, .noOverwrite] : .noOverwrite) }
+                        try withUnsafeBytes(of: &value) { try putter.put(key: key, value: $0, flags: .noOverwrite) }
                     }
                     guard stored else {
                         throw JourneyError(.corrupted, "name of kind \(kind) is stored but missing from the name list; run `journey verify`")

@@ -6,7 +6,7 @@ import LMDB
 /// |---|---|---|
 /// | `meta` | text key | bytes: format version, currency, name counts, checkpoint |
 /// | `events` | sequence number, UInt64 big-endian from 1 | ``EventRecord`` |
-/// | `event_ids` | top byte of the id's stable 64-bit hash | ``IDEntry``: the other 7 hash bytes + sequence (dup-sorted, fixed 12 bytes) |
+/// | `event_ids` | top 4 bits of the id's stable 64-bit hash (16 buckets) | ``IDEntry``: the next 56 hash bits + a 5-byte sequence (dup-sorted, fixed 12 bytes) |
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
 /// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
 /// | `customer_events` | customer number, UInt32 big-endian | ``StoredSequence``s (dup-sorted, fixed 5 bytes) |

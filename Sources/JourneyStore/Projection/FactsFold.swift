@@ -20,17 +20,21 @@ enum FactsFold {
 
     /// The facts of one customer's records folded in (time, event id) order, whatever their order here.
     static func fold(_ records: [EventRecord], policy: FoldPolicy) throws -> CustomerFacts {
+        var facts = CustomerFacts()
+        for k in try foldOrder(records) { try facts.apply(records[k], policy: policy) }
+        return facts
+    }
+
+    /// The positions of `records` in the order facts fold them: by time, then by event id bytes.
+    static func foldOrder(_ records: [EventRecord]) throws(JourneyError) -> [Int] {
         var ids: [UnsafeRawBufferPointer] = []
         ids.reserveCapacity(records.count)
         for r in records { ids.append(try r.idAndPayload().0) }
-        let order = records.indices.sorted { a, b in
+        return records.indices.sorted { a, b in
             let ta = records[a].time, tb = records[b].time
             if ta != tb { return ta < tb }
             return ids[a].lexicographicallyPrecedes(ids[b])
         }
-        var facts = CustomerFacts()
-        for k in order { try facts.apply(records[k], policy: policy) }
-        return facts
     }
 }
 
@@ -40,7 +44,7 @@ struct IndexEntries: Equatable {
     var lastPurchase: Int64
     var orders: Int
 
-    init?(_ facts: CustomerFacts) {
+    init?(_ facts: borrowing CustomerFacts) {
         guard let last = facts.lastPurchase else { return nil }
         netSpend = facts.netSpend
         lastPurchase = last
@@ -55,10 +59,10 @@ struct IndexEntries: Equatable {
         guard removed else { throw JourneyError(.corrupted, "index entry of customer \(customer) is missing; run `journey verify`") }
     }
 
-    /// Removes the `removing` entries, then inserts `inserting` in each index's key order: keys
-    /// above every stored one append (full pages: a new store's indexes are as dense as a rebuild's),
-    /// the others are inserted with their neighbours' pages still in cache.
-    static func apply(removing: [(UInt32, IndexEntries)], inserting: inout [(UInt32, IndexEntries)],
+    /// Removes the `removing` entries, then adds `inserting` (in ascending customer order) in each
+    /// index's key order, as a rebuild writes them (``IndexImage``): keys above every stored one
+    /// append, so a new store's indexes are as dense as a rebuild's.
+    static func apply(removing: [(UInt32, IndexEntries)], inserting: [(UInt32, IndexEntries)],
                       names: NameCache, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
         for (customer, entries) in removing {
             try names.withName(.customer, customer) { id in
@@ -66,39 +70,10 @@ struct IndexEntries: Equatable {
             }
         }
         guard !inserting.isEmpty else { return }
-        inserting.sort { a, b in
-            if a.1.netSpend != b.1.netSpend { return a.1.netSpend > b.1.netSpend }
-            return names.withName(.customer, a.0) { x in names.withName(.customer, b.0) { y in x.lexicographicallyPrecedes(y) } }
+        let buyers = inserting.map { BuyerEntry(customer: $0.0, entries: $0.1) }
+        let image = try IndexImage(buyers) { body in
+            for (k, b) in buyers.enumerated() { try names.withName(.customer, b.customer) { try body(k, $0) } }
         }
-        try schema.bySpend.withCursor(in: txn) { cursor in
-            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
-            for (customer, entries) in inserting {
-                try names.withName(.customer, customer) { id in IndexKeys.spend(entries.netSpend, customerID: id, into: &key) }
-                try key.withUnsafeBytes { k in
-                    var value = customer.bigEndian
-                    let append = last.map { !k.lexicographicallyPrecedes($0) && !k.elementsEqual($0) } ?? true
-                    if append { last = nil }
-                    _ = try withUnsafeBytes(of: &value) { try cursor.put(key: k, value: $0, flags: append ? .append : []) }
-                }
-            }
-        }
-        try insertSorted(inserting.map { IndexKeys.lastPurchase($0.1.lastPurchase, customer: $0.0) }, into: schema.byLastPurchase, in: txn)
-        try insertSorted(inserting.map { IndexKeys.orders($0.1.orders, customer: $0.0) }, into: schema.byOrders, in: txn)
-    }
-
-    /// Inserts keys with empty values in byte order, appending those above the last stored key.
-    private static func insertSorted(_ keys: [[UInt8]], into db: Database<[UInt8], [UInt8]>, in txn: WriteTransaction) throws {
-        let keys = keys.sorted { $0.lexicographicallyPrecedes($1) }
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        try db.withCursor(in: txn) { cursor in
-            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
-            for key in keys {
-                try key.withUnsafeBytes { k in
-                    let append = last.map { !k.lexicographicallyPrecedes($0) && !k.elementsEqual($0) } ?? true
-                    if append { last = nil }
-                    _ = try cursor.put(key: k, value: empty, flags: append ? .append : [])
-                }
-            }
-        }
+        try image.write(schema: schema, in: txn)
     }
 }

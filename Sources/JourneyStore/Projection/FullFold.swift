@@ -52,7 +52,8 @@ struct FullFold {
         let ownID = txn.snapshotID
         let split = last > first + 4096 && env != nil ? first + (last - first) / 2 : nil
         // The second half, on a helper thread with its own snapshot (if it is the same one).
-        let secondHalf = Mutex<Result<ChunkedRecords, any Error>?>(nil)
+        // nil inside: the helper saw another snapshot.
+        let secondHalf = Mutex<Result<ChunkedRecords?, any Error>?>(nil)
         let helperDone = DispatchGroup()
         if let split, let env {
             let shared = UnsafeSendable((schema, customers, blocks))
@@ -64,10 +65,10 @@ struct FullFold {
                         return try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: split, in: helperTxn)
                     }
                 }
-                secondHalf.withLock { $0 = result.map { $0 ?? ChunkedRecords(blocks: 0) } }
+                secondHalf.withLock { $0 = result }
             }
         }
-        var firstHalf: ChunkedRecords
+        let firstHalf: ChunkedRecords
         do {
             firstHalf = try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: nil, below: split,
                                            in: txn, progress: progress)
@@ -77,15 +78,10 @@ struct FullFold {
         }
         helperDone.wait()
         var parts = [firstHalf]
-        if split != nil {
-            let second = try secondHalf.withLock { $0 }!.get()
-            if second.blocks == blocks {
-                parts.append(second)
-            } else {
-                // Another snapshot: read the second half here after all.
-                firstHalf = try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: nil, in: txn, progress: progress)
-                parts = [firstHalf]
-            }
+        if let split {
+            // The helper's half, or (it saw another snapshot) the same half read here.
+            parts.append(try secondHalf.withLock { $0 }!.get()
+                         ?? ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: split, in: txn))
         }
         self.customers = customers
         self.events = parts.reduce(0) { $0 + $1.events }
@@ -101,7 +97,7 @@ struct FullFold {
     /// facts, in customer order. A second thread folds blocks ahead while `body` runs. Returns the
     /// number of customers whose events had to be sorted first.
     func fold(_ body: (FoldedBlock) throws -> Void) throws -> Int {
-        let blocks = (customers + Self.blockSize - 1) / Self.blockSize
+        let blocks = parts[0].blocks
         guard blocks > 0 else { return 0 }
         let shared = UnsafeSendable(self)
         let next = Atomic<Int>(0)
@@ -205,7 +201,7 @@ struct FullFold {
                         try FoldScratch.sortByTimeAndID(run)
                         block.refolded += 1
                     }
-                    try scratch.fold(RecordRun(places: UnsafeBufferPointer(run)), policy: policy)
+                    try scratch.fold(UnsafeBufferPointer(run), policy: policy)
                     block.append(scratch.facts, customer: c)
                 }
                 block.ends.append(Int32(block.bytes.count))
@@ -227,7 +223,7 @@ struct ChunkedRecords: @unchecked Sendable {
     private(set) var lastSequence: UInt64 = 0
     private(set) var newestTime: Int64 = -1
 
-    init(blocks: Int) {
+    private init(blocks: Int) {
         storage = ChunkStorage(blocks: blocks)
         self.blocks = blocks
     }
@@ -297,15 +293,14 @@ struct ChunkedRecords: @unchecked Sendable {
 /// The chunks of a ``ChunkedRecords``: per block, the used part of each chunk.
 final class ChunkStorage: @unchecked Sendable {
     // @unchecked: filled by one thread, then only read.
+    /// Per block, its chunks, each trimmed to its used part once closed.
     private(set) var chunks: [[UnsafeMutableRawBufferPointer]]
-    private var allocations: [UnsafeMutableRawBufferPointer] = []
 
     init(blocks: Int) { chunks = Array(repeating: [], count: blocks) }
 
     /// A new chunk for block `k`, to be closed with ``close(block:at:)`` when full.
     func open(block k: Int, bytes: Int) -> UnsafeMutableRawBufferPointer {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 16)
-        allocations.append(chunk)
         chunks[k].append(chunk)
         return chunk
     }
@@ -317,25 +312,13 @@ final class ChunkStorage: @unchecked Sendable {
         chunks[k][last] = UnsafeMutableRawBufferPointer(start: chunk.baseAddress, count: end - chunk.baseAddress!)
     }
 
-    deinit { for a in allocations { a.deallocate() } }
+    deinit { for list in chunks { for chunk in list { chunk.deallocate() } } }
 }
 
 /// Where a record lies in memory.
 struct RecordPlace {
     var start: UnsafeRawPointer
     var length: UInt32
-}
-
-/// One customer's records, in log order.
-struct RecordRun {
-    let places: UnsafeBufferPointer<RecordPlace>
-
-    @inline(__always)
-    func forEach(_ body: (EventRecord) throws(JourneyError) -> Void) throws(JourneyError) {
-        for p in places {
-            try body(try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length))))
-        }
-    }
 }
 
 /// One worker's reusable fold state.
@@ -346,10 +329,10 @@ struct FoldScratch {
     var starts: [Int32] = []
     var lastBlockBytes = 0
 
-    /// Folds `records`, which are in (time, id) order, into `facts` from scratch.
-    mutating func fold(_ records: RecordRun, policy: FoldPolicy) throws(JourneyError) {
+    /// Folds the records at `places`, which are in (time, id) order, into `facts` from scratch.
+    mutating func fold(_ places: UnsafeBufferPointer<RecordPlace>, policy: FoldPolicy) throws(JourneyError) {
         facts.reset()
-        for p in records.places {
+        for p in places {
             try facts.apply(EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length))), policy: policy)
         }
     }
@@ -365,25 +348,22 @@ struct FoldScratch {
         return true
     }
 
-    /// Sorts records into (time, event id) order: the order the live projections fold in.
+    /// Sorts records into the order the live projections fold in (``FactsFold/foldOrder(_:)``).
     static func sortByTimeAndID(_ places: UnsafeMutableBufferPointer<RecordPlace>) throws(JourneyError) {
-        var keyed: [(time: Int64, id: UnsafeRawBufferPointer, place: RecordPlace)] = []
-        keyed.reserveCapacity(places.count)
-        for p in places {
-            let record = try EventRecord(UnsafeRawBufferPointer(start: p.start, count: Int(p.length)))
-            keyed.append((record.time, try record.idAndPayload().0, p))
-        }
-        keyed.sort { a, b in a.time != b.time ? a.time < b.time : a.id.lexicographicallyPrecedes(b.id) }
-        for (k, entry) in keyed.enumerated() { places[k] = entry.place }
+        let original = Array(places)
+        let records = original.map { EventRecord(checked: UnsafeRawBufferPointer(start: $0.start, count: Int($0.length))) }
+        for (k, from) in try FactsFold.foldOrder(records).enumerated() { places[k] = original[from] }
     }
 }
 
 /// A buyer's index entries, as folded.
 struct BuyerEntry {
     var customer: UInt32
-    var netSpend: Int64
-    var lastPurchase: Int64
-    var orders: Int
+    var entries: IndexEntries
+
+    var netSpend: Int64 { entries.netSpend }
+    var lastPurchase: Int64 { entries.lastPurchase }
+    var orders: Int { entries.orders }
 }
 
 /// Encoded facts of consecutive customers, from ``FullFold/fold(_:)``.
@@ -402,9 +382,7 @@ struct FoldedBlock {
     /// Appends the facts of `customer`; its end is recorded by the caller.
     mutating func append(_ facts: borrowing CustomerFacts, customer: Int) {
         facts.encode(appendingTo: &bytes)
-        if let last = facts.lastPurchase {
-            buyers.append(BuyerEntry(customer: UInt32(customer), netSpend: facts.netSpend, lastPurchase: last, orders: facts.orders))
-        }
+        if let entries = IndexEntries(facts) { buyers.append(BuyerEntry(customer: UInt32(customer), entries: entries)) }
     }
 
     /// Calls `body` with each customer that has facts and its encoded facts.
@@ -429,21 +407,26 @@ struct IndexImage {
     private var lastPurchase: [(Int64, UInt32)] = []
     private var orders: [(Int, UInt32)] = []
 
-    var buyers: Int { spendCustomers.count }
-
     /// Sorts `buyers` (in ascending customer order) into the three indexes' orders, reading the
     /// customers' ids in one walk of `name_list`.
     init(_ buyers: [BuyerEntry], schema: StoreSchema, in txn: some ReadableTransaction) throws {
-        // Keys in customer order, then a permutation sorted by key.
+        try self.init(buyers) { body in try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body) }
+    }
+
+    /// Sorts `buyers` into the three indexes' orders; `ids` calls its argument with each buyer's
+    /// position and id bytes.
+    init(_ buyers: [BuyerEntry], ids: ((Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        // Keys in buyer order, then a permutation sorted by key.
         var bytes: [UInt8] = [], ends: [Int] = []
         bytes.reserveCapacity(buyers.count * 20)
         ends.reserveCapacity(buyers.count)
         var key: [UInt8] = []
-        try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn) { k, id in
+        try ids { k, id in
             IndexKeys.spend(buyers[k].netSpend, customerID: id, into: &key)
             bytes.append(contentsOf: key)
             ends.append(bytes.count)
         }
+        guard ends.count == buyers.count else { throw JourneyError(.corrupted, "a buyer's id is missing; run `journey verify`") }
         // Sort on two integers (the key's first 16 bytes: flipped spend, then the id's first 8 bytes,
         // zero-padded), comparing whole keys only when both tie: many buyers share a spend.
         let order: [Int] = bytes.withUnsafeBytes { all in
@@ -492,34 +475,32 @@ struct IndexImage {
 
     /// Calls `body` with each `by_last_purchase` key, in key order.
     func forEachLastPurchaseKey(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        for (t, c) in lastPurchase {
-            var key = (UInt64(bitPattern: t).bigEndian, c.bigEndian)
-            try withUnsafeBytes(of: &key) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
-        }
+        for (t, c) in lastPurchase { try IndexKeys.withLastPurchaseKey(t, customer: c, body) }
     }
 
     /// Calls `body` with each `by_orders` key, in key order.
     func forEachOrdersKey(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        for (n, c) in orders {
-            var key = (UInt32(n).bigEndian, c.bigEndian)
-            try withUnsafeBytes(of: &key) { try body($0) }
-        }
+        for (n, c) in orders { try IndexKeys.withOrdersKey(n, customer: c, body) }
     }
 
-    /// Writes the three indexes, which must be empty, with `MDB_APPEND`.
+    /// Adds the entries to the three indexes in key order: with `MDB_APPEND` once above the keys
+    /// already stored (all of them after a rebuild emptied the indexes), so pages come out full.
     func write(schema: StoreSchema, in txn: WriteTransaction) throws {
         try schema.bySpend.withCursor(in: txn) { cursor in
+            var putter = try AscendingPutter(cursor)
             try forEachSpendKey { key, c in
                 var value = c.bigEndian
-                try withUnsafeBytes(of: &value) { _ = try cursor.put(key: key, value: $0, flags: .append) }
+                try withUnsafeBytes(of: &value) { _ = try putter.put(key: key, value: $0) }
             }
         }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try schema.byLastPurchase.withCursor(in: txn) { cursor in
-            try forEachLastPurchaseKey { _ = try cursor.put(key: $0, value: empty, flags: .append) }
+            var putter = try AscendingPutter(cursor)
+            try forEachLastPurchaseKey { _ = try putter.put(key: $0, value: empty) }
         }
         try schema.byOrders.withCursor(in: txn) { cursor in
-            try forEachOrdersKey { _ = try cursor.put(key: $0, value: empty, flags: .append) }
+            var putter = try AscendingPutter(cursor)
+            try forEachOrdersKey { _ = try putter.put(key: $0, value: empty) }
         }
     }
 }

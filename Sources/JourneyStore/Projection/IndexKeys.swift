@@ -16,20 +16,26 @@ enum IndexKeys {
 
     /// Last purchase time ascending, then customer number.
     static func lastPurchase(_ time: Int64, customer: UInt32) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(12)
-        withUnsafeBytes(of: UInt64(time).bigEndian) { key.append(contentsOf: $0) }
-        withUnsafeBytes(of: customer.bigEndian) { key.append(contentsOf: $0) }
-        return key
+        withLastPurchaseKey(time, customer: customer) { Array($0) }
+    }
+
+    /// Lends the `by_last_purchase` key of (`time`, `customer`) without allocating.
+    @inline(__always)
+    static func withLastPurchaseKey<R>(_ time: Int64, customer: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var key = (UInt64(bitPattern: time).bigEndian, customer.bigEndian)
+        return try withUnsafeBytes(of: &key) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
     }
 
     /// Order count ascending, then customer number.
     static func orders(_ orders: Int, customer: UInt32) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(8)
-        withUnsafeBytes(of: UInt32(orders).bigEndian) { key.append(contentsOf: $0) }
-        withUnsafeBytes(of: customer.bigEndian) { key.append(contentsOf: $0) }
-        return key
+        withOrdersKey(orders, customer: customer) { Array($0) }
+    }
+
+    /// Lends the `by_orders` key of (`orders`, `customer`) without allocating.
+    @inline(__always)
+    static func withOrdersKey<R>(_ orders: Int, customer: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var key = (UInt32(orders).bigEndian, customer.bigEndian)
+        return try withUnsafeBytes(of: &key) { try body($0) }
     }
 
     static func time(fromKey key: UnsafeRawBufferPointer) -> Int64 {

@@ -15,13 +15,18 @@ public struct RebuildReport: Hashable, Sendable {
     public var refolded: Int
     /// Wall time of the whole rebuild, commit included.
     public var seconds: Double
-    /// Where the time went: reading the log into memory (two cursor passes), folding and writing
-    /// facts and indexes, and committing (LMDB writing the pages and syncing).
-    public var phases: (read: Double, foldAndWrite: Double, commit: Double) {
-        get { (phaseSeconds[0], phaseSeconds[1], phaseSeconds[2]) }
-        set { phaseSeconds = [newValue.read, newValue.foldAndWrite, newValue.commit] }
+    /// Where the time went, in seconds.
+    public var phases = Phases()
+
+    /// The parts of a rebuild's wall time.
+    public struct Phases: Hashable, Sendable {
+        /// Copying the log into memory (one cursor pass, split over two threads when it can be).
+        public var read = 0.0
+        /// Folding every customer and writing facts and indexes.
+        public var foldAndWrite = 0.0
+        /// LMDB writing the pages and syncing.
+        public var commit = 0.0
     }
-    private var phaseSeconds: [Double] = [0, 0, 0]
 
     public init(events: Int, customers: Int, refolded: Int, seconds: Double) {
         self.events = events
@@ -57,7 +62,7 @@ extension JourneyStore {
         }
         let end = monotonicSeconds()
         var report = RebuildReport(events: events, customers: customers, refolded: refolded, seconds: end - start)
-        report.phases = (read - start, written - read, end - written)
+        report.phases = RebuildReport.Phases(read: read - start, foldAndWrite: written - read, commit: end - written)
         return report
     }
 

@@ -88,9 +88,9 @@ struct Projector {
         let fold = self.fold
         let failure = Mutex<(any Error)?>(nil)
         let workers = entries.count >= 4096 ? 2 : 1
-        try arena.withUnsafeBytes { arenaBytes in
+        arena.withUnsafeBytes { arenaBytes in
             let shared = UnsafeSendable((arenaBytes, starts, lengths, order, first))
-            try entries.withUnsafeMutableBufferPointer { buffer in
+            entries.withUnsafeMutableBufferPointer { buffer in
                 let out = UnsafeSendable(buffer)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
                     let (arenaBytes, starts, lengths, order, first) = shared.value
@@ -137,7 +137,7 @@ struct Projector {
             if let original = e.original { removed.append((e.customer, original)) }
             if let updated { inserted.append((e.customer, updated)) }
         }
-        try IndexEntries.apply(removing: removed, inserting: &inserted, names: names, schema: schema, key: &key, in: txn)
+        try IndexEntries.apply(removing: removed, inserting: inserted, names: names, schema: schema, key: &key, in: txn)
         if newestTime >= 0 {
             let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn)
             if stored.map({ UInt64(newestTime) > $0 }) ?? true { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }
