@@ -114,29 +114,21 @@ import LMDB
         #expect(try store.customerCount == 2, "c1 keeps its number across processes")
     }
 
-    @Test func aStoreWithANewerFormatIsRefused() throws {
+    /// A store of another layout version is refused, saying what to do: a newer one needs a newer
+    /// journey, an older one (no migration before 1.0) its events ingested into a new store.
+    @Test(arguments: [
+        (StoreSchema.formatVersion + 1, JourneyError.Code.newerFormat, "upgrade journey"),
+        (StoreSchema.formatVersion - 1, JourneyError.Code.olderFormat, "ingest the original event files into a new store"),
+    ])
+    func aStoreOfAnotherFormatIsRefused(version: UInt32, code: JourneyError.Code, advice: String) throws {
         let t = try TemporaryStore()
         _ = try t.store.ingest(Self.lines)
-        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.format, StoreSchema.formatVersion + 1, in: txn) }
+        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.format, version, in: txn) }
         #expect {
             _ = try t.reopen()
         } throws: { error in
             guard let error = error as? JourneyError else { return false }
-            return error.code == .newerFormat && error.message.contains("format version \(StoreSchema.formatVersion + 1)")
-                && error.message.contains("upgrade journey")
-        }
-    }
-
-    @Test func aStoreWithAnOlderFormatIsRefusedWithWhatToDo() throws {
-        let t = try TemporaryStore()
-        _ = try t.store.ingest(Self.lines)
-        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.format, StoreSchema.formatVersion - 1, in: txn) }
-        #expect {
-            _ = try t.reopen()
-        } throws: { error in
-            guard let error = error as? JourneyError else { return false }
-            return error.code == .olderFormat && error.message.contains("format version \(StoreSchema.formatVersion - 1)")
-                && error.message.contains("ingest the original event files into a new store")
+            return error.code == code && error.message.contains("format version \(version)") && error.message.contains(advice)
         }
     }
 
