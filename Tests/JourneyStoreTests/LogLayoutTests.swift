@@ -54,15 +54,24 @@ import LMDB
 }
 
 @Suite struct FoldHelperTests {
-    @Test func lowerBoundAgreesWithALinearSearch() {
-        var rng = SeededRandom(seed: 77)
-        for size in 0..<40 {
-            let list = (0..<size).map { _ in UInt32(rng.next() % 64) }.sorted()
-            for value in 0...UInt32(65) {
-                let expected = list.firstIndex { $0 >= value } ?? list.count
-                #expect(list.withUnsafeBufferPointer { lowerBound($0, value) } == expected, "size \(size), value \(value)")
-            }
+    /// Whatever the order and repeats of inserts, and across the normalizations a long run of
+    /// inserts triggers, the set reads as the sorted distinct values, and its storage stays bounded.
+    @Test(arguments: [0, 1, 50, 1023, 1024, 5000, 40_000])
+    func numberSetReadsSortedAndDistinct(inserts: Int) {
+        var rng = SeededRandom(seed: UInt64(inserts) + 11)
+        var set = NumberSet(), reference = Set<UInt32>()
+        let range = UInt64(max(1, inserts / 3))
+        for _ in 0..<inserts {
+            let v = UInt32(rng.next() % range) + 1
+            set.insert(v)
+            reference.insert(v)
+            #expect(set.values.count <= max(NumberSet.normalizeAtLeast, 2 * reference.count))
         }
+        #expect(set.sorted == reference.sorted())
+        set.normalize()
+        #expect(set.values == reference.sorted())
+        set.removeAll()
+        #expect(set.isEmpty && set.sorted.isEmpty)
     }
 }
 

@@ -14,11 +14,24 @@ extension CustomerFacts {
         encode(appendingTo: &w.bytes)
     }
 
-    /// Appends the encoded facts to `bytes`.
+    /// Appends the encoded facts to `bytes`: into room reserved for the largest encoding these
+    /// facts can have, written through a pointer (the fold's output path: no per-byte appends).
     func encode(appendingTo bytes: inout [UInt8]) {
-        var w = RecordWriter(appending: bytes)
-        bytes = []
-        defer { bytes = w.bytes }
+        let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
+            + viewedCategorySet.values.count
+        // 10 bytes per varint at most, 5 per list delta (values are 32-bit), 13 per affinity entry.
+        let bound = 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
+        let old = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: bound))
+        let used = bytes.withUnsafeMutableBufferPointer { buffer in
+            var w = UnsafeByteWriter(buffer.baseAddress! + old, end: buffer.baseAddress! + buffer.count)
+            encode(into: &w)
+            return w.at - (buffer.baseAddress! + old)
+        }
+        bytes.removeLast(bound - used)
+    }
+
+    private func encode(into w: inout UnsafeByteWriter) {
         w.u8(Self.formatVersion)
         w.varint(UInt64(eventsFolded))
         w.varint(firstSeen)
@@ -36,30 +49,30 @@ extension CustomerFacts {
         w.varint(UInt64(emailOpens))
         w.varint(lastEmailOpen.map { $0 + 1 } ?? 0)
         var mask: UInt64 = 0
-        for (k, f) in fields.enumerated() where f != nil { mask |= 1 << UInt64(k) }
-        if interests != nil { mask |= EventRecord.interestsBit }
+        for (k, r) in textRanges.enumerated() where r.start >= 0 {
+            mask |= k == Self.interestsSlot ? EventRecord.interestsBit : 1 << UInt64(k)
+        }
         w.varint(mask)
-        for f in fields { if var f { f.withUTF8 { w.string(UnsafeRawBufferPointer($0)) } } }
-        if let interests {
-            w.varint(UInt64(interests.count))
-            for var s in interests { s.withUTF8 { w.string(UnsafeRawBufferPointer($0)) } }
+        text.withUnsafeBytes { all in
+            for r in textRanges where r.start >= 0 { w.bytes(UnsafeRawBufferPointer(rebasing: all[Int(r.start)..<Int(r.end)])) }
         }
         func numbers(_ list: [UInt32]) {
             w.varint(UInt64(list.count))
             var last: UInt32 = 0
             for v in list { w.varint(UInt64(v - last)); last = v }
         }
-        numbers(boughtProducts)
-        numbers(boughtCategories)
-        numbers(viewedProducts)
-        numbers(viewedCategories)
+        // Sorted copies only when the caller did not ``normalizeSets()`` (folds do).
+        numbers(boughtProductSet.sorted)
+        numbers(boughtCategorySet.sorted)
+        numbers(viewedProductSet.sorted)
+        numbers(viewedCategorySet.sorted)
         w.varint(affinityTime)
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0
         for entry in affinity {
             w.varint(UInt64(entry.category - lastCategory))
             lastCategory = entry.category
-            withUnsafeBytes(of: entry.value.bitPattern.littleEndian) { w.bytes.append(contentsOf: $0) }
+            w.u64(entry.value.bitPattern)
         }
     }
 
@@ -102,29 +115,26 @@ extension CustomerFacts {
         lastCartValue = try r.amount()
         emailOpens = try r.varint32()
         lastEmailOpen = try optionalTime(&r)
-        let mask = try r.varint()
-        for k in fields.indices where mask & (1 << UInt64(k)) != 0 {
-            fields[k] = String(decoding: try r.string(), as: UTF8.self)
-        }
-        if mask & EventRecord.interestsBit != 0 {
-            let n = try count(&r)
-            var list: [String] = []
-            for _ in 0..<n { list.append(String(decoding: try r.string(), as: UTF8.self)) }
-            interests = list
-        }
+        try readText(&r)
         var decoded: [[UInt32]] = []
         for _ in 0..<4 {
             let n = try count(&r)
             var list: [UInt32] = []
             if lists { list.reserveCapacity(n) }
             var last: UInt32 = 0
-            for _ in 0..<n {
-                last += try r.varint32()
+            for k in 0..<n {
+                let delta = try r.varint32()
+                // Strictly ascending (the sets are stored sorted and distinct), and no overflow.
+                guard k == 0 || delta > 0, delta <= UInt32.max - last else { throw RecordReader.corrupt }
+                last += delta
                 if lists { list.append(last) }
             }
             decoded.append(list)
         }
-        (boughtProducts, boughtCategories, viewedProducts, viewedCategories) = (decoded[0], decoded[1], decoded[2], decoded[3])
+        boughtProductSet = NumberSet(sortedDistinct: decoded[0])
+        boughtCategorySet = NumberSet(sortedDistinct: decoded[1])
+        viewedProductSet = NumberSet(sortedDistinct: decoded[2])
+        viewedCategorySet = NumberSet(sortedDistinct: decoded[3])
         affinityTime = try time(&r)
         let n = try count(&r)
         var lastCategory: UInt32 = 0
@@ -134,5 +144,53 @@ extension CustomerFacts {
             affinity.append(AffinityEntry(category: lastCategory, value: Double(bitPattern: bits)))
         }
         guard r.offset == bytes.count else { throw RecordReader.corrupt }
+    }
+}
+
+/// Writes bytes through a pointer into room reserved beforehand, checking the room left.
+struct UnsafeByteWriter {
+    var at: UnsafeMutablePointer<UInt8>
+    let end: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+        at = start
+        self.end = end
+    }
+
+    @inline(__always) mutating func u8(_ v: UInt8) {
+        precondition(at < end, "encoding invariant: the reserved room holds the value")
+        at.pointee = v
+        at += 1
+    }
+
+    /// Little-endian.
+    @inline(__always) mutating func u64(_ v: UInt64) {
+        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
+        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
+        at += 8
+    }
+
+    /// LEB128, as ``RecordWriter/varint(_:)-(UInt64)``.
+    @inline(__always) mutating func varint(_ v: UInt64) {
+        precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
+        var x = v
+        while x >= 0x80 {
+            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            at += 1
+            x >>= 7
+        }
+        at.pointee = UInt8(x)
+        at += 1
+    }
+
+    @inline(__always) mutating func varint(_ v: Int64) {
+        precondition(v >= 0, "record invariant: varints hold non-negative values")
+        varint(UInt64(v))
+    }
+
+    @inline(__always) mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
+        if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
+        at += b.count
     }
 }

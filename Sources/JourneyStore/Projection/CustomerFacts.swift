@@ -25,14 +25,18 @@ struct CustomerFacts: Equatable {
     var lastCartValue: Int64 = 0
     var emailOpens: UInt32 = 0
     var lastEmailOpen: Int64?
-    /// Contact fields and attributes, latest by event time, indexed by ``AttributeField``.
-    var fields: [String?] = Array(repeating: nil, count: AttributeField.allCases.count)
-    var interests: [String]?
-    /// Sorted, distinct name numbers.
-    var boughtProducts: [UInt32] = []
-    var boughtCategories: [UInt32] = []
-    var viewedProducts: [UInt32] = []
-    var viewedCategories: [UInt32] = []
+    /// Contact fields and interests, latest by event time, in their stored form back to back: a
+    /// field as varint length + UTF-8 bytes, interests as varint count + such strings. Kept as
+    /// bytes (no `String` per field per event: the fold copies them, encoding copies them again);
+    /// ``field(_:)``, ``fields`` and ``interests`` make strings for the readers that want them.
+    private(set) var text: [UInt8] = []
+    /// Where each value lies in `text`: ``AttributeField`` k at k, interests at ``interestsSlot``.
+    private(set) var textRanges: [TextRange] = Array(repeating: .absent, count: Self.textSlots)
+    /// Name numbers of the products and categories bought and viewed.
+    var boughtProductSet = NumberSet()
+    var boughtCategorySet = NumberSet()
+    var viewedProductSet = NumberSet()
+    var viewedCategorySet = NumberSet()
     /// Decayed category affinity: `score(T) = value × 2^(−(T − affinityTime) / halfLife)`.
     var affinityTime: Int64 = 0
     /// (category number, value at `affinityTime`), sorted by category number.
@@ -54,16 +58,30 @@ struct CustomerFacts: Equatable {
         lastCartValue = 0
         emailOpens = 0
         lastEmailOpen = nil
-        for k in fields.indices { fields[k] = nil }
-        interests = nil
-        boughtProducts.removeAll(keepingCapacity: true)
-        boughtCategories.removeAll(keepingCapacity: true)
-        viewedProducts.removeAll(keepingCapacity: true)
-        viewedCategories.removeAll(keepingCapacity: true)
+        text.removeAll(keepingCapacity: true)
+        for k in textRanges.indices { textRanges[k] = .absent }
+        boughtProductSet.removeAll()
+        boughtCategorySet.removeAll()
+        viewedProductSet.removeAll()
+        viewedCategorySet.removeAll()
         affinityTime = 0
         affinity.removeAll(keepingCapacity: true)
         eventsFolded = 0
     }
+
+    /// Sorts and de-duplicates the four sets in place, so encoding reads them as they are.
+    mutating func normalizeSets() {
+        boughtProductSet.normalize()
+        boughtCategorySet.normalize()
+        viewedProductSet.normalize()
+        viewedCategorySet.normalize()
+    }
+
+    /// Sorted, distinct name numbers.
+    var boughtProducts: [UInt32] { boughtProductSet.sorted }
+    var boughtCategories: [UInt32] { boughtCategorySet.sorted }
+    var viewedProducts: [UInt32] { viewedProductSet.sorted }
+    var viewedCategories: [UInt32] { viewedCategorySet.sorted }
 
     var orders: Int { purchaseTimes.count }
     var netSpend: Int64 { gross - refunded }
@@ -73,6 +91,81 @@ struct CustomerFacts: Equatable {
     struct AffinityEntry: Equatable {
         var category: UInt32
         var value: Double
+    }
+
+    /// A value's bytes in ``text``; `start < 0` when absent.
+    struct TextRange {
+        var start: Int32
+        var end: Int32
+        static let absent = TextRange(start: -1, end: -1)
+    }
+
+    static let interestsSlot = AttributeField.allCases.count
+    static let textSlots = interestsSlot + 1
+    /// ``text`` is compacted (overwritten values dropped) when it grows past this and is more than
+    /// half garbage; live text is at most ~57 KB (``Limits``: ten fields and 100 interests).
+    static let textCompactBytes = 4096
+
+    /// Equal when they encode the same: every fact is in the encoding, and it is canonical.
+    static func == (a: CustomerFacts, b: CustomerFacts) -> Bool {
+        var x: [UInt8] = [], y: [UInt8] = []
+        a.encode(appendingTo: &x)
+        b.encode(appendingTo: &y)
+        return x == y
+    }
+
+    /// Sets text value `slot` to `stored` (its stored form, length or count prefix included).
+    mutating func setText(_ slot: Int, _ stored: UnsafeRawBufferPointer) {
+        if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
+        let start = text.count
+        text.append(contentsOf: stored)
+        textRanges[slot] = TextRange(start: Int32(start), end: Int32(text.count))
+    }
+
+    private var liveTextBytes: Int {
+        textRanges.reduce(0) { $0 + ($1.start < 0 ? 0 : Int($1.end - $1.start)) }
+    }
+
+    private mutating func compactText() {
+        var kept: [UInt8] = []
+        kept.reserveCapacity(liveTextBytes)
+        for k in textRanges.indices where textRanges[k].start >= 0 {
+            let r = textRanges[k], start = kept.count
+            kept.append(contentsOf: text[Int(r.start)..<Int(r.end)])
+            textRanges[k] = TextRange(start: Int32(start), end: Int32(kept.count))
+        }
+        text = kept
+    }
+
+    /// Calls `body` with the stored form of text value `slot`, or does nothing when it is absent.
+    func withStoredText<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        let r = textRanges[slot]
+        guard r.start >= 0 else { return nil }
+        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(r.start)..<Int(r.end)])) }
+    }
+
+    /// The latest value of a contact field or attribute.
+    func field(_ f: AttributeField) -> String? {
+        withStoredText(f.rawValue) { stored in
+            var r = RecordReader(stored)
+            guard let s = try? r.string() else { preconditionFailure("facts invariant: stored text is well formed") }
+            return String(decoding: s, as: UTF8.self)
+        }
+    }
+
+    /// Every contact field and attribute, indexed by ``AttributeField``.
+    var fields: [String?] { AttributeField.allCases.map(field) }
+
+    /// The latest list of interests, if any event gave one.
+    var interests: [String]? {
+        withStoredText(Self.interestsSlot) { stored in
+            var r = RecordReader(stored)
+            guard let n = try? r.varint32() else { preconditionFailure("facts invariant: stored text is well formed") }
+            return (0..<n).map { _ in
+                guard let s = try? r.string() else { preconditionFailure("facts invariant: stored text is well formed") }
+                return String(decoding: s, as: UTF8.self)
+            }
+        }
     }
 }
 
@@ -105,21 +198,12 @@ extension CustomerFacts {
         switch record.type {
         case .signup, .profile:
             if record.type == .signup && signup == nil { signup = t }
-            let mask = try r.varint()
-            for k in fields.indices where mask & (1 << UInt64(k)) != 0 {
-                fields[k] = String(decoding: try r.string(), as: UTF8.self)
-            }
-            if mask & EventRecord.interestsBit != 0 {
-                let count = Int(try r.varint32())
-                var list: [String] = []
-                for _ in 0..<count { list.append(String(decoding: try r.string(), as: UTF8.self)) }
-                interests = list
-            }
+            try readText(&r)
         case .productView:
             let product = try r.varint32(), category = try r.varint32()
-            insertSorted(&viewedProducts, product)
+            viewedProductSet.insert(product)
             if category != 0 {
-                insertSorted(&viewedCategories, category)
+                viewedCategorySet.insert(category)
                 addAffinity(category, policy.viewWeight, at: t, policy)
             }
         case .cartAbandon:
@@ -137,21 +221,38 @@ extension CustomerFacts {
             purchaseTimes.append(t)
             gross += total
             try forEachItem(&r) { product, category in
-                insertSorted(&boughtProducts, product)
+                boughtProductSet.insert(product)
                 if category != 0 {
-                    insertSorted(&boughtCategories, category)
+                    boughtCategorySet.insert(category)
                     addAffinity(category, policy.purchaseLineWeight, at: t, policy)
                 }
             }
             let mask = try r.varint()
-            if mask & 1 != 0 { fields[AttributeField.email.rawValue] = String(decoding: try r.string(), as: UTF8.self) }
-            if mask & 2 != 0 { fields[AttributeField.phone.rawValue] = String(decoding: try r.string(), as: UTF8.self) }
+            if mask & 1 != 0 { setText(AttributeField.email.rawValue, try r.storedString()) }
+            if mask & 2 != 0 { setText(AttributeField.phone.rawValue, try r.storedString()) }
         case .refund:
             _ = try r.string()
             refunded += try r.amount()
         case .emailOpen:
             emailOpens += 1
             lastEmailOpen = t
+        }
+    }
+
+    /// Reads a field mask (bit k: ``AttributeField`` k, ``EventRecord/interestsBit``: interests)
+    /// and the values it announces into ``text``: the layout of signup and profile records and of
+    /// stored facts.
+    mutating func readText(_ r: inout RecordReader) throws(JourneyError) {
+        let mask = try r.varint()
+        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 {
+            setText(k, try r.storedString())
+        }
+        if mask & EventRecord.interestsBit != 0 {
+            let start = r.offset
+            let count = try r.varint32()
+            guard count <= Limits.interestsMax else { throw RecordReader.corrupt }
+            for _ in 0..<count { _ = try r.string() }
+            setText(Self.interestsSlot, UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset]))
         }
     }
 
@@ -170,19 +271,29 @@ extension CustomerFacts {
         if t > affinityTime {
             if !affinity.isEmpty {
                 let factor = exp2(-Double(t - affinityTime) / policy.halfLifeMs)
-                for k in affinity.indices { affinity[k].value *= factor }
+                affinity.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k].value *= factor } }
             }
             affinityTime = t
         }
-        var lo = 0, hi = affinity.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if affinity[mid].category < category { lo = mid + 1 } else { hi = mid }
+        // A customer has a handful of categories: a linear search from the front.
+        let n = affinity.count
+        let at = affinity.withUnsafeMutableBufferPointer { entries -> Int in
+            var k = 0
+            while k < n && entries[k].category < category { k += 1 }
+            if k < n && entries[k].category == category {
+                entries[k].value += weight
+                return -1
+            }
+            return k
         }
-        if lo < affinity.count, affinity[lo].category == category {
-            affinity[lo].value += weight
-        } else {
-            affinity.insert(AffinityEntry(category: category, value: weight), at: lo)
+        guard at >= 0 else { return }
+        affinity.append(AffinityEntry(category: category, value: weight))
+        if at < n {
+            affinity.withUnsafeMutableBufferPointer { entries in
+                let base = entries.baseAddress!
+                memmove(base + at + 1, base + at, (n - at) * MemoryLayout<AffinityEntry>.stride)
+                base[at] = AffinityEntry(category: category, value: weight)
+            }
         }
     }
 
@@ -193,24 +304,65 @@ extension CustomerFacts {
     }
 }
 
-@inline(__always)
-func insertSorted(_ list: inout [UInt32], _ value: UInt32) {
-    if let last = list.last, last < value { list.append(value); return }
-    let at = list.withUnsafeBufferPointer { lowerBound($0, value) }
-    if at == list.count || list[at] != value { list.insert(value, at: at) }
-}
+/// A set of name numbers that is cheap to add to: an insert appends (a customer viewing 2,000
+/// products would otherwise pay a search and a move per view), and the values are sorted and made
+/// distinct in place when they are read through ``normalize()``, or when the appended values reach
+/// twice the distinct count at the last normalization (at least ``normalizeAtLeast``): memory stays
+/// within max(1,024, 2 × distinct) values, each value is sorted O(log n) times amortized.
+struct NumberSet {
+    /// Sorted and distinct up to `normalizedCount`, then as inserted.
+    private(set) var values: [UInt32] = []
+    private var normalizedCount = 0
+    private var normalizeAt = NumberSet.normalizeAtLeast
 
-/// The first index of `sorted` whose element is not below `value`: a branch-free binary search
-/// (the comparison's outcome is data, not a jump the CPU has to guess; sets of a customer's products
-/// are searched on most events of a fold).
-@inline(__always)
-func lowerBound(_ sorted: UnsafeBufferPointer<UInt32>, _ value: UInt32) -> Int {
-    var base = 0, n = sorted.count
-    guard n > 0 else { return 0 }
-    while n > 1 {
-        let half = n / 2
-        base = sorted[base + half] < value ? base + half : base
-        n -= half
+    static let normalizeAtLeast = 1024
+
+    init() {}
+
+    /// A set from values already sorted and distinct (decoded facts).
+    init(sortedDistinct values: [UInt32]) {
+        self.values = values
+        normalizedCount = values.count
     }
-    return sorted[base] < value ? base + 1 : base
+
+    var isEmpty: Bool { values.isEmpty }
+
+    /// The values, sorted and distinct (a sorted copy when values were added since ``normalize()``).
+    var sorted: [UInt32] {
+        if normalizedCount == values.count { return values }
+        var copy = self
+        copy.normalize()
+        return copy.values
+    }
+
+    @inline(__always)
+    mutating func insert(_ value: UInt32) {
+        if values.last == value { return }
+        values.append(value)
+        if values.count >= normalizeAt {
+            normalize()
+            normalizeAt = max(Self.normalizeAtLeast, 2 * values.count)
+        }
+    }
+
+    mutating func normalize() {
+        guard normalizedCount != values.count else { return }
+        values.sort()
+        let distinct = values.withUnsafeMutableBufferPointer { b -> Int in
+            var kept = 1
+            for k in 1..<b.count where b[k] != b[kept - 1] {
+                b[kept] = b[k]
+                kept += 1
+            }
+            return kept
+        }
+        values.removeLast(values.count - distinct)
+        normalizedCount = distinct
+    }
+
+    mutating func removeAll() {
+        values.removeAll(keepingCapacity: true)
+        normalizedCount = 0
+        normalizeAt = Self.normalizeAtLeast
+    }
 }

@@ -202,7 +202,7 @@ struct FullFold {
                         block.refolded += 1
                     }
                     try scratch.fold(UnsafeBufferPointer(run), policy: policy)
-                    block.append(scratch.facts, customer: c)
+                    scratch.append(to: &block, customer: c)
                 }
                 block.ends.append(Int32(block.bytes.count))
             }
@@ -337,6 +337,14 @@ struct FoldScratch {
         }
     }
 
+    /// Appends the folded facts, those of `customer`, to `block`; the customer's end is recorded by
+    /// the caller. (Mutating: reading `facts` in place, where passing them on copied the whole value.)
+    mutating func append(to block: inout FoldedBlock, customer: Int) {
+        facts.normalizeSets()
+        facts.encode(appendingTo: &block.bytes)
+        if let entries = IndexEntries(facts) { block.buyers.append(BuyerEntry(customer: UInt32(customer), entries: entries)) }
+    }
+
     /// Whether the records' times strictly ascend (equal times need their ids to order them).
     static func inTimeOrder(_ places: UnsafeBufferPointer<RecordPlace>) throws(JourneyError) -> Bool {
         var last = Int64.min
@@ -379,11 +387,6 @@ struct FoldedBlock {
 
     init(firstCustomer: UInt32) { self.firstCustomer = firstCustomer }
 
-    /// Appends the facts of `customer`; its end is recorded by the caller.
-    mutating func append(_ facts: borrowing CustomerFacts, customer: Int) {
-        facts.encode(appendingTo: &bytes)
-        if let entries = IndexEntries(facts) { buyers.append(BuyerEntry(customer: UInt32(customer), entries: entries)) }
-    }
 
     /// Calls `body` with each customer that has facts and its encoded facts.
     func forEachCustomer(_ body: (UInt32, UnsafeRawBufferPointer) throws -> Void) rethrows {

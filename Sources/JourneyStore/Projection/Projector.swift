@@ -128,7 +128,9 @@ struct Projector {
         entries.sort { $0.customer < $1.customer }
         let appendFrom = try schema.facts.withCursor(in: txn) { cursor in try cursor.last().map { try UInt32(lmdbBytes: $0.key) } }
         var removed: [(UInt32, IndexEntries)] = [], inserted: [(UInt32, IndexEntries)] = []
-        for e in entries {
+        for k in entries.indices {
+            entries[k].facts.normalizeSets()
+            let e = entries[k]
             e.facts.encode(into: &record)
             let flags: PutFlags = appendFrom.map { e.customer > $0 } ?? true ? .append : []
             try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn, flags: flags) }
