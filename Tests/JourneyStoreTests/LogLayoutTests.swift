@@ -75,6 +75,44 @@ import LMDB
     }
 }
 
+@Suite struct IndexImageTests {
+    /// Each index's keys come out in LMDB's byte order (what `MDB_APPEND` needs), whatever the
+    /// buyers' order, with many ties on spend, time and order count, and ids of different lengths.
+    @Test(arguments: [3, 300, 6000])
+    func keysComeOutInByteOrder(buyers count: Int) throws {
+        var rng = SeededRandom(seed: UInt64(count))
+        var buyers: [BuyerEntry] = []
+        var ids: [UInt32: [UInt8]] = [:]
+        for c in (1...UInt32(count)).shuffled(using: &rng) {
+            let entries = IndexEntries(netSpend: Int64(rng.next() % 40) * 500 - 1000, lastPurchase: Int64(rng.next() % 50) * 86_400_000,
+                                       orders: Int(rng.next() % 6) + 1)
+            buyers.append(BuyerEntry(customer: c, entries: entries))
+            ids[c] = Array("c\(rng.next() % 100_000)-\(c)".utf8)
+        }
+        let image = try IndexImage(buyers) { body in
+            for (k, b) in buyers.enumerated() { try ids[b.customer]!.withUnsafeBytes { try body(k, $0) } }
+        }
+        func expectAscending(_ keys: [[UInt8]], _ name: String) {
+            #expect(keys.count == count, "\(name) has every buyer")
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) }, "\(name) in byte order")
+        }
+        let spendOf = Dictionary(uniqueKeysWithValues: buyers.map { ($0.customer, $0.netSpend) })
+        var spend: [[UInt8]] = [], expected: [UInt8] = [], matching = 0
+        image.forEachSpendKey { key, customer in
+            spend.append(Array(key))
+            ids[customer]!.withUnsafeBytes { IndexKeys.spend(spendOf[customer]!, customerID: $0, into: &expected) }
+            if key.elementsEqual(expected) { matching += 1 }
+        }
+        #expect(matching == count, "each by_spend key is its customer's spend and id")
+        expectAscending(spend, "by_spend")
+        var last: [[UInt8]] = [], orders: [[UInt8]] = []
+        image.forEachLastPurchaseKey { last.append(Array($0)) }
+        image.forEachOrdersKey { orders.append(Array($0)) }
+        expectAscending(last, "by_last_purchase")
+        expectAscending(orders, "by_orders")
+    }
+}
+
 @Suite struct RadixSortTests {
     /// Stable, and equal to a comparison sort on the same bits, for small and large inputs.
     @Test(arguments: [0, 1, 7, 255, 256, 3000])

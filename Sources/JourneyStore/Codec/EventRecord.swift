@@ -55,6 +55,7 @@ struct EventRecord {
     var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
 
     /// The event id's bytes, and a reader positioned at the payload.
+    @inline(__always)
     func idAndPayload() throws(JourneyError) -> (UnsafeRawBufferPointer, RecordReader) {
         var reader = RecordReader(bytes, offset: Self.headerBytes)
         let id = try reader.string()

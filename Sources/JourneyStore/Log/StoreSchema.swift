@@ -157,7 +157,8 @@ extension StoreSchema {
                       UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) < c {
                     entry = try cursor.next()
                 }
-                guard let (key, id) = entry, key.elementsEqual(Self.nameListKey(.customer, c)) else {
+                guard let (key, id) = entry, key.count == 5, key[0] == NameKind.customer.rawValue,
+                      UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == c else {
                     throw JourneyError(.corrupted, "customer \(c) has no name; run `journey verify`")
                 }
                 try body(k, id)

@@ -44,6 +44,12 @@ struct IndexEntries: Equatable {
     var lastPurchase: Int64
     var orders: Int
 
+    init(netSpend: Int64, lastPurchase: Int64, orders: Int) {
+        self.netSpend = netSpend
+        self.lastPurchase = lastPurchase
+        self.orders = orders
+    }
+
     init?(_ facts: borrowing CustomerFacts) {
         guard let last = facts.lastPurchase else { return nil }
         netSpend = facts.netSpend

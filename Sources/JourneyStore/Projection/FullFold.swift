@@ -18,7 +18,7 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 /// range read on two threads. Then ``fold(_:)`` sorts each block's records by customer in cache,
 /// folds the customers on two threads with one reusable scratch ``CustomerFacts`` each (no
 /// allocation per customer), and hands the blocks' encoded facts to the caller in customer order
-/// while the next blocks fold. A customer whose events are not in (time, id) order is sorted first,
+/// while the next blocks fold. A customer whose events are not in (time, id) order is sorted and folded again,
 /// so the result is exactly the live projections'.
 struct FullFold {
     let customers: Int
@@ -196,12 +196,12 @@ struct FullFold {
                 let lo = Int(scratch.starts[c - first]), hi = Int(scratch.starts[c - first + 1])
                 if lo < hi {
                     let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
-                    // Check the order on the headers first, so no fold is thrown away half done.
-                    if try !FoldScratch.inTimeOrder(UnsafeBufferPointer(run)) {
+                    // Most customers' events are in time order; the others are sorted and folded again.
+                    if try !scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: true) {
                         try FoldScratch.sortByTimeAndID(run)
                         block.refolded += 1
+                        _ = try scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: false)
                     }
-                    try scratch.fold(UnsafeBufferPointer(run), policy: policy)
                     scratch.append(to: &block, customer: c)
                 }
                 block.ends.append(Int32(block.bytes.count))
@@ -329,12 +329,20 @@ struct FoldScratch {
     var starts: [Int32] = []
     var lastBlockBytes = 0
 
-    /// Folds the records at `places`, which are in (time, id) order, into `facts` from scratch.
-    mutating func fold(_ places: UnsafeBufferPointer<RecordPlace>, policy: FoldPolicy) throws(JourneyError) {
+    /// Folds the records at `places` into `facts` from scratch. With `strictlyAscending`, stops and
+    /// returns `false` at a record whose time is not after the previous one's (equal times need
+    /// their ids to order them); without, the records must be in (time, id) order.
+    mutating func fold(_ places: UnsafeBufferPointer<RecordPlace>, policy: FoldPolicy, strictlyAscending: Bool) throws(JourneyError) -> Bool {
         facts.reset()
         for p in places {
-            try facts.apply(EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length))), policy: policy)
+            let record = EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length)))
+            if strictlyAscending {
+                guard try FactsFold.applyInOrder(record, to: &facts, policy: policy) else { return false }
+            } else {
+                try facts.apply(record, policy: policy)
+            }
         }
+        return true
     }
 
     /// Appends the folded facts, those of `customer`, to `block`; the customer's end is recorded by
@@ -343,17 +351,6 @@ struct FoldScratch {
         facts.normalizeSets()
         facts.encode(appendingTo: &block.bytes)
         if let entries = IndexEntries(facts) { block.buyers.append(BuyerEntry(customer: UInt32(customer), entries: entries)) }
-    }
-
-    /// Whether the records' times strictly ascend (equal times need their ids to order them).
-    static func inTimeOrder(_ places: UnsafeBufferPointer<RecordPlace>) throws(JourneyError) -> Bool {
-        var last = Int64.min
-        for p in places {
-            let t = EventRecord(checked: UnsafeRawBufferPointer(start: p.start, count: Int(p.length))).time
-            if t <= last { return false }
-            last = t
-        }
-        return true
     }
 
     /// Sorts records into the order the live projections fold in (``FactsFold/foldOrder(_:)``).
@@ -418,8 +415,12 @@ struct IndexImage {
 
     /// Sorts `buyers` into the three indexes' orders; `ids` calls its argument with each buyer's
     /// position and id bytes.
+    ///
+    /// Integer radix sorts, stable, on buyers put in customer order first: `by_last_purchase` and
+    /// `by_orders` are then sorted on their first field alone, and `by_spend` on the spend, with
+    /// only runs of equal spend compared on the ids' bytes.
     init(_ buyers: [BuyerEntry], ids: ((Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        // Keys in buyer order, then a permutation sorted by key.
+        // Keys in buyer order.
         var bytes: [UInt8] = [], ends: [Int] = []
         bytes.reserveCapacity(buyers.count * 20)
         ends.reserveCapacity(buyers.count)
@@ -430,39 +431,61 @@ struct IndexImage {
             ends.append(bytes.count)
         }
         guard ends.count == buyers.count else { throw JourneyError(.corrupted, "a buyer's id is missing; run `journey verify`") }
-        // Sort on two integers (the key's first 16 bytes: flipped spend, then the id's first 8 bytes,
-        // zero-padded), comparing whole keys only when both tie: many buyers share a spend.
-        let order: [Int] = bytes.withUnsafeBytes { all in
+        // Positions by customer number, so the stable sorts below break ties on it.
+        var byCustomer = buyers.indices.map { (customer: buyers[$0].customer, position: $0) }
+        if !zip(byCustomer, byCustomer.dropFirst()).allSatisfy({ $0.customer < $1.customer }) {
+            radixSort(&byCustomer, bits: 0..<32) { UInt64($0.customer) }
+        }
+        // by_last_purchase: (time, customer); by_orders: (orders, customer) — on a second thread
+        // while this one sorts by_spend, for large populations.
+        let timesAndCounts = UnsafeSendable((byCustomer, buyers))
+        let sortedTimesAndCounts = Mutex<([(Int64, UInt32)], [(Int, UInt32)])>(([], []))
+        let helper = DispatchGroup()
+        let work = { @Sendable in
+            let (byCustomer, buyers) = timesAndCounts.value
+            var times = byCustomer.map { (UInt64(buyers[$0.position].lastPurchase), $0.customer) }
+            radixSort(&times, bits: Self.varyingBits(times.lazy.map(\.0))) { $0.0 }
+            var counts = byCustomer.map { (UInt64(buyers[$0.position].orders), $0.customer) }
+            radixSort(&counts, bits: Self.varyingBits(counts.lazy.map(\.0))) { $0.0 }
+            let result = (times.map { (Int64($0.0), $0.1) }, counts.map { (Int($0.0), $0.1) })
+            sortedTimesAndCounts.withLock { $0 = result }
+        }
+        if buyers.count >= 4096 { DispatchQueue.global().async(group: helper, execute: work) } else { work() }
+        // by_spend: on the 8 bytes of flipped spend (the key's first 8), then ties on the whole key.
+        var spendOrder = byCustomer.map { (flipped: IndexKeys.flippedSpend(buyers[$0.position].netSpend), position: $0.position) }
+        radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.flipped))) { $0.flipped }
+        bytes.withUnsafeBytes { all in
             func key(_ k: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
             }
-            var prefixes: [(UInt64, UInt64, Int)] = []
-            prefixes.reserveCapacity(buyers.count)
-            for k in buyers.indices {
-                let bytes = key(k)
-                var second: UInt64 = 0
-                for i in 8..<min(16, bytes.count) { second |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
-                prefixes.append((UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), second, k))
+            var runStart = 0
+            for k in 1..<spendOrder.count + 1 where k == spendOrder.count || spendOrder[k].flipped != spendOrder[runStart].flipped {
+                if k - runStart > 1 {
+                    spendOrder[runStart..<k].sort { key($0.position).lexicographicallyPrecedes(key($1.position)) }
+                }
+                runStart = k
             }
-            prefixes.sort { a, b in
-                if a.0 != b.0 { return a.0 < b.0 }
-                if a.1 != b.1 { return a.1 < b.1 }
-                return key(a.2).lexicographicallyPrecedes(key(b.2))
-            }
-            return prefixes.map(\.2)
         }
         spendBytes.reserveCapacity(bytes.count)
         spendEnds.reserveCapacity(buyers.count)
         spendCustomers.reserveCapacity(buyers.count)
-        for k in order {
+        for (_, k) in spendOrder {
             spendBytes.append(contentsOf: bytes[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
             spendEnds.append(spendBytes.count)
             spendCustomers.append(buyers[k].customer)
         }
-        lastPurchase = buyers.map { ($0.lastPurchase, $0.customer) }
-        lastPurchase.sort { $0 < $1 }
-        orders = buyers.map { ($0.orders, $0.customer) }
-        orders.sort { $0 < $1 }
+        helper.wait()
+        (lastPurchase, orders) = sortedTimesAndCounts.withLock { $0 }
+    }
+
+    /// The bits in which `keys` differ (all bits below the highest one that is not the same in
+    /// every key): an LSD radix sort need not look above them.
+    static func varyingBits(_ keys: some Sequence<UInt64>) -> Range<Int> {
+        var first: UInt64?, differ: UInt64 = 0
+        for k in keys {
+            if let f = first { differ |= k ^ f } else { first = k }
+        }
+        return 0..<(64 - differ.leadingZeroBitCount)
     }
 
     /// Calls `body` with each `by_spend` key and its customer, in key order.

@@ -3,10 +3,13 @@ enum IndexKeys {
     /// Net spend descending: the first key is the top spender; ties follow the customer id's bytes.
     static func spend(_ netSpend: Int64, customerID: UnsafeRawBufferPointer, into key: inout [UInt8]) {
         key.removeAll(keepingCapacity: true)
-        let flipped = ~(UInt64(bitPattern: netSpend) ^ (1 << 63))
-        withUnsafeBytes(of: flipped.bigEndian) { key.append(contentsOf: $0) }
+        withUnsafeBytes(of: flippedSpend(netSpend).bigEndian) { key.append(contentsOf: $0) }
         key.append(contentsOf: customerID)
     }
+
+    /// The first 8 bytes of a `by_spend` key, as a number: higher spends are lower numbers.
+    @inline(__always)
+    static func flippedSpend(_ netSpend: Int64) -> UInt64 { ~(UInt64(bitPattern: netSpend) ^ (1 << 63)) }
 
     /// The net spend a `by_spend` key holds.
     static func spend(fromKey key: UnsafeRawBufferPointer) -> Int64 {
