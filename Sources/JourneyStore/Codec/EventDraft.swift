@@ -60,6 +60,11 @@ struct EventDraft {
         items.reserveCapacity(16)
     }
 
+    private init(placeholder: Void) {}
+
+    /// A draft that reserves nothing: what stands in while a draft is moved out of its owner.
+    static let placeholder = EventDraft(placeholder: ())
+
     mutating func reset() {
         scratch.removeAll(keepingCapacity: true)
         type = nil; id = nil; customer = nil; time = nil

@@ -13,6 +13,7 @@ struct LogWriter {
     private var policyText = ""
     /// Stands in for ``names`` while the real cache is moved out (no allocation).
     private static let placeholderNames = NameCache()
+    private static let placeholderDraft = EventDraft.placeholder
 
     init(schema: StoreSchema, currency: Currency) {
         self.schema = schema
@@ -61,34 +62,48 @@ struct LogWriter {
     /// - Returns: `false` for a duplicate.
     @discardableResult
     mutating func appendDraft(_ batch: inout Batch) throws -> Bool {
+        // The draft and the name cache are moved out of `self` for the call, and the closures below
+        // see the draft's bytes through one pointer and the store through `schema`: a closure that
+        // captured the draft or called a method of `self` made the compiler copy the draft (four
+        // arrays retained and released) or the whole writer, several times per event.
+        var draft = LogWriter.placeholderDraft
+        swap(&draft, &self.draft)
+        defer { swap(&draft, &self.draft) }
+        var names = LogWriter.placeholderNames
+        swap(&names, &self.names)
+        defer { swap(&names, &self.names) }
         let txn = batch.txn
-        let idHash = draft.withBytes(draft.id!) { stableHash64($0) }
+        let schema = self.schema
         let sequence = batch.sequence + 1
         guard sequence <= StoredSequence.max else {
             throw JourneyError(.storage, "the store holds the most events it can (\(StoredSequence.max)); start another store")
         }
-        if let first = batch.batchIDs.value(for: idHash) {
-            // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
-            for earlier in [first] + batch.collidingIDs[idHash, default: []] where try sameID(asEvent: earlier, in: txn) {
-                batch.duplicates += 1
-                return false
+        let appended = try draft.scratch.withUnsafeBytes { scratch throws -> (hash: UInt64, customer: UInt32)? in
+            func bytes(_ s: ByteSlice) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)])
             }
-            batch.collidingIDs[idHash, default: []].append(sequence)
-        } else {
-            if try isDuplicate(idHash, cursor: batch.idCursor.cursor, in: txn) {
-                batch.duplicates += 1
-                return false
+            let id = bytes(draft.id!)
+            let idHash = stableHash64(id)
+            if let first = batch.batchIDs.value(for: idHash) {
+                // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
+                for earlier in [first] + batch.collidingIDs[idHash, default: []]
+                where try Self.sameID(asEvent: earlier, id: id, schema: schema, in: txn) {
+                    return nil
+                }
+                batch.collidingIDs[idHash, default: []].append(sequence)
+            } else {
+                if try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
+                batch.batchIDs.insert(idHash, sequence)
             }
-            batch.batchIDs.insert(idHash, sequence)
+            let customer = try names.number(.customer, bytes(draft.customer!), schema: schema, in: txn)
+            try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
+                try names.number(kind, bytes(slice), schema: schema, in: txn)
+            }
+            return (idHash, customer)
         }
-        // The name cache is moved out of `self` for the encode, so the draft is borrowed, not copied.
-        var names = LogWriter.placeholderNames
-        swap(&names, &self.names)
-        defer { swap(&names, &self.names) }
-        let schema = self.schema
-        let customer = try draft.withBytes(draft.customer!) { try names.number(.customer, $0, schema: schema, in: txn) }
-        try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
-            try draft.withBytes(slice) { try names.number(kind, $0, schema: schema, in: txn) }
+        guard let (idHash, customer) = appended else {
+            batch.duplicates += 1
+            return false
         }
         batch.sequence = sequence
         try record.bytes.withUnsafeBytes { bytes in
@@ -101,25 +116,26 @@ struct LogWriter {
         return true
     }
 
-    /// Whether the event stored at `sequence` has the draft's id.
-    private func sameID(asEvent sequence: UInt64, in txn: WriteTransaction) throws -> Bool {
+    /// Whether the event stored at `sequence` has the id `id`.
+    private static func sameID(asEvent sequence: UInt64, id: UnsafeRawBufferPointer, schema: StoreSchema,
+                               in txn: WriteTransaction) throws -> Bool {
         try schema.events.withValue(sequence, in: txn) { stored -> Bool in
             guard let stored else { throw JourneyError(.corrupted, "event id index names missing event \(sequence)") }
             let (storedID, _) = try EventRecord(stored).idAndPayload()
-            return draft.withBytes(draft.id!) { id in
-                id.count == storedID.count && memcmpBytes(id.baseAddress!, storedID.baseAddress!, id.count)
-            }
+            return id.count == storedID.count && memcmpBytes(id.baseAddress!, storedID.baseAddress!, id.count)
         }
     }
 
-    /// Whether an event with the draft's id is stored: the hash finds candidates, the stored id decides.
-    private func isDuplicate(_ idHash: UInt64, cursor: Cursor, in txn: WriteTransaction) throws -> Bool {
+    /// Whether an event with id `id` (hashing to `idHash`) is stored: the hash finds candidates, the
+    /// stored id decides.
+    private static func isDuplicate(_ idHash: UInt64, id: UnsafeRawBufferPointer, schema: StoreSchema, cursor: Cursor,
+                                    in txn: WriteTransaction) throws -> Bool {
         let bucket = IDEntry.bucket(idHash)
         guard var entry = try cursor.seek(exactly: bucket, valueAtLeast: IDEntry(hash: idHash, sequence: 0)) else { return false }
         while true {
             let stored = try IDEntry(bucket: bucket, bytes: entry.value)
             guard stored.hash == idHash & IDEntry.kept else { return false }
-            if try sameID(asEvent: stored.sequence, in: txn) { return true }
+            if try sameID(asEvent: stored.sequence, id: id, schema: schema, in: txn) { return true }
             guard let next = try cursor.nextDuplicate() else { return false }
             entry = next
         }
