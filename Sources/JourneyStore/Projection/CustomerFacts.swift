@@ -28,7 +28,7 @@ struct CustomerFacts: Equatable {
     /// Contact fields and interests, latest by event time, in their stored form back to back: a
     /// field as varint length + UTF-8 bytes, interests as varint count + such strings. Kept as
     /// bytes (no `String` per field per event: the fold copies them, encoding copies them again);
-    /// ``field(_:)``, ``fields`` and ``interests`` make strings for the readers that want them.
+    /// ``field(_:)`` and ``interests`` make strings for the readers that want them.
     private(set) var text: [UInt8] = []
     /// Where each value lies in `text`: ``AttributeField`` k at k, interests at ``interestsSlot``.
     private(set) var textRanges: [TextRange] = Array(repeating: .absent, count: Self.textSlots)
@@ -152,9 +152,6 @@ struct CustomerFacts: Equatable {
             return String(decoding: s, as: UTF8.self)
         }
     }
-
-    /// Every contact field and attribute, indexed by ``AttributeField``.
-    var fields: [String?] { AttributeField.allCases.map(field) }
 
     /// The latest list of interests, if any event gave one.
     var interests: [String]? {

@@ -76,12 +76,16 @@ extension JourneyStore {
         try schema.byOrders.removeAll(in: txn)
         var written = 0
         var buyers: [BuyerEntry] = []
-        let refolded = try image.fold { block in
-            try block.forEachCustomer { c, bytes in
-                _ = try schema.facts.putBytes(c, bytes, in: txn, flags: .append)
-                written += 1
+        // One cursor for every put (`mdb_put` set up a cursor and searched from the root each time).
+        let refolded = try schema.facts.withCursor(in: txn) { cursor in
+            try image.fold { block in
+                try block.forEachCustomer { c, bytes in
+                    var key = c.bigEndian
+                    try withUnsafeBytes(of: &key) { _ = try cursor.put(key: $0, value: bytes, flags: .append) }
+                    written += 1
+                }
+                buyers.append(contentsOf: block.buyers)
             }
-            buyers.append(contentsOf: block.buyers)
         }
         let index = try IndexImage(buyers, schema: schema, in: txn)
         try index.write(schema: schema, in: txn)

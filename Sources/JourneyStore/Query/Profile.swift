@@ -104,7 +104,6 @@ extension Profile {
             scores.append((try names(.category, category), score))
         }
         scores.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-        let fields = f.fields
         self.init(
             customer: customer, asOf: Timestamp(millisecondsSinceEpoch: t), phase: phase,
             segment: Segment(phase: phase, highValue: topPercent != nil),
@@ -121,10 +120,10 @@ extension Profile {
             lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: f.lastCartValue) : nil,
             emailOpens: Int(f.emailOpens), lastEmailOpen: ts(f.lastEmailOpen),
             daysSinceEmailOpen: f.lastEmailOpen.map { days(from: $0, to: t) },
-            email: fields[0], phone: fields[1],
-            attributes: Attributes(firstName: fields[2], lastName: fields[3], gender: fields[4], birthday: fields[5],
-                                   city: fields[6], region: fields[7], zip: fields[8], country: fields[9],
-                                   interests: f.interests),
+            email: f.field(.email), phone: f.field(.phone),
+            attributes: Attributes(firstName: f.field(.firstName), lastName: f.field(.lastName), gender: f.field(.gender),
+                                   birthday: f.field(.birthday), city: f.field(.city), region: f.field(.region),
+                                   zip: f.field(.zip), country: f.field(.country), interests: f.interests),
             boughtProducts: lists ? try f.boughtProducts.map { try names(.product, $0) }.sorted() : [],
             boughtCategories: lists ? try f.boughtCategories.map { try names(.category, $0) }.sorted() : [],
             viewedProducts: lists ? try f.viewedProducts.map { try names(.product, $0) }.sorted() : [],
