@@ -36,6 +36,8 @@ extension EventDraft {
         case .emailOpen:
             try checkName(campaign, "campaign")
         }
+        idHash = withBytes(id!) { stableHash64($0) }
+        customerHash = withBytes(customer!) { stableHash64($0) }
     }
 
     private func requireID(_ slice: ByteSlice?, _ field: String) throws(FieldError) {

@@ -189,6 +189,11 @@ extension JourneyStore {
             var k = 0
             while true {
                 let group = ring.filled(k)
+                if let batch {
+                    for case .event(let draft) in group.entries {
+                        w.touch(idHash: group.drafts[draft].idHash, customerHash: group.drafts[draft].customerHash, batch: batch.pointee)
+                    }
+                }
                 for entry in group.entries.indices {
                     switch group.entries[entry] {
                     case .event(let draft):

@@ -35,6 +35,13 @@ struct HashIndex {
         }
     }
 
+    /// Loads the slot a lookup of `key` probes first and returns its key (so the load is kept): see
+    /// ``NameTable/touch(hash:)``.
+    @inline(__always)
+    func touch(_ key: UInt64) -> UInt64 {
+        slots.withUnsafeBufferPointer { $0[2 * (Int(truncatingIfNeeded: key) & ($0.count / 2 - 1))] }
+    }
+
     /// Stores `value` for `key`, which must be absent.
     @inline(__always)
     mutating func insert(_ key: UInt64, _ value: UInt64) {

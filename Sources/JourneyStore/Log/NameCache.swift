@@ -32,11 +32,21 @@ struct NameCache {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// Loads what looking up the name with `hash` will read first (see ``NameTable/touch(hash:)``).
+    @inline(__always)
+    func touch(_ kind: NameKind, hash: UInt64) -> UInt64 { tables[Int(kind.rawValue)].touch(hash: hash) }
+
     /// The number of `name`, interning it (in memory and in the store) when new.
     @inline(__always)
     mutating func number(_ kind: NameKind, _ name: UnsafeRawBufferPointer, schema: StoreSchema, in txn: WriteTransaction) throws -> UInt32 {
+        try number(kind, name, hash: stableHash64(name), schema: schema, in: txn)
+    }
+
+    /// The number of `name`, whose `stableHash64` is `hash`, interning it when new.
+    @inline(__always)
+    mutating func number(_ kind: NameKind, _ name: UnsafeRawBufferPointer, hash: UInt64, schema: StoreSchema,
+                         in txn: WriteTransaction) throws -> UInt32 {
         let k = Int(kind.rawValue)
-        let hash = stableHash64(name)
         if let id = tables[k].find(name, hash: hash) { return id }
         let id = tables[k].insert(name, hash: hash)
         pending.append((kind, id))

@@ -40,6 +40,19 @@ struct NameTable {
         }
     }
 
+    /// Loads the first slot a lookup of `hash` probes, where the name it holds starts and its first byte, and returns
+    /// a value made from them (so the loads are kept). Touching the slots of many lookups ahead in one
+    /// pass of independent loads lets the CPU overlap their cache misses.
+    @inline(__always)
+    func touch(hash: UInt64) -> UInt64 {
+        let entry = slots.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & ($0.count - 1)] }
+        let k = Int(UInt32(truncatingIfNeeded: entry))
+        guard k > 0 && k < ends.count else { return entry }
+        let start = ends.withUnsafeBufferPointer { $0[k - 1] }
+        guard start < arena.count else { return entry }
+        return entry &+ UInt64(arena.withUnsafeBufferPointer { $0[start] })
+    }
+
     /// Adds `name` (which must be absent) and returns its number.
     @discardableResult
     mutating func insert(_ name: UnsafeRawBufferPointer, hash: UInt64) -> UInt32 {
