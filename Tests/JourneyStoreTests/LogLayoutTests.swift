@@ -87,7 +87,8 @@ import LMDB
             let entries = IndexEntries(netSpend: Int64(rng.next() % 40) * 500 - 1000, lastPurchase: Int64(rng.next() % 50) * 86_400_000,
                                        orders: Int(rng.next() % 6) + 1)
             buyers.append(BuyerEntry(customer: c, entries: entries))
-            ids[c] = Array("c\(rng.next() % 100_000)-\(c)".utf8)
+            // Short ids, and long ones sharing their first 8 bytes (compared past the radix sorts).
+            ids[c] = Array((c % 2 == 0 ? "c\(rng.next() % 100_000)-\(c)" : "customer-\(rng.next() % 1000)-\(c)").utf8)
         }
         let image = try IndexImage(buyers) { body in
             for (k, b) in buyers.enumerated() { try ids[b.customer]!.withUnsafeBytes { try body(k, $0) } }

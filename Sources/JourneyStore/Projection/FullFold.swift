@@ -451,28 +451,42 @@ struct IndexImage {
             sortedTimesAndCounts.withLock { $0 = result }
         }
         if buyers.count >= 4096 { DispatchQueue.global().async(group: helper, execute: work) } else { work() }
-        // by_spend: on the 8 bytes of flipped spend (the key's first 8), then ties on the whole key.
-        var spendOrder = byCustomer.map { (flipped: IndexKeys.flippedSpend(buyers[$0.position].netSpend), position: $0.position) }
-        radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.flipped))) { $0.flipped }
-        bytes.withUnsafeBytes { all in
+        // by_spend: keys are 8 bytes of flipped spend, then the id. Two stable radix sorts, on the
+        // id's first 8 bytes and then on the spend, order them on their first 16 bytes; only runs
+        // equal in both (ids sharing 8 bytes and a spend) are compared on whole keys.
+        spendEnds.reserveCapacity(buyers.count)
+        spendCustomers.reserveCapacity(buyers.count)
+        try bytes.withUnsafeBytes { all in
             func key(_ k: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
             }
+            var spendOrder = byCustomer.map { c -> (flipped: UInt64, prefix: UInt64, position: Int) in
+                let bytes = key(c.position)
+                var prefix: UInt64 = 0
+                for i in 8..<min(16, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
+                return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), prefix, c.position)
+            }
+            radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.prefix))) { $0.prefix }
+            radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.flipped))) { $0.flipped }
             var runStart = 0
-            for k in 1..<spendOrder.count + 1 where k == spendOrder.count || spendOrder[k].flipped != spendOrder[runStart].flipped {
+            for k in 1..<spendOrder.count + 1
+            where k == spendOrder.count || spendOrder[k].flipped != spendOrder[runStart].flipped
+                || spendOrder[k].prefix != spendOrder[runStart].prefix {
                 if k - runStart > 1 {
                     spendOrder[runStart..<k].sort { key($0.position).lexicographicallyPrecedes(key($1.position)) }
                 }
                 runStart = k
             }
-        }
-        spendBytes.reserveCapacity(bytes.count)
-        spendEnds.reserveCapacity(buyers.count)
-        spendCustomers.reserveCapacity(buyers.count)
-        for (_, k) in spendOrder {
-            spendBytes.append(contentsOf: bytes[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
-            spendEnds.append(spendBytes.count)
-            spendCustomers.append(buyers[k].customer)
+            spendBytes = [UInt8](unsafeUninitializedCapacity: all.count) { out, initialized in
+                for (_, _, k) in spendOrder {
+                    let bytes = key(k)
+                    UnsafeMutableRawPointer(out.baseAddress! + initialized).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                    initialized += bytes.count
+                    spendEnds.append(initialized)
+                    spendCustomers.append(buyers[k].customer)
+                }
+            }
+            guard spendBytes.count == all.count else { throw JourneyError(.corrupted, "index keys do not add up") }
         }
         helper.wait()
         (lastPurchase, orders) = sortedTimesAndCounts.withLock { $0 }
