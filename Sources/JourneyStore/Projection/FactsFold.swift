@@ -27,14 +27,12 @@ enum FactsFold {
 
     /// The positions of `records` in the order facts fold them: by time, then by event id bytes.
     static func foldOrder(_ records: [EventRecord]) throws(JourneyError) -> [Int] {
-        var ids: [UnsafeRawBufferPointer] = []
-        ids.reserveCapacity(records.count)
-        for r in records { ids.append(try r.idAndPayload().0) }
-        return records.indices.sorted { a, b in
-            let ta = records[a].time, tb = records[b].time
-            if ta != tb { return ta < tb }
-            return ids[a].lexicographicallyPrecedes(ids[b])
-        }
+        // Times read once (not per comparison); ids compared only on equal times.
+        var keys: [(time: Int64, id: UnsafeRawBufferPointer, position: Int)] = []
+        keys.reserveCapacity(records.count)
+        for (k, r) in records.enumerated() { keys.append((r.time, try r.idAndPayload().0, k)) }
+        keys.sort { a, b in a.time != b.time ? a.time < b.time : a.id.lexicographicallyPrecedes(b.id) }
+        return keys.map(\.position)
     }
 }
 
