@@ -238,18 +238,36 @@ extension CustomerFacts {
 
     /// Reads a field mask (bit k: ``AttributeField`` k, ``EventRecord/interestsBit``: interests)
     /// and the values it announces into ``text``: the layout of signup and profile records and of
-    /// stored facts.
+    /// stored facts. The values lie back to back, so they are checked in one pass and copied with one
+    /// append (one at a time, ``text`` grew, and reallocated, several times per decoded customer).
     mutating func readText(_ r: inout RecordReader) throws(JourneyError) {
         let mask = try r.varint()
-        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 {
-            setText(k, try r.storedString())
-        }
+        guard mask != 0 else { return }
+        let start = r.offset
+        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 { _ = try r.string() }
         if mask & EventRecord.interestsBit != 0 {
-            let start = r.offset
             let count = try r.varint32()
             guard count <= Limits.interestsMax else { throw RecordReader.corrupt }
             for _ in 0..<count { _ = try r.string() }
-            setText(Self.interestsSlot, UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset]))
+        }
+        let span = UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset])
+        if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
+        let base = text.count
+        text.append(contentsOf: span)
+        // The span was checked above: walk it again to note where each value lies.
+        var walk = RecordReader(span)
+        func next(_ slot: Int, _ skip: (inout RecordReader) throws(JourneyError) -> Void) throws(JourneyError) {
+            let from = walk.offset
+            try skip(&walk)
+            textRanges[slot] = TextRange(start: Int32(base + from), end: Int32(base + walk.offset))
+        }
+        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 {
+            try next(k) { (r: inout RecordReader) throws(JourneyError) in _ = try r.string() }
+        }
+        if mask & EventRecord.interestsBit != 0 {
+            try next(Self.interestsSlot) { (r: inout RecordReader) throws(JourneyError) in
+                for _ in 0..<(try r.varint32()) { _ = try r.string() }
+            }
         }
     }
 
