@@ -75,6 +75,19 @@ import LMDB
     }
 }
 
+@Suite struct SortNumbersTests {
+    /// Every path (insertion sort, quicksort, the radix sort for long lists of small values) sorts
+    /// like the standard library, with and without many repeats.
+    @Test(arguments: [0, 1, 23, 24, 255, 256, 3000], [UInt64(16), 1 << 22, 1 << 32])
+    func agreesWithTheStandardSort(count: Int, range: UInt64) {
+        var rng = SeededRandom(seed: UInt64(count) ^ range)
+        var values = (0..<count).map { _ in UInt32(truncatingIfNeeded: rng.next() % range) }
+        let expected = values.sorted()
+        values.withUnsafeMutableBufferPointer { sortNumbers($0) }
+        #expect(values == expected)
+    }
+}
+
 @Suite struct IndexImageTests {
     /// Each index's keys come out in LMDB's byte order (what `MDB_APPEND` needs), whatever the
     /// buyers' order, with many ties on spend, time and order count, and ids of different lengths.

@@ -382,10 +382,15 @@ struct NumberSet {
     }
 }
 
-/// Sorts `b` ascending in place: insertion sort for short runs, else quicksort on a median of
-/// three, recursing into the smaller side (depth O(log n)). The standard library's sort is a
-/// stable merge sort through a generic comparison, several times slower on a fold's short lists.
+/// Sorts `b` ascending in place: a two-pass radix sort (11 bits a pass) for long lists of values
+/// below 2^22, else insertion sort for short runs and quicksort on a median of three, recursing
+/// into the smaller side (depth O(log n)). The standard library's sort is a stable merge sort
+/// through a generic comparison, several times slower on a fold's lists.
 func sortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
+    if b.count >= 256, b.max()! < 1 << 22 {
+        radixSortNumbers(b)
+        return
+    }
     guard var lo = b.baseAddress, b.count > 1 else { return }
     var hi = lo + b.count - 1
     while hi - lo >= 24 {
@@ -421,5 +426,27 @@ func sortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
         }
         at.pointee = v
         k += 1
+    }
+}
+
+/// LSD radix sort of values below 2^22: two passes of 11 bits through a scratch buffer.
+private func radixSortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: b.count) { scratch in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2048) { counts in
+            var from = b, to = scratch
+            for shift in [UInt32(0), 11] {
+                counts.initialize(repeating: 0)
+                for v in from { counts[Int((v >> shift) & 0x7FF)] += 1 }
+                var sum = 0
+                for d in 0..<2048 { let c = counts[d]; counts[d] = sum; sum += c }
+                for v in from {
+                    let d = Int((v >> shift) & 0x7FF)
+                    to[counts[d]] = v
+                    counts[d] += 1
+                }
+                swap(&from, &to)
+            }
+            // Two passes: the sorted values are back in `b`.
+        }
     }
 }
