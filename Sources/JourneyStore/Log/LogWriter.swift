@@ -91,6 +91,8 @@ struct LogWriter {
             }
             let id = bytes(draft.id!)
             let idHash = draft.idHash
+            assert(idHash == stableHash64(id) && draft.customerHash == stableHash64(bytes(draft.customer!)),
+                   "append invariant: the draft was validated (which hashes its ids) after its last change")
             if let first = batch.batchIDs.value(for: idHash) {
                 // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
                 for earlier in [first] + batch.collidingIDs[idHash, default: []]
