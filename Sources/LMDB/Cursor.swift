@@ -119,6 +119,14 @@ public struct Cursor {
         return true
     }
 
+    /// Writes `bytes` under `key`, encoded as ``ByteEncodable`` (as ``Database/putBytes(_:_:in:flags:)`` does).
+    /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
+    @inlinable
+    @discardableResult
+    public func put<K: ByteEncodable>(_ key: K, bytes: UnsafeRawBufferPointer, flags: PutFlags = []) throws -> Bool {
+        try key.withBytes { try put(key: $0, value: bytes, flags: flags) }
+    }
+
     /// Deletes the entry at the cursor.
     @inlinable
     public func deleteCurrent() throws(LMDBError) {
@@ -210,5 +218,11 @@ public struct AscendingPutter {
             storedLast = nil
         }
         return try cursor.put(key: key, value: value, flags: appending ? flags.union(.append) : flags)
+    }
+
+    /// Puts `bytes` under `key` (not below the previous one), encoded as ``ByteEncodable``.
+    @discardableResult
+    public mutating func put<K: ByteEncodable>(_ key: K, bytes: UnsafeRawBufferPointer, flags: PutFlags = []) throws -> Bool {
+        try key.withBytes { try put(key: $0, value: bytes, flags: flags) }
     }
 }

@@ -102,13 +102,6 @@ struct RecordReader {
         return Int64(v)
     }
 
-    /// A length-prefixed byte string with its length prefix (its stored form), pointing into the record.
-    @inline(__always) mutating func storedString() throws(JourneyError) -> UnsafeRawBufferPointer {
-        let start = offset
-        _ = try string()
-        return UnsafeRawBufferPointer(rebasing: base[start..<offset])
-    }
-
     /// A length-prefixed byte string, pointing into the record.
     @inline(__always) mutating func string() throws(JourneyError) -> UnsafeRawBufferPointer {
         let count = Int(try varint32())

@@ -7,15 +7,8 @@ private final class BlockChannel: Sendable {
     private let blocks = Mutex<[Int: (lines: [String], skipped: Int)]>([:])
     private let failed = Mutex(false)
     private let ready = DispatchSemaphore(value: 0)
-    let room: DispatchSemaphore
+    let room = DispatchSemaphore.raised(to: 2)
     let cancelled = Mutex(false)
-
-    init() {
-        // Made at 0 and raised: libdispatch traps when a semaphore is freed below its initial value.
-        room = DispatchSemaphore(value: 0)
-        room.signal()
-        room.signal()
-    }
 
     func put(_ k: Int, _ lines: [String], _ skipped: Int) {
         blocks.withLock { $0[k] = (lines, skipped) }

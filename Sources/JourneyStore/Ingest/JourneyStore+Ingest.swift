@@ -271,10 +271,7 @@ final class ScanRing: @unchecked Sendable {
 
     init(groups count: Int, currency: Currency) {
         groups = (0..<count).map { _ in ScannedGroup() }
-        // Made at 0 and raised: libdispatch traps when a semaphore is freed below its initial value,
-        // which `free` may be when the reader stops early.
-        free = DispatchSemaphore(value: 0)
-        for _ in 0..<count { free.signal() }
+        free = .raised(to: count)  // may end below `count` when the reader stops early
         ready = DispatchSemaphore(value: 0)
         self.currency = currency
     }

@@ -115,9 +115,8 @@ struct LogWriter {
             return false
         }
         batch.sequence = sequence
-        var key = sequence.bigEndian
         try record.bytes.withUnsafeBytes { bytes in
-            try withUnsafeBytes(of: &key) { _ = try batch.eventsCursor.cursor.put(key: $0, value: bytes, flags: .append) }
+            _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
             try projector.apply(EventRecord(bytes), schema: schema, in: txn)
         }
         batch.pendingIDs.append((idHash, sequence))

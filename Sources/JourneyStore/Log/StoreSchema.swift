@@ -152,13 +152,14 @@ extension StoreSchema {
                            _ body: (Int, UnsafeRawBufferPointer) throws -> Void) throws {
         try nameList.withCursor(in: txn) { cursor in
             var entry = try cursor.seek(atLeast: Self.nameListKey(.customer, 1))
+            // The customer number of a `name_list` key, or nil past the customers.
+            func customer(_ key: UnsafeRawBufferPointer) -> UInt32? {
+                guard key.count == 5, key[0] == NameKind.customer.rawValue else { return nil }
+                return UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+            }
             for (k, c) in customers.enumerated() {
-                while let (key, _) = entry, key.count == 5, key[0] == NameKind.customer.rawValue,
-                      UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) < c {
-                    entry = try cursor.next()
-                }
-                guard let (key, id) = entry, key.count == 5, key[0] == NameKind.customer.rawValue,
-                      UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) == c else {
+                while let (key, _) = entry, let n = customer(key), n < c { entry = try cursor.next() }
+                guard let (key, id) = entry, customer(key) == c else {
                     throw JourneyError(.corrupted, "customer \(c) has no name; run `journey verify`")
                 }
                 try body(k, id)

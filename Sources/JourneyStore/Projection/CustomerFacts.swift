@@ -114,14 +114,6 @@ struct CustomerFacts: Equatable {
         return x == y
     }
 
-    /// Sets text value `slot` to `stored` (its stored form, length or count prefix included).
-    mutating func setText(_ slot: Int, _ stored: UnsafeRawBufferPointer) {
-        if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
-        let start = text.count
-        text.append(contentsOf: stored)
-        textRanges[slot] = TextRange(start: Int32(start), end: Int32(text.count))
-    }
-
     private var liveTextBytes: Int {
         textRanges.reduce(0) { $0 + ($1.start < 0 ? 0 : Int($1.end - $1.start)) }
     }
@@ -224,9 +216,8 @@ extension CustomerFacts {
                     addAffinity(category, policy.purchaseLineWeight, at: t, policy)
                 }
             }
-            let mask = try r.varint()
-            if mask & 1 != 0 { setText(AttributeField.email.rawValue, try r.storedString()) }
-            if mask & 2 != 0 { setText(AttributeField.phone.rawValue, try r.storedString()) }
+            // Its contact mask has email at bit 0 and phone at bit 1, as ``AttributeField`` numbers them.
+            try readText(&r)
         case .refund:
             _ = try r.string()
             refunded += try r.amount()
@@ -237,9 +228,10 @@ extension CustomerFacts {
     }
 
     /// Reads a field mask (bit k: ``AttributeField`` k, ``EventRecord/interestsBit``: interests)
-    /// and the values it announces into ``text``: the layout of signup and profile records and of
-    /// stored facts. The values lie back to back, so they are checked in one pass and copied with one
-    /// append (one at a time, ``text`` grew, and reallocated, several times per decoded customer).
+    /// and the values it announces into ``text``: the layout of signup and profile records, of a
+    /// purchase's contact fields, and of stored facts. The values lie back to back, so they are
+    /// checked in one pass and copied with one append (one at a time, ``text`` grew, and
+    /// reallocated, several times per decoded customer).
     mutating func readText(_ r: inout RecordReader) throws(JourneyError) {
         let mask = try r.varint()
         guard mask != 0 else { return }
@@ -382,13 +374,15 @@ struct NumberSet {
     }
 }
 
-/// Sorts `b` ascending in place: a two-pass radix sort (11 bits a pass) for long lists of values
-/// below 2^22, else insertion sort for short runs and quicksort on a median of three, recursing
-/// into the smaller side (depth O(log n)). The standard library's sort is a stable merge sort
-/// through a generic comparison, several times slower on a fold's lists.
+/// Sorts `b` ascending in place: ``radixSort(_:bits:key:)`` for long lists, else insertion sort for
+/// short runs and quicksort on a median of three, recursing into the smaller side (depth O(log n)).
+/// The standard library's sort is a stable merge sort through a generic comparison, several times
+/// slower on a fold's lists.
 func sortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
-    if b.count >= 256, b.max()! < 1 << 22 {
-        radixSortNumbers(b)
+    if b.count >= 256 {
+        var values = Array(b)
+        radixSort(&values, bits: 0..<32) { UInt64($0) }
+        _ = values.withUnsafeBufferPointer { b.update(fromContentsOf: $0) }
         return
     }
     guard var lo = b.baseAddress, b.count > 1 else { return }
@@ -426,27 +420,5 @@ func sortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
         }
         at.pointee = v
         k += 1
-    }
-}
-
-/// LSD radix sort of values below 2^22: two passes of 11 bits through a scratch buffer.
-private func radixSortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
-    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: b.count) { scratch in
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2048) { counts in
-            var from = b, to = scratch
-            for shift in [UInt32(0), 11] {
-                counts.initialize(repeating: 0)
-                for v in from { counts[Int((v >> shift) & 0x7FF)] += 1 }
-                var sum = 0
-                for d in 0..<2048 { let c = counts[d]; counts[d] = sum; sum += c }
-                for v in from {
-                    let d = Int((v >> shift) & 0x7FF)
-                    to[counts[d]] = v
-                    counts[d] += 1
-                }
-                swap(&from, &to)
-            }
-            // Two passes: the sorted values are back in `b`.
-        }
     }
 }

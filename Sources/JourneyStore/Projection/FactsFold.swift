@@ -66,17 +66,16 @@ struct IndexEntries: Equatable {
     /// Removes the `removing` entries, then adds `inserting` (in ascending customer order) in each
     /// index's key order, as a rebuild writes them (``IndexImage``): keys above every stored one
     /// append, so a new store's indexes are as dense as a rebuild's.
-    static func apply(removing: [(UInt32, IndexEntries)], inserting: [(UInt32, IndexEntries)],
+    static func apply(removing: [BuyerEntry], inserting: [BuyerEntry],
                       names: NameCache, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
-        for (customer, entries) in removing {
-            try names.withName(.customer, customer) { id in
-                try entries.remove(customer: customer, id: id, schema: schema, key: &key, in: txn)
+        for b in removing {
+            try names.withName(.customer, b.customer) { id in
+                try b.entries.remove(customer: b.customer, id: id, schema: schema, key: &key, in: txn)
             }
         }
         guard !inserting.isEmpty else { return }
-        let buyers = inserting.map { BuyerEntry(customer: $0.0, entries: $0.1) }
-        let image = try IndexImage(buyers) { body in
-            for (k, b) in buyers.enumerated() { try names.withName(.customer, b.customer) { try body(k, $0) } }
+        let image = try IndexImage(inserting) { body in
+            for (k, b) in inserting.enumerated() { try names.withName(.customer, b.customer) { try body(k, $0) } }
         }
         try image.write(schema: schema, in: txn)
     }

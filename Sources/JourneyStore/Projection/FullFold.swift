@@ -2,13 +2,6 @@ import Dispatch
 import LMDB
 import Synchronization
 
-/// Hands a value to the fold's worker threads, which touch disjoint parts of it.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    // @unchecked: each worker reads the shared lists and writes only its own customers' slots.
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
 /// Every customer's facts folded from the whole log: what rebuild writes and verify compares.
 ///
 /// One cursor pass over `events` copies each record into its customer block's chunks (a block is
@@ -444,9 +437,9 @@ struct IndexImage {
         let work = { @Sendable in
             let (byCustomer, buyers) = timesAndCounts.value
             var times = byCustomer.map { (UInt64(buyers[$0.position].lastPurchase), $0.customer) }
-            radixSort(&times, bits: Self.varyingBits(times.lazy.map(\.0))) { $0.0 }
+            radixSort(&times, bits: 0..<64) { $0.0 }
             var counts = byCustomer.map { (UInt64(buyers[$0.position].orders), $0.customer) }
-            radixSort(&counts, bits: Self.varyingBits(counts.lazy.map(\.0))) { $0.0 }
+            radixSort(&counts, bits: 0..<64) { $0.0 }
             let result = (times.map { (Int64($0.0), $0.1) }, counts.map { (Int($0.0), $0.1) })
             sortedTimesAndCounts.withLock { $0 = result }
         }
@@ -466,8 +459,8 @@ struct IndexImage {
                 for i in 8..<min(16, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
                 return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), prefix, c.position)
             }
-            radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.prefix))) { $0.prefix }
-            radixSort(&spendOrder, bits: Self.varyingBits(spendOrder.lazy.map(\.flipped))) { $0.flipped }
+            radixSort(&spendOrder, bits: 0..<64) { $0.prefix }
+            radixSort(&spendOrder, bits: 0..<64) { $0.flipped }
             var runStart = 0
             for k in 1..<spendOrder.count + 1
             where k == spendOrder.count || spendOrder[k].flipped != spendOrder[runStart].flipped
@@ -490,16 +483,6 @@ struct IndexImage {
         }
         helper.wait()
         (lastPurchase, orders) = sortedTimesAndCounts.withLock { $0 }
-    }
-
-    /// The bits in which `keys` differ (all bits below the highest one that is not the same in
-    /// every key): an LSD radix sort need not look above them.
-    static func varyingBits(_ keys: some Sequence<UInt64>) -> Range<Int> {
-        var first: UInt64?, differ: UInt64 = 0
-        for k in keys {
-            if let f = first { differ |= k ^ f } else { first = k }
-        }
-        return 0..<(64 - differ.leadingZeroBitCount)
     }
 
     /// Calls `body` with each `by_spend` key and its customer, in key order.

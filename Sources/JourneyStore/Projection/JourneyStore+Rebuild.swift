@@ -80,8 +80,7 @@ extension JourneyStore {
         let refolded = try schema.facts.withCursor(in: txn) { cursor in
             try image.fold { block in
                 try block.forEachCustomer { c, bytes in
-                    var key = c.bigEndian
-                    try withUnsafeBytes(of: &key) { _ = try cursor.put(key: $0, value: bytes, flags: .append) }
+                    _ = try cursor.put(c, bytes: bytes, flags: .append)
                     written += 1
                 }
                 buyers.append(contentsOf: block.buyers)

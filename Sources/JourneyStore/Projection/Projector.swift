@@ -126,18 +126,20 @@ struct Projector {
         }
         // In key order: the facts pages are written front to back, new customers appended.
         entries.sort { $0.customer < $1.customer }
-        let appendFrom = try schema.facts.withCursor(in: txn) { cursor in try cursor.last().map { try UInt32(lmdbBytes: $0.key) } }
-        var removed: [(UInt32, IndexEntries)] = [], inserted: [(UInt32, IndexEntries)] = []
-        for k in entries.indices {
-            entries[k].facts.normalizeSets()
-            let e = entries[k]
-            e.facts.encode(into: &record)
-            let flags: PutFlags = appendFrom.map { e.customer > $0 } ?? true ? .append : []
-            try record.bytes.withUnsafeBytes { bytes in _ = try schema.facts.putBytes(e.customer, bytes, in: txn, flags: flags) }
-            let updated = IndexEntries(e.facts)
-            if updated == e.original { continue }
-            if let original = e.original { removed.append((e.customer, original)) }
-            if let updated { inserted.append((e.customer, updated)) }
+        var removed: [BuyerEntry] = [], inserted: [BuyerEntry] = []
+        try schema.facts.withCursor(in: txn) { cursor in
+            var putter = try AscendingPutter(cursor)
+            for k in entries.indices {
+                // In place: a copy of the entry would copy its facts' arrays.
+                entries[k].facts.normalizeSets()
+                entries[k].facts.encode(into: &record)
+                let customer = entries[k].customer, original = entries[k].original
+                try record.bytes.withUnsafeBytes { bytes in _ = try putter.put(customer, bytes: bytes) }
+                let updated = IndexEntries(entries[k].facts)
+                if updated == original { continue }
+                if let original { removed.append(BuyerEntry(customer: customer, entries: original)) }
+                if let updated { inserted.append(BuyerEntry(customer: customer, entries: updated)) }
+            }
         }
         try IndexEntries.apply(removing: removed, inserting: inserted, names: names, schema: schema, key: &key, in: txn)
         if newestTime >= 0 {
