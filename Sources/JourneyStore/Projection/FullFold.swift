@@ -165,8 +165,6 @@ struct FullFold {
             }
         }
         for k in 1..<scratch.fill.count { scratch.fill[k] += scratch.fill[k - 1] }
-        scratch.starts.removeAll(keepingCapacity: true)
-        scratch.starts.append(contentsOf: scratch.fill)
         scratch.places.removeAll(keepingCapacity: true)
         scratch.places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
         try scratch.places.withUnsafeMutableBufferPointer { places in
@@ -181,12 +179,14 @@ struct FullFold {
                 }
             }
         }
+        // Placing advanced each customer's start to its end: customer i's records now end at fill[i]
+        // and start where customer i − 1's end.
         var places = scratch.places
         scratch.places = []
         defer { scratch.places = places }
         try places.withUnsafeMutableBufferPointer { places in
             for c in first..<end {
-                let lo = Int(scratch.starts[c - first]), hi = Int(scratch.starts[c - first + 1])
+                let lo = c == first ? 0 : Int(scratch.fill[c - first - 1]), hi = Int(scratch.fill[c - first])
                 if lo < hi {
                     let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
                     // Most customers' events are in time order; the others are sorted and folded again.
@@ -319,7 +319,6 @@ struct FoldScratch {
     var facts = CustomerFacts()
     var places: [RecordPlace] = []
     var fill: [Int32] = []
-    var starts: [Int32] = []
     var lastBlockBytes = 0
 
     /// Folds the records at `places` into `facts` from scratch. With `strictlyAscending`, stops and
