@@ -119,6 +119,30 @@ public struct Cursor {
         return true
     }
 
+    /// In a ``DatabaseFlags/duplicateFixed`` database: writes `values`, packed values of
+    /// `valueSize` bytes each, under `key` in one call (`MDB_MULTIPLE`). The key is searched once,
+    /// not once per value. With `.appendDuplicate` every value must sort after the key's stored ones
+    /// and after the previous value.
+    @inlinable
+    public func putMultiple(key: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer, valueSize: Int,
+                            flags: PutFlags = []) throws(LMDBError) {
+        precondition(valueSize > 0 && values.count % valueSize == 0, "putMultiple: \(values.count) bytes are not whole values of \(valueSize)")
+        let count = values.count / valueSize
+        guard count > 0 else { return }
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var d = (MDB_val(mv_size: valueSize, mv_data: UnsafeMutableRawPointer(mutating: values.baseAddress)),
+                 MDB_val(mv_size: count, mv_data: nil))
+        let rc = withUnsafeMutablePointer(to: &d) { pair in
+            pair.withMemoryRebound(to: MDB_val.self, capacity: 2) {
+                mdb_cursor_put(handle, &k, $0, flags.rawValue | UInt32(MDB_MULTIPLE))
+            }
+        }
+        try check(rc, "cursor put multiple")
+        guard d.1.mv_size == count else {
+            throw LMDBError(code: LMDBError.corrupted.code, context: "cursor put multiple wrote \(d.1.mv_size) of \(count) values")
+        }
+    }
+
     /// Writes `bytes` under `key`, encoded as ``ByteEncodable`` (as ``Database/putBytes(_:_:in:flags:)`` does).
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
     @inlinable

@@ -46,15 +46,18 @@ import LMDB
         #expect(try scrambled.store.verify().isConsistent)
     }
 
-    /// 2,500 customers span three fold blocks, folded on two threads and written in order.
-    @Test(arguments: [(30, 1500), (2500, 12_000)])
-    func rebuildGivesByteIdenticalFacts(customers: Int, count: Int) throws {
+    /// 2,500 customers span three blocks of a rebuild's fold, folded on two threads and written in
+    /// order. Batches of 3,000 events touch over a thousand customers each: the live projector folds
+    /// them in several blocks on two threads too, most of them from stored facts, some (events
+    /// older than the stored ones) again from the log.
+    @Test(arguments: [(30, 1500, 100), (2500, 12_000, 100), (2500, 12_000, 3000)])
+    func rebuildGivesByteIdenticalFacts(customers: Int, count: Int, batch: Int) throws {
         var random = RandomEvents(seed: 5, customers: customers)
         let events = random.events(count)
         let t = try TemporaryStore()
         var rng = SeededRandom(seed: 6)
-        for chunk in stride(from: 0, to: events.count, by: 100) {
-            try t.store.append(events[chunk..<min(chunk + 100, events.count)].shuffled(using: &rng))
+        for chunk in stride(from: 0, to: events.count, by: batch) {
+            try t.store.append(events[chunk..<min(chunk + batch, events.count)].shuffled(using: &rng))
         }
         let live = try Self.storedFacts(t.store)
         let profiles = try Self.allProfiles(t.store)

@@ -42,6 +42,54 @@ import Testing
         #expect(fromTwoHundred == [256, 300, 70_000])
     }
 
+    /// `putMultiple` stores every packed value: under a new key (past the first value, which LMDB
+    /// stores as a plain node, the rest convert it to a sub-page and then a sub-database) and after
+    /// the values already stored, across many pages.
+    @Test(arguments: [1, 2, 700, 5000])
+    func packedValuesGoInWithOnePut(count: Int) throws {
+        let dir = TemporaryDirectory()
+        let env = try Environment(path: dir.path)
+        let db: Database<UInt32, UInt64> = try env.openDatabase("dups", flags: [.create, .duplicateSort, .duplicateFixed])
+        func packed(_ values: some Sequence<UInt64>) -> [UInt8] { values.flatMap { v in withUnsafeBytes(of: v.bigEndian) { Array($0) } } }
+        let firstHalf = (0..<UInt64(count)).map { $0 * 3 + 1 }, secondHalf = (0..<UInt64(count)).map { 10_000_000 + $0 }
+        try env.write { txn in
+            try db.put(7, 5, in: txn)  // a neighbour key, untouched by the puts below
+            try db.withCursor(in: txn) { cursor in
+                for values in [firstHalf, secondHalf] {
+                    try packed(values).withUnsafeBytes { bytes in
+                        try UInt32(9).withBytes { try cursor.putMultiple(key: $0, values: bytes, valueSize: 8, flags: .appendDuplicate) }
+                    }
+                }
+            }
+        }
+        let stored = try env.read { txn in
+            try db.withCursor(in: txn) { cursor -> [UInt64] in
+                guard try cursor.seek(exactly: UInt32(9)) != nil else { return [] }
+                var out: [UInt64] = []
+                var page = try cursor.nextMultiple(first: true)
+                while let bytes = page {
+                    for i in stride(from: 0, to: bytes.count, by: 8) {
+                        out.append(try UInt64(lmdbBytes: UnsafeRawBufferPointer(rebasing: bytes[i..<i + 8])))
+                    }
+                    page = try cursor.nextMultiple(first: false)
+                }
+                return out
+            }
+        }
+        #expect(stored == firstHalf + secondHalf)
+        #expect(try env.read { txn in try db.count(in: txn) } == 2 * count + 1)
+        // Out of order with .appendDuplicate: refused, not stored.
+        #expect(throws: LMDBError.keyExists) {
+            try env.write { txn in
+                try db.withCursor(in: txn) { cursor in
+                    try packed([UInt64(2)]).withUnsafeBytes { bytes in
+                        try UInt32(9).withBytes { try cursor.putMultiple(key: $0, values: bytes, valueSize: 8, flags: .appendDuplicate) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func duplicateFixedValuesComeBackSortedAndInBulk() throws {
         let dir = TemporaryDirectory()
         let env = try Environment(path: dir.path)

@@ -49,13 +49,14 @@ extension EventDraft {
         }
     }
 
-    private func requireName(_ slice: ByteSlice?, _ field: String, _ what: String) throws(FieldError) {
-        guard let slice, slice.count > 0 else { throw FieldError(field: field, expected: what, found: slice == nil ? "nothing" : "\"\"") }
+    // Field names are autoclosures: an item's ("items[3].product") is only made for an error.
+    private func requireName(_ slice: ByteSlice?, _ field: @autoclosure () -> String, _ what: String) throws(FieldError) {
+        guard let slice, slice.count > 0 else { throw FieldError(field: field(), expected: what, found: slice == nil ? "nothing" : "\"\"") }
     }
 
     /// An optional name (category, campaign) must not be empty when given.
-    private func checkName(_ slice: ByteSlice?, _ field: String) throws(FieldError) {
-        if let slice, slice.count == 0 { throw FieldError(field: field, expected: "a non-empty string or no field", found: "\"\"") }
+    private func checkName(_ slice: ByteSlice?, _ field: @autoclosure () -> String) throws(FieldError) {
+        if let slice, slice.count == 0 { throw FieldError(field: field(), expected: "a non-empty string or no field", found: "\"\"") }
     }
 
     private mutating func validateItems(_ type: EventType) throws(FieldError) {
@@ -87,9 +88,12 @@ extension EventDraft {
 
     private func validateCurrency(_ currency: Currency) throws(FieldError) {
         guard let slice = self.currency else { return }
-        let given = string(slice)
-        guard given.uppercased() == currency.code else {
-            throw FieldError(field: "currency", expected: "the store's currency \(currency.code)", found: "\"\(given)\"")
+        // Compared as bytes, ASCII letters in any case (no String per event).
+        let same = withBytes(slice) { given in
+            given.elementsEqual(currency.code.utf8) { g, c in g == c || (g >= 97 && g <= 122 && g - 32 == c) }
+        }
+        guard same else {
+            throw FieldError(field: "currency", expected: "the store's currency \(currency.code)", found: "\"\(string(slice))\"")
         }
     }
 

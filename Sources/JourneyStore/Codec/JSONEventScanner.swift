@@ -161,9 +161,9 @@ struct JSONEventScanner {
             guard d.interests.count < Limits.interestsMax else {
                 throw expected("attributes.interests", "at most \(Limits.interestsMax) entries")
             }
-            let field = "attributes.interests[\(d.interests.count)]"
-            guard i < n, p[i] == Byte.quote else { throw expected(field, "a string") }
-            d.interests.append(try string(field, &d))
+            let index = d.interests.count
+            guard i < n, p[i] == Byte.quote else { throw expected("attributes.interests[\(index)]", "a string") }
+            d.interests.append(try string("attributes.interests[\(index)]", &d))
             skipSpace()
             guard i < n else { throw syntax("\",\" or \"]\" in interests") }
             if p[i] == Byte.comma { i += 1; continue }
@@ -193,7 +193,8 @@ struct JSONEventScanner {
 
     /// Money as a JSON number or a decimal string, into minor units; `null` → `nil`.
     mutating func optionalMoney(_ field: @autoclosure () -> String) throws(FieldError) -> Int64? {
-        let what = exponent == 0 ? "a whole amount ≥ 0" : "a decimal ≥ 0 with at most \(exponent) decimals"
+        // Only made for an error: building the text per value showed in the ingest profile.
+        var what: String { exponent == 0 ? "a whole amount ≥ 0" : "a decimal ≥ 0 with at most \(exponent) decimals" }
         guard i < n else { throw expected(field(), what) }
         let token: UnsafeRawBufferPointer
         if p[i] == Byte.quote {
@@ -216,7 +217,7 @@ struct JSONEventScanner {
     }
 
     mutating func optionalQuantity(_ field: @autoclosure () -> String) throws(FieldError) -> Int64? {
-        let what = "an integer from 1 to \(Limits.quantityMax)"
+        var what: String { "an integer from 1 to \(Limits.quantityMax)" }
         guard i < n else { throw expected(field(), what) }
         if isNull() { i += 4; return nil }
         guard p[i] == Byte.minus || (p[i] &- Byte.zero) < 10 else { throw expected(field(), what) }

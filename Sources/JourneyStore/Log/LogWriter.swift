@@ -164,42 +164,60 @@ struct LogWriter {
         let txn = batch.txn
         // Appended in sequence order: a stable sort on the kept hash bits gives (hash, sequence) order.
         radixSort(&batch.pendingIDs, bits: 4..<64) { $0.hash }
+        // Per bucket: entries at or below its last stored one go in one by one; the rest (all of
+        // them for a new bucket) sort above it and go in packed, with one `MDB_MULTIPLE` put.
+        var packed: [UInt8] = []
         try schema.eventIDs.withCursor(in: txn) { cursor in
-            var bucket: Int = -1
-            var appendAbove: IDEntry?  // the bucket's last stored entry; nil: the bucket is new
-            for (hash, sequence) in batch.pendingIDs {
-                let entry = IDEntry(hash: hash, sequence: sequence)
-                if Int(entry.bucket) != bucket {
-                    bucket = Int(entry.bucket)
-                    appendAbove = nil
-                    if try cursor.seek(exactly: entry.bucket) != nil, let last = try cursor.lastDuplicate() {
-                        appendAbove = try IDEntry(bucket: entry.bucket, bytes: last.value)
+            let ids = batch.pendingIDs
+            var start = 0
+            while start < ids.count {
+                let bucket = IDEntry.bucket(ids[start].hash)
+                var end = start + 1
+                while end < ids.count && IDEntry.bucket(ids[end].hash) == bucket { end += 1 }
+                var above = start
+                if try cursor.seek(exactly: bucket) != nil, let last = try cursor.lastDuplicate() {
+                    let stored = try IDEntry(bucket: bucket, bytes: last.value)
+                    while above < end {
+                        let entry = IDEntry(hash: ids[above].hash, sequence: ids[above].sequence)
+                        if (entry.hash, entry.sequence) > (stored.hash, stored.sequence) { break }
+                        try entry.withBytes { value in
+                            try withUnsafeBytes(of: bucket) { key in _ = try cursor.put(key: key, value: value) }
+                        }
+                        above += 1
                     }
                 }
-                let above = appendAbove.map { (entry.hash, entry.sequence) > ($0.hash, $0.sequence) } ?? true
-                try entry.withBytes { value in
-                    try withUnsafeBytes(of: entry.bucket) { key in
-                        _ = try cursor.put(key: key, value: value, flags: above ? .appendDuplicate : [])
+                packed.removeAll(keepingCapacity: true)
+                for (hash, sequence) in ids[above..<end] {
+                    IDEntry(hash: hash, sequence: sequence).withBytes { packed.append(contentsOf: $0) }
+                }
+                try packed.withUnsafeBytes { values in
+                    try withUnsafeBytes(of: bucket) { key in
+                        try cursor.putMultiple(key: key, values: values, valueSize: IDEntry.size, flags: .appendDuplicate)
                     }
                 }
-                if above { appendAbove = entry }
+                start = end
             }
         }
-        // Each customer's sequences ascend, so they append after the ones already stored.
+        // Each customer's sequences ascend, so they append after the ones already stored: one
+        // packed put per customer.
         radixSort(&batch.pendingCustomers, bits: 0..<32) { UInt64($0.customer) }
-        let customersFrom = try lastKey(schema.customerEvents, in: txn)
-        var previousCustomer: UInt32?
-        for (customer, sequence) in batch.pendingCustomers {
-            let fresh = customersFrom.map { customer > $0 } ?? true
-            let flags: PutFlags = fresh && previousCustomer != customer ? .append : .appendDuplicate
-            try schema.customerEvents.put(customer, StoredSequence(sequence), in: txn, flags: flags)
-            previousCustomer = customer
+        try schema.customerEvents.withCursor(in: txn) { cursor in
+            let entries = batch.pendingCustomers
+            var start = 0
+            while start < entries.count {
+                let customer = entries[start].customer
+                var end = start + 1
+                while end < entries.count && entries[end].customer == customer { end += 1 }
+                packed.removeAll(keepingCapacity: true)
+                for (_, sequence) in entries[start..<end] { StoredSequence(sequence).withBytes { packed.append(contentsOf: $0) } }
+                try packed.withUnsafeBytes { values in
+                    try customer.withBytes { key in
+                        try cursor.putMultiple(key: key, values: values, valueSize: StoredSequence.size, flags: .appendDuplicate)
+                    }
+                }
+                start = end
+            }
         }
-    }
-
-    /// The largest key of a database with fixed-size integer keys, or `nil` when it is empty.
-    private func lastKey<K: ByteCodable, V>(_ db: Database<K, V>, in txn: WriteTransaction) throws -> K? {
-        try db.withCursor(in: txn) { cursor in try cursor.last().map { try K(lmdbBytes: $0.key) } }
     }
 
     /// Records what the batch changed besides the log itself; call before the transaction commits.

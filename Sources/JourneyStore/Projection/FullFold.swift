@@ -90,55 +90,10 @@ struct FullFold {
     /// facts, in customer order. A second thread folds blocks ahead while `body` runs. Returns the
     /// number of customers whose events had to be sorted first.
     func fold(_ body: (FoldedBlock) throws -> Void) throws -> Int {
-        let blocks = parts[0].blocks
-        guard blocks > 0 else { return 0 }
-        let shared = UnsafeSendable(self)
-        let next = Atomic<Int>(0)
-        let stop = Atomic<Bool>(false)
-        let done = Mutex<[FoldedBlock?]>(Array(repeating: nil, count: blocks))
-        let failure = Mutex<(any Error)?>(nil)
-        let finished = DispatchSemaphore(value: 0)
-        let helperDone = DispatchGroup()
-
-        @Sendable func work() {
-            var scratch = FoldScratch()
-            while !stop.load(ordering: .relaxed) {
-                let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard b < blocks else { return }
-                do {
-                    let block = try shared.value.foldBlock(b, scratch: &scratch)
-                    done.withLock { $0[b] = block }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                    stop.store(true, ordering: .relaxed)
-                }
-                finished.signal()
-            }
-        }
-        if blocks > 1 { DispatchQueue.global().async(group: helperDone) { work() } }
-        defer {
-            stop.store(true, ordering: .relaxed)
-            helperDone.wait()  // the helper reads this fold's chunks and must not outlive the call
-        }
-        var scratch = FoldScratch()
         var refolded = 0
-        var written = 0
-        while written < blocks {
-            if let error = failure.withLock({ $0 }) { throw error }
-            if let block = done.withLock({ b -> FoldedBlock? in let x = b[written]; b[written] = nil; return x }) {
-                refolded += block.refolded
-                try body(block)
-                written += 1
-                continue
-            }
-            // Not ready: fold the next block here, or wait for the helper's.
-            let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            if b < blocks {
-                let block = try foldBlock(b, scratch: &scratch)
-                done.withLock { $0[b] = block }
-            } else {
-                finished.wait()
-            }
+        try foldBlocksInOrder(parts[0].blocks, fold: { b, scratch in try foldBlock(b, scratch: &scratch) }) { block in
+            refolded += block.refolded
+            try body(block)
         }
         return refolded
     }
@@ -195,7 +150,7 @@ struct FullFold {
                         block.refolded += 1
                         _ = try scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: false)
                     }
-                    scratch.append(to: &block, customer: c)
+                    if let entries = scratch.append(to: &block) { block.buyers.append(BuyerEntry(customer: UInt32(c), entries: entries)) }
                 }
                 block.ends.append(Int32(block.bytes.count))
             }
@@ -337,12 +292,13 @@ struct FoldScratch {
         return true
     }
 
-    /// Appends the folded facts, those of `customer`, to `block`; the customer's end is recorded by
-    /// the caller. (Mutating: reading `facts` in place, where passing them on copied the whole value.)
-    mutating func append(to block: inout FoldedBlock, customer: Int) {
+    /// Appends the folded facts to `block`'s bytes and returns their index entries (`nil`: not a
+    /// buyer); the customer's end is recorded by the caller. (Mutating: reading `facts` in place,
+    /// where passing them on copied the whole value.)
+    mutating func append(to block: inout FoldedBlock) -> IndexEntries? {
         facts.normalizeSets()
         facts.encode(appendingTo: &block.bytes)
-        if let entries = IndexEntries(facts) { block.buyers.append(BuyerEntry(customer: UInt32(customer), entries: entries)) }
+        return IndexEntries(facts)
     }
 
     /// Sorts records into the order the live projections fold in (``FactsFold/foldOrder(_:)``).
@@ -363,15 +319,80 @@ struct BuyerEntry {
     var orders: Int { entries.orders }
 }
 
-/// Encoded facts of consecutive customers, from ``FullFold/fold(_:)``.
+/// Folds blocks `0 ..< blocks` with `foldBlock`, on the calling thread and a helper thread, and
+/// calls `body` on the calling thread with each folded block, in block order, while the next
+/// blocks fold. `foldBlock` runs on both threads at once: it may only read shared state.
+func foldBlocksInOrder(_ blocks: Int, fold foldBlock: (Int, inout FoldScratch) throws -> FoldedBlock,
+                       _ body: (FoldedBlock) throws -> Void) throws {
+    guard blocks > 0 else { return }
+    try withoutActuallyEscaping(foldBlock) { foldBlock in
+        let shared = UnsafeSendable(foldBlock)
+        let next = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let done = Mutex<[FoldedBlock?]>(Array(repeating: nil, count: blocks))
+        let failure = Mutex<(any Error)?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let helperDone = DispatchGroup()
+
+        @Sendable func work() {
+            var scratch = FoldScratch()
+            while !stop.load(ordering: .relaxed) {
+                let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard b < blocks else { return }
+                do {
+                    let block = try shared.value(b, &scratch)
+                    done.withLock { $0[b] = block }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                    stop.store(true, ordering: .relaxed)
+                }
+                finished.signal()
+            }
+        }
+        if blocks > 1 { DispatchQueue.global().async(group: helperDone) { work() } }
+        defer {
+            stop.store(true, ordering: .relaxed)
+            helperDone.wait()  // the helper runs foldBlock, which must not outlive this call
+        }
+        var scratch = FoldScratch()
+        var written = 0
+        while written < blocks {
+            if let error = failure.withLock({ $0 }) { throw error }
+            if let block = done.withLock({ b -> FoldedBlock? in let x = b[written]; b[written] = nil; return x }) {
+                try body(block)
+                written += 1
+                continue
+            }
+            // Not ready: fold the next block here, or wait for the helper's.
+            let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if b < blocks {
+                let block = try foldBlock(b, &scratch)
+                done.withLock { $0[b] = block }
+            } else {
+                finished.wait()
+            }
+        }
+    }
+}
+
+/// Encoded facts of a block of customers: consecutive ones from ``FullFold/fold(_:)``, or those
+/// listed in ``customers`` (the live projector's).
 struct FoldedBlock {
     let firstCustomer: UInt32
+    /// When not empty, the customer of each position; otherwise position k is `firstCustomer + k`.
+    var customers: [UInt32] = []
     /// The encoded facts, one after another.
     var bytes: [UInt8] = []
-    /// Per customer of the block, the end of its facts in `bytes`; a customer without events has
-    /// an empty range.
+    /// Per customer of the block, the end of its facts in `bytes`; a customer without events (or,
+    /// in the live projector's, one to fold again from the log: see ``refolds``) has an empty range.
     var ends: [Int32] = []
+    /// Buyers' index entries: all of them in a full fold; those that changed in the live projector's.
     var buyers: [BuyerEntry] = []
+    /// The live projector's: index entries to remove (the customers' entries before this batch).
+    var removed: [BuyerEntry] = []
+    /// The live projector's: positions of customers whose batch events are older than their
+    /// stored facts, to be folded again from their whole history.
+    var refolds: [Int] = []
     var refolded = 0
 
     init(firstCustomer: UInt32) { self.firstCustomer = firstCustomer }
@@ -383,7 +404,10 @@ struct FoldedBlock {
             var start = 0
             for (k, end) in ends.enumerated() {
                 let end = Int(end)
-                if end > start { try body(firstCustomer + UInt32(k), UnsafeRawBufferPointer(rebasing: all[start..<end])) }
+                if end > start {
+                    let customer = customers.isEmpty ? firstCustomer + UInt32(k) : customers[k]
+                    try body(customer, UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                }
                 start = end
             }
         }

@@ -4,24 +4,17 @@ import Synchronization
 import Dispatch
 
 /// Keeps the projections current inside the append's write transaction: the batch's records are
-/// kept in an arena as they are appended; when the batch finishes, each touched customer's stored
-/// facts are loaded once, its new records folded in (customers split over the cores, each one's
-/// facts in cache), and the facts written back with their index entries — log, facts, indexes and
-/// checkpoint commit together.
+/// kept in an arena as they are appended; when the batch finishes, the touched customers are put in
+/// ascending order, each one's stored facts copied out once, and blocks of customers folded on two
+/// threads (``foldBlocksInOrder(_:fold:_:)``, as a rebuild does) into encoded facts, which this
+/// thread writes in key order while the next blocks fold — log, facts, indexes and checkpoint
+/// commit together.
 struct Projector {
-    struct Entry {
-        var customer: UInt32
-        var facts: CustomerFacts
-        var original: IndexEntries?
-        var needsRefold: Bool
-    }
-
     var policy: Policy
     var fold: FoldPolicy
-    /// `slot[customer]` is 1 + the index of its entry in `entries`, 0 when untouched by this batch.
+    /// `slot[customer]` is 1 + the index of the customer in `touched`, 0 when untouched by this batch.
     private var slot: [UInt32] = []
-    private var entries: [Entry] = []
-    /// The touched customers, in order of first touch; ``entries`` are made from them at finish.
+    /// The touched customers, in order of first touch.
     private var touched: [UInt32] = []
     /// The batch's records, back to back.
     private var arena: [UInt8] = []
@@ -33,6 +26,9 @@ struct Projector {
     private var record = RecordWriter()
     private var key: [UInt8] = []
 
+    /// Customers folded per block: small enough that a 10 k-event batch spreads over both threads.
+    static let blockSize = 512
+
     init(policy: Policy) {
         self.policy = policy
         self.fold = FoldPolicy(policy)
@@ -41,7 +37,6 @@ struct Projector {
     mutating func begin() {
         for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
         touched.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
@@ -64,81 +59,124 @@ struct Projector {
         newestTime = max(newestTime, record.time)
     }
 
-    /// Loads the touched customers' stored facts and folds the batch's records into them.
-    private mutating func foldBatch(schema: StoreSchema, in txn: WriteTransaction) throws {
-        entries.reserveCapacity(touched.count)
-        for customer in touched {
-            let stored = try schema.facts.withValue(customer, in: txn) { bytes in
-                try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
-            }
-            entries.append(Entry(customer: customer, facts: stored ?? CustomerFacts(), original: stored.flatMap(IndexEntries.init),
-                                 needsRefold: false))
-        }
-        // The records grouped by customer (a stable counting sort), so each customer's are read
-        // from a list of independent addresses rather than by following links from one to the next.
-        var first = [Int32](repeating: 0, count: entries.count + 1)
-        for k in entryOf { first[Int(k) + 1] += 1 }
-        for k in 0..<entries.count { first[k + 1] += first[k] }
+    /// The batch's records grouped by customer, customers in ascending order.
+    private struct Grouped {
+        /// The touched customers, ascending.
+        var customers: [UInt32]
+        /// The records of `customers[r]` are `order[first[r] ..< first[r + 1]]`, in arrival order.
+        var first: [Int32]
+        var order: [Int32]
+    }
+
+    private func grouped() -> Grouped {
+        var ranked = touched.enumerated().map { (customer: $0.element, index: Int32($0.offset)) }
+        radixSort(&ranked, bits: 0..<32) { UInt64($0.customer) }
+        var rank = [Int32](repeating: 0, count: ranked.count)
+        for (r, t) in ranked.enumerated() { rank[Int(t.index)] = Int32(r) }
+        // A stable counting sort of the records by their customer's rank.
+        var first = [Int32](repeating: 0, count: ranked.count + 1)
+        for k in entryOf { first[Int(rank[Int(k)]) + 1] += 1 }
+        for r in 0..<ranked.count { first[r + 1] += first[r] }
         var order = [Int32](repeating: 0, count: entryOf.count)
         var fill = first
         for (i, k) in entryOf.enumerated() {
-            order[Int(fill[Int(k)])] = Int32(i)
-            fill[Int(k)] += 1
+            let r = Int(rank[Int(k)])
+            order[Int(fill[r])] = Int32(i)
+            fill[r] += 1
         }
-        let fold = self.fold
-        let failure = Mutex<(any Error)?>(nil)
-        let workers = entries.count >= 4096 ? 2 : 1
-        arena.withUnsafeBytes { arenaBytes in
-            let shared = UnsafeSendable((arenaBytes, starts, lengths, order, first))
-            entries.withUnsafeMutableBufferPointer { buffer in
-                let out = UnsafeSendable(buffer)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let (arenaBytes, starts, lengths, order, first) = shared.value
-                    let count = out.value.count
-                    var k = worker * count / workers
-                    let end = (worker + 1) * count / workers
-                    do {
-                        while k < end {
-                            for n in Int(first[k])..<Int(first[k + 1]) {
-                                let i = Int(order[n])
-                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[i]..<starts[i] + Int(lengths[i])])
-                                if try !FactsFold.applyInOrder(try EventRecord(bytes), to: &out.value[k].facts, policy: fold) {
-                                    out.value[k].needsRefold = true
-                                    break
-                                }
-                            }
-                            k += 1
-                        }
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                    }
-                }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
+        return Grouped(customers: ranked.map(\.customer), first: first, order: order)
     }
 
     /// Writes the facts and index entries of every touched customer, and the checkpoint.
     mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction) throws {
-        try foldBatch(schema: schema, in: txn)
-        for k in entries.indices where entries[k].needsRefold {
-            entries[k].facts = try FactsFold.refold(entries[k].customer, schema: schema, policy: fold, in: txn)
-        }
-        // In key order: the facts pages are written front to back, new customers appended.
-        entries.sort { $0.customer < $1.customer }
-        var removed: [BuyerEntry] = [], inserted: [BuyerEntry] = []
+        let groups = grouped()
+        let customers = groups.customers
+        // The stored facts, copied out before any is rewritten (a rewrite may reuse their pages).
+        var stored: [UInt8] = [], storedEnds: [Int] = []
+        storedEnds.reserveCapacity(customers.count)
         try schema.facts.withCursor(in: txn) { cursor in
-            var putter = try AscendingPutter(cursor)
-            for k in entries.indices {
-                // In place: a copy of the entry would copy its facts' arrays.
-                entries[k].facts.normalizeSets()
-                entries[k].facts.encode(into: &record)
-                let customer = entries[k].customer, original = entries[k].original
-                try record.bytes.withUnsafeBytes { bytes in _ = try putter.put(customer, bytes: bytes) }
-                let updated = IndexEntries(entries[k].facts)
-                if updated == original { continue }
-                if let original { removed.append(BuyerEntry(customer: customer, entries: original)) }
-                if let updated { inserted.append(BuyerEntry(customer: customer, entries: updated)) }
+            for c in customers {
+                if let entry = try cursor.seek(exactly: c) { stored.append(contentsOf: entry.value) }
+                storedEnds.append(stored.count)
+            }
+        }
+        var removed: [BuyerEntry] = [], inserted: [BuyerEntry] = []
+        let blocks = (customers.count + Self.blockSize - 1) / Self.blockSize
+        let fold = self.fold
+        try arena.withUnsafeBytes { arenaBytes in
+            try stored.withUnsafeBytes { storedBytes in
+                func storedFacts(_ r: Int) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: storedBytes[(r == 0 ? 0 : storedEnds[r - 1])..<storedEnds[r]])
+                }
+                let starts = self.starts, lengths = self.lengths
+                try schema.facts.withCursor(in: txn) { cursor in
+                    var putter = try AscendingPutter(cursor)
+                    var blockStart = 0  // the rank of the first customer of the block being written
+                    try foldBlocksInOrder(blocks, fold: { b, scratch in
+                        let lo = b * Self.blockSize, hi = min(customers.count, lo + Self.blockSize)
+                        var block = FoldedBlock(firstCustomer: customers[lo])
+                        block.customers = Array(customers[lo..<hi])
+                        for r in lo..<hi {
+                            let before = storedFacts(r)
+                            var original: IndexEntries?
+                            if before.isEmpty {
+                                scratch.facts.reset()
+                            } else {
+                                scratch.facts = try CustomerFacts(decoding: before)
+                                original = IndexEntries(scratch.facts)
+                            }
+                            var inOrder = true
+                            for n in Int(groups.first[r])..<Int(groups.first[r + 1]) {
+                                let i = Int(groups.order[n])
+                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[i]..<starts[i] + Int(lengths[i])])
+                                guard try FactsFold.applyInOrder(EventRecord(checked: bytes), to: &scratch.facts, policy: fold) else {
+                                    inOrder = false
+                                    break
+                                }
+                            }
+                            if inOrder {
+                                let updated = scratch.append(to: &block)
+                                if updated != original {
+                                    if let original { block.removed.append(BuyerEntry(customer: customers[r], entries: original)) }
+                                    if let updated { block.buyers.append(BuyerEntry(customer: customers[r], entries: updated)) }
+                                }
+                            } else {
+                                block.refolds.append(r - lo)
+                            }
+                            block.ends.append(Int32(block.bytes.count))
+                        }
+                        return block
+                    }) { block in
+                        var refolds = block.refolds.makeIterator(), nextRefold = refolds.next()
+                        try block.bytes.withUnsafeBytes { all in
+                            var start = 0
+                            for (k, end) in block.ends.enumerated() {
+                                let customer = block.customers[k]
+                                if k == nextRefold {
+                                    // Events older than the stored facts: fold the whole history again.
+                                    nextRefold = refolds.next()
+                                    var facts = try FactsFold.refold(customer, schema: schema, policy: fold, in: txn)
+                                    facts.normalizeSets()
+                                    facts.encode(into: &record)
+                                    try record.bytes.withUnsafeBytes { bytes in _ = try putter.put(customer, bytes: bytes) }
+                                    let before = storedFacts(blockStart + k)
+                                    let original = before.isEmpty ? nil : IndexEntries(try CustomerFacts(decoding: before, lists: false))
+                                    let updated = IndexEntries(facts)
+                                    if updated != original {
+                                        if let original { removed.append(BuyerEntry(customer: customer, entries: original)) }
+                                        if let updated { inserted.append(BuyerEntry(customer: customer, entries: updated)) }
+                                    }
+                                } else {
+                                    _ = try putter.put(customer, bytes: UnsafeRawBufferPointer(rebasing: all[start..<Int(end)]))
+                                }
+                                start = Int(end)
+                            }
+                        }
+                        removed.append(contentsOf: block.removed)
+                        inserted.append(contentsOf: block.buyers)
+                        blockStart += block.ends.count
+                    }
+                }
             }
         }
         try IndexEntries.apply(removing: removed, inserting: inserted, names: names, schema: schema, key: &key, in: txn)
