@@ -78,11 +78,12 @@ import Testing
             try store.env.write { txn in
                 var batch = try w.begin(txn)
                 try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                var draft = EventDraft()
                 for k in 0..<50 {
-                    w.draft.load(Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
-                                       payload: .productView(product: "p\(k)", category: "c")))
-                    try w.draft.validate(currency: .usd)
-                    try w.appendDraft(&batch)
+                    draft.load(Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
+                                     payload: .productView(product: "p\(k)", category: "c")))
+                    try draft.validate(currency: .usd)
+                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
                 }
                 _ = try w.finish(batch)
             }

@@ -194,13 +194,12 @@ extension JourneyStore {
                         w.touch(idHash: group.drafts[draft].idHash, customerHash: group.drafts[draft].customerHash, batch: batch.pointee)
                     }
                 }
+                let drafts = group.drafts
                 for entry in group.entries.indices {
                     switch group.entries[entry] {
                     case .event(let draft):
                         guard let batch else { continue }
-                        swap(&w.draft, &group.drafts[draft])
-                        defer { swap(&w.draft, &group.drafts[draft]) }
-                        try w.appendDraft(&batch.pointee)
+                        _ = try drafts.withUnsafeBufferPointer { try w.appendDraft($0.baseAddress! + draft, &batch.pointee) }
                     case .invalid(let line, let reason, let input):
                         guard options.skipInvalid else { throw JourneyError(.invalidEvent, "line \(line): \(reason)") }
                         report.rejected += 1

@@ -1,8 +1,8 @@
 import LMDB
 
 /// The state of the write side, reused across transactions so the append path allocates nothing per
-/// event: one draft, one record buffer and the name tables (JSONL lines are scanned by the ingest's
-/// reading thread). Guarded by the store's lock.
+/// event: one draft (for the Swift API; JSONL lines are scanned into drafts by the ingest's reading
+/// thread), one record buffer and the name tables. Guarded by the store's lock.
 struct LogWriter {
     let schema: StoreSchema
     let currency: Currency
@@ -11,11 +11,8 @@ struct LogWriter {
     var names = NameCache()
     var projector: Projector
     private var policyText = ""
-    /// Stands in for ``names`` while the real cache is moved out (no allocation).
-    private static let placeholderNames = NameCache()
     /// What ``touch(idHash:customerHash:batch:)`` loaded, kept so the loads are not optimised away.
     private var touched: UInt64 = 0
-    private static let placeholderDraft = EventDraft.placeholder
 
     init(schema: StoreSchema, currency: Currency) {
         self.schema = schema
@@ -65,33 +62,51 @@ struct LogWriter {
         }
     }
 
-    /// Appends the validated ``draft`` unless its id is already in the log.
+    /// Appends the validated draft at `draft` unless its id is already in the log.
     /// - Returns: `false` for a duplicate.
     @discardableResult
-    mutating func appendDraft(_ batch: inout Batch) throws -> Bool {
-        // The draft and the name cache are moved out of `self` for the call, and the closures below
-        // see the draft's bytes through one pointer and the store through `schema`: a closure that
-        // captured the draft or called a method of `self` made the compiler copy the draft (four
-        // arrays retained and released) or the whole writer, several times per event.
-        var draft = LogWriter.placeholderDraft
-        swap(&draft, &self.draft)
-        defer { swap(&draft, &self.draft) }
-        var names = LogWriter.placeholderNames
-        swap(&names, &self.names)
-        defer { swap(&names, &self.names) }
-        let txn = batch.txn
-        let schema = self.schema
+    mutating func appendDraft(_ draft: UnsafePointer<EventDraft>, _ batch: inout Batch) throws -> Bool {
         let sequence = batch.sequence + 1
         guard sequence <= StoredSequence.max else {
             throw JourneyError(.storage, "the store holds the most events it can (\(StoredSequence.max)); start another store")
         }
-        let appended = try draft.scratch.withUnsafeBytes { scratch throws -> (hash: UInt64, customer: UInt32)? in
+        // The closures below see the draft, the name cache and the record buffer through pointers
+        // and the store through `schema`: a closure that captured a draft or called a method of
+        // `self` made the compiler copy the draft (four arrays retained and released) or the whole
+        // writer, several times per event.
+        let appended = try withUnsafeMutablePointer(to: &names) { names in
+            try withUnsafeMutablePointer(to: &record) { record in
+                try Self.encode(draft, names: names, record: record, sequence: sequence, batch: &batch, schema: schema)
+            }
+        }
+        guard let (idHash, customer) = appended else {
+            batch.duplicates += 1
+            return false
+        }
+        batch.sequence = sequence
+        try record.bytes.withUnsafeBytes { bytes in
+            _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
+            try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
+        }
+        batch.pendingIDs.append((idHash, sequence))
+        batch.pendingCustomers.append((customer, sequence))
+        batch.appended += 1
+        return true
+    }
+
+    /// Checks the draft's id against the batch and the log, and encodes its record into `record`
+    /// with its names interned. Returns `nil` for a duplicate, else the id's hash and the customer.
+    private static func encode(_ draft: UnsafePointer<EventDraft>, names: UnsafeMutablePointer<NameCache>,
+                               record: UnsafeMutablePointer<RecordWriter>, sequence: UInt64, batch: inout Batch,
+                               schema: StoreSchema) throws -> (hash: UInt64, customer: UInt32)? {
+        let txn = batch.txn
+        return try draft.pointee.scratch.withUnsafeBytes { scratch throws -> (hash: UInt64, customer: UInt32)? in
             func bytes(_ s: ByteSlice) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)])
             }
-            let id = bytes(draft.id!)
-            let idHash = draft.idHash
-            assert(idHash == stableHash64(id) && draft.customerHash == stableHash64(bytes(draft.customer!)),
+            let id = bytes(draft.pointee.id!)
+            let idHash = draft.pointee.idHash
+            assert(idHash == stableHash64(id) && draft.pointee.customerHash == stableHash64(bytes(draft.pointee.customer!)),
                    "append invariant: the draft was validated (which hashes its ids) after its last change")
             if let first = batch.batchIDs.value(for: idHash) {
                 // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
@@ -104,25 +119,13 @@ struct LogWriter {
                 if try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
                 batch.batchIDs.insert(idHash, sequence)
             }
-            let customer = try names.number(.customer, bytes(draft.customer!), hash: draft.customerHash, schema: schema, in: txn)
-            try EventRecord.encode(draft, customer: customer, into: &record) { kind, slice in
-                try names.number(kind, bytes(slice), schema: schema, in: txn)
+            let customer = try names.pointee.number(.customer, bytes(draft.pointee.customer!), hash: draft.pointee.customerHash,
+                                                    schema: schema, in: txn)
+            try EventRecord.encode(draft.pointee, customer: customer, into: &record.pointee) { kind, slice in
+                try names.pointee.number(kind, bytes(slice), schema: schema, in: txn)
             }
             return (idHash, customer)
         }
-        guard let (idHash, customer) = appended else {
-            batch.duplicates += 1
-            return false
-        }
-        batch.sequence = sequence
-        try record.bytes.withUnsafeBytes { bytes in
-            _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
-            try projector.apply(EventRecord(bytes), schema: schema, in: txn)
-        }
-        batch.pendingIDs.append((idHash, sequence))
-        batch.pendingCustomers.append((customer, sequence))
-        batch.appended += 1
-        return true
     }
 
     /// Loads the hash-table slots that appending a draft with these hashes will probe first (the
