@@ -139,11 +139,12 @@ public final class JourneyStore: Sendable {
 
     private func append(contiguous events: UnsafeBufferPointer<Event>) throws -> AppendReport {
         try withWriter { (w: inout LogWriter) in
-            // The writer's draft, moved out for the call (appending reads it while changing the writer).
-            var draft = EventDraft.placeholder
-            swap(&draft, &w.draft)
-            defer { swap(&draft, &w.draft) }
-            return try env.write { txn in
+            try env.write { txn in
+                // The writer's draft, moved out (appending reads it while changing the writer) into
+                // a local of this closure: one captured from outside was copied per event.
+                var draft = EventDraft.placeholder
+                swap(&draft, &w.draft)
+                defer { swap(&draft, &w.draft) }
                 var batch = try w.begin(txn)
                 for index in events.indices {
                     draft.load(events[index])

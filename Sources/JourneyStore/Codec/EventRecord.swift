@@ -64,56 +64,63 @@ struct EventRecord {
 
     // MARK: Encoding
 
-    /// Encodes a validated draft. `number` interns a name of a kind and returns its number.
+    /// Encodes the validated draft at `draft`. `number` interns a name of a kind and returns its
+    /// number. (The draft is read through a pointer, its fields one by one: passed as a value, or
+    /// with a method called on it, it was copied per event.)
     static func encode(
-        _ d: EventDraft, customer: UInt32, into w: inout RecordWriter,
+        _ draft: UnsafePointer<EventDraft>, customer: UInt32, into w: inout RecordWriter,
         number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
-        let type = d.type!
-        w.reset()
-        w.u8(formatVersion)
-        w.u8(type.rawValue)
-        w.u48(UInt64(d.time!))
-        w.u32(customer)
-        d.withBytes(d.id!) { w.string($0) }
-        switch type {
-        case .signup, .profile:
-            var mask: UInt64 = 0
-            for (k, field) in d.fields.enumerated() where field != nil { mask |= 1 << UInt64(k) }
-            if d.hasInterests { mask |= interestsBit }
-            w.varint(mask)
-            for field in d.fields { if let field { d.withBytes(field) { w.string($0) } } }
-            if d.hasInterests {
-                w.varint(UInt64(d.interests.count))
-                for s in d.interests { d.withBytes(s) { w.string($0) } }
+        try draft.pointee.scratch.withUnsafeBytes { scratch in
+            func string(_ s: ByteSlice) {
+                w.string(UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)]))
             }
-        case .productView:
-            w.varint(UInt64(try number(.product, d.product!)))
-            w.varint(UInt64(try d.category.map { try number(.category, $0) } ?? 0))
-        case .cartAbandon:
-            w.varint(d.total!)
-            try encodeItems(d, into: &w, number: number)
-        case .purchase:
-            d.withBytes(d.order!) { w.string($0) }
-            w.varint(d.total!)
-            try encodeItems(d, into: &w, number: number)
-            let email = d.fields[AttributeField.email.rawValue], phone = d.fields[AttributeField.phone.rawValue]
-            w.varint(UInt64((email != nil ? 1 : 0) | (phone != nil ? 2 : 0)))
-            if let email { d.withBytes(email) { w.string($0) } }
-            if let phone { d.withBytes(phone) { w.string($0) } }
-        case .refund:
-            d.withBytes(d.order!) { w.string($0) }
-            w.varint(d.total!)
-        case .emailOpen:
-            w.varint(UInt64(try d.campaign.map { try number(.campaign, $0) } ?? 0))
+            let type = draft.pointee.type!
+            w.reset()
+            w.u8(formatVersion)
+            w.u8(type.rawValue)
+            w.u48(UInt64(draft.pointee.time!))
+            w.u32(customer)
+            string(draft.pointee.id!)
+            switch type {
+            case .signup, .profile:
+                var mask: UInt64 = 0
+                for (k, field) in draft.pointee.fields.enumerated() where field != nil { mask |= 1 << UInt64(k) }
+                if draft.pointee.hasInterests { mask |= interestsBit }
+                w.varint(mask)
+                for field in draft.pointee.fields { if let field { string(field) } }
+                if draft.pointee.hasInterests {
+                    w.varint(UInt64(draft.pointee.interests.count))
+                    for s in draft.pointee.interests { string(s) }
+                }
+            case .productView:
+                w.varint(UInt64(try number(.product, draft.pointee.product!)))
+                w.varint(UInt64(try draft.pointee.category.map { try number(.category, $0) } ?? 0))
+            case .cartAbandon:
+                w.varint(draft.pointee.total!)
+                try encodeItems(draft, into: &w, number: number)
+            case .purchase:
+                string(draft.pointee.order!)
+                w.varint(draft.pointee.total!)
+                try encodeItems(draft, into: &w, number: number)
+                let email = draft.pointee.fields[AttributeField.email.rawValue], phone = draft.pointee.fields[AttributeField.phone.rawValue]
+                w.varint(UInt64((email != nil ? 1 : 0) | (phone != nil ? 2 : 0)))
+                if let email { string(email) }
+                if let phone { string(phone) }
+            case .refund:
+                string(draft.pointee.order!)
+                w.varint(draft.pointee.total!)
+            case .emailOpen:
+                w.varint(UInt64(try draft.pointee.campaign.map { try number(.campaign, $0) } ?? 0))
+            }
         }
     }
 
     private static func encodeItems(
-        _ d: EventDraft, into w: inout RecordWriter, number: (NameKind, ByteSlice) throws -> UInt32
+        _ draft: UnsafePointer<EventDraft>, into w: inout RecordWriter, number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
-        w.varint(UInt64(d.items.count))
-        for item in d.items {
+        w.varint(UInt64(draft.pointee.items.count))
+        for item in draft.pointee.items {
             w.varint(UInt64(try number(.product, item.product!)))
             w.varint(UInt64(try item.category.map { try number(.category, $0) } ?? 0))
             w.varint(item.price!)

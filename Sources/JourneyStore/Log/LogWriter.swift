@@ -121,7 +121,7 @@ struct LogWriter {
             }
             let customer = try names.pointee.number(.customer, bytes(draft.pointee.customer!), hash: draft.pointee.customerHash,
                                                     schema: schema, in: txn)
-            try EventRecord.encode(draft.pointee, customer: customer, into: &record.pointee) { kind, slice in
+            try EventRecord.encode(draft, customer: customer, into: &record.pointee) { kind, slice in
                 try names.pointee.number(kind, bytes(slice), schema: schema, in: txn)
             }
             return (idHash, customer)
