@@ -125,14 +125,32 @@ struct Projector {
                                 scratch.facts = try CustomerFacts(decoding: before)
                                 original = IndexEntries(scratch.facts)
                             }
+                            let records = Int(groups.first[r])..<Int(groups.first[r + 1])
                             var inOrder = true
-                            for n in Int(groups.first[r])..<Int(groups.first[r + 1]) {
+                            for n in records {
                                 let i = Int(groups.order[n])
                                 let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[i]..<starts[i] + Int(lengths[i])])
                                 guard try FactsFold.applyInOrder(EventRecord(checked: bytes), to: &scratch.facts, policy: fold) else {
                                     inOrder = false
                                     break
                                 }
+                            }
+                            if !inOrder && before.isEmpty {
+                                // A new customer: the batch holds its whole history, folded here in
+                                // (time, id) order as a rebuild does, not again from the log.
+                                var places = scratch.places
+                                scratch.places = []
+                                defer { scratch.places = places }
+                                places.removeAll(keepingCapacity: true)
+                                for n in records {
+                                    let i = Int(groups.order[n])
+                                    places.append(RecordPlace(start: arenaBytes.baseAddress! + starts[i], length: UInt32(lengths[i])))
+                                }
+                                try places.withUnsafeMutableBufferPointer { run in
+                                    try FoldScratch.sortByTimeAndID(run)
+                                    _ = try scratch.fold(UnsafeBufferPointer(run), policy: fold, strictlyAscending: false)
+                                }
+                                inOrder = true
                             }
                             if inOrder {
                                 let updated = scratch.append(to: &block)
