@@ -145,7 +145,7 @@ public final class JourneyStore: Sendable {
                 var draft = EventDraft.placeholder
                 swap(&draft, &w.draft)
                 defer { swap(&draft, &w.draft) }
-                var batch = try w.begin(txn)
+                var batch = try w.begin(txn, expectedEvents: events.count)
                 for index in events.indices {
                     draft.load(events[index])
                     do {

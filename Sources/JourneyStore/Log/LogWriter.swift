@@ -31,7 +31,7 @@ struct LogWriter {
         var appended = 0
         var duplicates = 0
         /// Id hashes of this batch's events: the first sequence with each hash.
-        var batchIDs = HashIndex()
+        var batchIDs: HashIndex
         /// Further sequences whose id hash collides with an earlier one of this batch (rare).
         var collidingIDs: [UInt64: [UInt64]] = [:]
         var pendingIDs: [(hash: UInt64, sequence: UInt64)] = []
@@ -44,12 +44,17 @@ struct LogWriter {
         let eventsCursor: OwnedCursor
     }
 
-    mutating func begin(_ txn: WriteTransaction) throws -> Batch {
+    /// Starts a batch in `txn`. `expectedEvents`, an estimate, sizes the batch's tables up front (a
+    /// million-event batch grew its id table through ten doublings, each rehashing it in fresh memory).
+    mutating func begin(_ txn: WriteTransaction, expectedEvents: Int = 0) throws -> Batch {
         try names.synchronize(schema: schema, in: txn)
         try synchronizePolicy(txn)
-        projector.begin()
-        return Batch(txn: txn, sequence: try schema.lastSequence(in: txn), idCursor: try schema.eventIDs.makeCursor(in: txn),
-                     eventsCursor: try schema.events.makeCursor(in: txn))
+        projector.begin(expectedEvents: expectedEvents)
+        var batch = Batch(txn: txn, sequence: try schema.lastSequence(in: txn), batchIDs: HashIndex(capacity: max(1024, expectedEvents)),
+                          idCursor: try schema.eventIDs.makeCursor(in: txn), eventsCursor: try schema.events.makeCursor(in: txn))
+        batch.pendingIDs.reserveCapacity(expectedEvents)
+        batch.pendingCustomers.reserveCapacity(expectedEvents)
+        return batch
     }
 
     /// Brings the projector's policy in line with the stored one. Enough for a rebuild, which interns

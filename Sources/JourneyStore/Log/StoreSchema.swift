@@ -127,7 +127,8 @@ extension StoreSchema {
     /// The records of `customer` in log order, from `customer_events`. The records point into the
     /// map: valid until `txn` writes or ends.
     func records(of customer: UInt32, in txn: some ReadableTransaction) throws -> [(sequence: UInt64, record: EventRecord)] {
-        var out: [(UInt64, EventRecord)] = []
+        // Labelled as returned: an unlabelled array was converted element by element, with dynamic casts.
+        var out: [(sequence: UInt64, record: EventRecord)] = []
         try customerEvents.withCursor(in: txn) { cursor in
             guard try cursor.seek(exactly: customer) != nil else { return }
             var page = try cursor.nextMultiple(first: true)

@@ -34,15 +34,23 @@ struct Projector {
         self.fold = FoldPolicy(policy)
     }
 
-    mutating func begin() {
+    /// Starts a batch of about `expectedEvents` events (an estimate, to size the buffers).
+    mutating func begin(expectedEvents: Int = 0) {
         for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
         touched.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
         starts.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
         entryOf.removeAll(keepingCapacity: true)
+        arena.reserveCapacity(expectedEvents * Self.recordBytesEstimate)
+        starts.reserveCapacity(expectedEvents)
+        lengths.reserveCapacity(expectedEvents)
+        entryOf.reserveCapacity(expectedEvents)
         newestTime = -1
     }
+
+    /// About the size of a generated event's record.
+    static let recordBytesEstimate = 40
 
     /// Takes note of one appended event; it is folded when the batch finishes.
     mutating func apply(_ record: EventRecord, schema: StoreSchema, in txn: WriteTransaction) throws {
