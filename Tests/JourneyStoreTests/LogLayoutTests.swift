@@ -141,6 +141,35 @@ import LMDB
         }
         #expect(sorted.map(\.position) == expected.map(\.position))
     }
+
+    /// Keys of 17 and 60 varying bits, past 65,536 items: the bits spread over the passes (two of 9,
+    /// four of 15) still give the stable order.
+    @Test(arguments: [17, 60])
+    func sortsWideKeysStablyInEvenPasses(bits: Int) {
+        var rng = SeededRandom(seed: UInt64(bits))
+        let items = (0..<70_000).map { k in (key: rng.next() >> UInt64(64 - bits) & ~0x3, position: k) }
+        var sorted = items
+        radixSort(&sorted, bits: 0..<64) { $0.key }
+        let expected = items.sorted { a, b in a.key != b.key ? a.key < b.key : a.position < b.position }
+        #expect(sorted.map(\.position) == expected.map(\.position))
+    }
+
+    /// Uniform keys (with repeats), and keys sharing their top bits (one large bucket), come out
+    /// ordered by key and then by the tie-breaker.
+    @Test(arguments: [0, 1, 2, 100, 40_000])
+    func uniformKeySortOrdersByKeyThenTie(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count) + 11)
+        for skewed in [false, true] {
+            let items = (0..<count).map { k -> (key: UInt64, tie: UInt64) in
+                let key = k % 7 == 0 && k > 0 ? UInt64(k - 1) : rng.next()  // some keys repeat (as k - 1)
+                return (skewed ? key >> 20 : key, UInt64(count - k))
+            }
+            var sorted = items
+            sortUniformKeys(&sorted, key: { $0.key }, tie: { $0.tie })
+            let expected = items.sorted { a, b in a.key != b.key ? a.key < b.key : a.tie < b.tie }
+            #expect(sorted.map(\.tie) == expected.map(\.tie), "skewed: \(skewed)")
+        }
+    }
 }
 
 @Suite struct HashIndexTests {

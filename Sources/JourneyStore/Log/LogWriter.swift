@@ -170,8 +170,8 @@ struct LogWriter {
     /// in with `MDB_APPEND`/`MDB_APPENDDUP` (no search, full pages): all of them for a new store.
     private func writeIndexes(_ batch: inout Batch) throws {
         let txn = batch.txn
-        // Appended in sequence order: a stable sort on the kept hash bits gives (hash, sequence) order.
-        radixSort(&batch.pendingIDs, bits: 4..<64) { $0.hash }
+        // In `event_ids` order: the kept hash bits, then the sequence.
+        sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
         // Per bucket: entries at or below its last stored one go in one by one; the rest (all of
         // them for a new bucket) sort above it and go in packed, with one `MDB_MULTIPLE` put.
         var packed: [UInt8] = []

@@ -1,5 +1,5 @@
-/// A stable least-significant-digit radix sort on `bits` of an unsigned key: 11 bits a pass below
-/// 65,536 items (a small count table), 16 bits above.
+/// A stable least-significant-digit radix sort on `bits` of an unsigned key: digits of up to 11 bits
+/// below 65,536 items (a small count table), up to 16 above.
 ///
 /// Only the bits in which the keys differ are sorted on (one pass finds them), so callers pass the
 /// whole range their keys may use. The batch's index entries (a million on a large ingest) sort here
@@ -23,7 +23,11 @@ func radixSort<T>(_ items: inout [T], bits requested: Range<Int>, key: (T) -> UI
         items = sorted.map(\.element)
         return
     }
-    let digit = items.count < 1 << 16 ? 11 : 16
+    // As few passes as digits of at most 11 bits (below 65,536 items) or 16 allow, the bits
+    // spread evenly over them: 17 bits sort in two passes of 9, not one of 16 and one of 1.
+    let digitMax = items.count < 1 << 16 ? 11 : 16
+    let passes = (bits.count + digitMax - 1) / digitMax
+    let digit = (bits.count + passes - 1) / passes
     var buffer = items
     var counts = [Int](repeating: 0, count: 1 << digit)
     var shift = bits.lowerBound
@@ -67,4 +71,36 @@ private func extract(_ key: UInt64, _ bits: Range<Int>) -> UInt64 {
     let width = bits.upperBound - bits.lowerBound
     let mask = width >= 64 ? UInt64.max : (UInt64(1) << UInt64(width)) - 1
     return (key >> UInt64(bits.lowerBound)) & mask
+}
+
+/// Sorts `items`, whose keys are uniformly distributed (hashes), by key and then by `tie`: one
+/// counting pass places them by the top bits of the key into buckets of a few items each, then each
+/// bucket is sorted in cache. A batch's event ids sort so in two passes over the batch, where a radix
+/// sort on all 60 bits of their hashes made four. Keys that are not uniform would make large buckets
+/// (still correct, only slower).
+func sortUniformKeys<T>(_ items: inout [T], key: (T) -> UInt64, tie: (T) -> UInt64) {
+    let n = items.count
+    guard n > 1 else { return }
+    let bits = min(16, Int.bitWidth - n.leadingZeroBitCount)
+    let shift = UInt64(64 - bits)
+    var starts = [Int](repeating: 0, count: (1 << bits) + 1)
+    for item in items { starts[Int(key(item) >> shift) + 1] += 1 }
+    for k in 0..<(1 << bits) { starts[k + 1] += starts[k] }
+    var fill = starts
+    var sorted = items
+    sorted.withUnsafeMutableBufferPointer { out in
+        for item in items {
+            let d = Int(key(item) >> shift)
+            out[fill[d]] = item
+            fill[d] += 1
+        }
+        for k in 0..<(1 << bits) where starts[k + 1] - starts[k] > 1 {
+            var bucket = UnsafeMutableBufferPointer(rebasing: out[starts[k]..<starts[k + 1]])
+            bucket.sort { a, b in
+                let ka = key(a), kb = key(b)
+                return ka != kb ? ka < kb : tie(a) < tie(b)
+            }
+        }
+    }
+    items = sorted
 }
