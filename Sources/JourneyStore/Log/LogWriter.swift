@@ -168,7 +168,7 @@ struct LogWriter {
 
     /// Writes the batch's index entries in key order. Entries above every stored one of their key go
     /// in with `MDB_APPEND`/`MDB_APPENDDUP` (no search, full pages): all of them for a new store.
-    private func writeIndexes(_ batch: inout Batch) throws {
+    private static func writeIndexes(_ batch: inout Batch, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
@@ -229,11 +229,17 @@ struct LogWriter {
     }
 
     /// Records what the batch changed besides the log itself; call before the transaction commits.
+    /// The batch's index entries are written while the projector's helper thread folds the batch
+    /// (the fold reads only copies, so the two overlap on the two cores).
     mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
-        try writeIndexes(&batch)
         try names.persistCounts(schema: schema, in: batch.txn)
+        let schema = self.schema
         if batch.appended > 0 {
-            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn)
+            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn) {
+                try Self.writeIndexes(&batch, schema: schema)
+            }
+        } else {
+            try Self.writeIndexes(&batch, schema: schema)
         }
         return (batch.appended, batch.duplicates)
     }

@@ -322,9 +322,10 @@ struct BuyerEntry {
 /// Folds blocks `0 ..< blocks` with `foldBlock`, on the calling thread and a helper thread, and
 /// calls `body` on the calling thread with each folded block, in block order, while the next
 /// blocks fold. `foldBlock` runs on both threads at once: it may only read shared state.
-func foldBlocksInOrder(_ blocks: Int, fold foldBlock: (Int, inout FoldScratch) throws -> FoldedBlock,
+/// `meanwhile` runs on the calling thread first, once the helper has started folding.
+func foldBlocksInOrder(_ blocks: Int, meanwhile: () throws -> Void = {}, fold foldBlock: (Int, inout FoldScratch) throws -> FoldedBlock,
                        _ body: (FoldedBlock) throws -> Void) throws {
-    guard blocks > 0 else { return }
+    guard blocks > 0 else { return try meanwhile() }
     try withoutActuallyEscaping(foldBlock) { foldBlock in
         let shared = UnsafeSendable(foldBlock)
         let next = Atomic<Int>(0)
@@ -354,6 +355,7 @@ func foldBlocksInOrder(_ blocks: Int, fold foldBlock: (Int, inout FoldScratch) t
             stop.store(true, ordering: .relaxed)
             helperDone.wait()  // the helper runs foldBlock, which must not outlive this call
         }
+        try meanwhile()
         var scratch = FoldScratch()
         var written = 0
         while written < blocks {

@@ -96,7 +96,10 @@ struct Projector {
     }
 
     /// Writes the facts and index entries of every touched customer, and the checkpoint.
-    mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction) throws {
+    /// `meanwhile` runs on this thread while the first blocks fold: it may write to the transaction,
+    /// except to the facts and the secondary indexes.
+    mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction,
+                         meanwhile: () throws -> Void = {}) throws {
         let groups = grouped()
         let customers = groups.customers
         // The stored facts, copied out before any is rewritten (a rewrite may reuse their pages).
@@ -120,7 +123,7 @@ struct Projector {
                 try schema.facts.withCursor(in: txn) { cursor in
                     var putter = try AscendingPutter(cursor)
                     var blockStart = 0  // the rank of the first customer of the block being written
-                    try foldBlocksInOrder(blocks, fold: { b, scratch in
+                    try foldBlocksInOrder(blocks, meanwhile: meanwhile, fold: { b, scratch in
                         let lo = b * Self.blockSize, hi = min(customers.count, lo + Self.blockSize)
                         var block = FoldedBlock(firstCustomer: customers[lo])
                         block.customers = Array(customers[lo..<hi])
