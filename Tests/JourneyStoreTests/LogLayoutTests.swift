@@ -172,6 +172,26 @@ import LMDB
     }
 }
 
+extension RadixSortTests {
+    /// Names sorted on their first bytes, then compared in full where those agree (shared prefixes,
+    /// one name a prefix of another, empty names), come out in byte order.
+    @Test(arguments: [0, 1, 300, 5000])
+    func namesSortInByteOrder(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count) + 21)
+        let stems = ["c00761", "customer-", "", "p", "ab\u{0}"]
+        let names = (0..<count).map { _ in
+            Array((stems[Int(rng.next() % 5)] + String(rng.next() % 1000, radix: 16)).utf8).prefix(Int(rng.next() % 14))
+        }.map(Array.init)
+        var sorted = names
+        sortByKeyThenComparing(&sorted, key: { name in
+            var key: UInt64 = 0
+            for i in 0..<min(8, name.count) { key |= UInt64(name[i]) << UInt64(56 - 8 * i) }
+            return key
+        }, by: { $0.lexicographicallyPrecedes($1) })
+        #expect(sorted == names.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
+
 @Suite struct HashIndexTests {
     /// Agrees with a Dictionary through several growths, with colliding low bits and the key 0.
     @Test func agreesWithADictionary() {

@@ -67,7 +67,16 @@ struct NameCache {
                     tables[Int(b.kind.rawValue)].withName(b.number) { y in x.lexicographicallyPrecedes(y) }
                 }
             }
-            pending.sort(by: precedes)
+            // Byte order of (kind, name): radix sorted on the kind and the name's first 7 bytes, and
+            // only names sharing those compared in full (a comparison sort of ~100 k names took ~4 %
+            // of an ingest).
+            sortByKeyThenComparing(&pending, key: { p in
+                tables[Int(p.kind.rawValue)].withName(p.number) { name in
+                    var key = UInt64(p.kind.rawValue) << 56
+                    for i in 0..<min(7, name.count) { key |= UInt64(name[i]) << UInt64(48 - 8 * i) }
+                    return key
+                }
+            }, by: precedes)
             try schema.names.withCursor(in: txn) { cursor in
                 var putter = try AscendingPutter(cursor)
                 for (kind, number) in pending {

@@ -104,3 +104,17 @@ func sortUniformKeys<T>(_ items: inout [T], key: (T) -> UInt64, tie: (T) -> UInt
     }
     items = sorted
 }
+
+/// Sorts `items` by `areInIncreasingOrder`, given a `key` that orders them the same way except that
+/// items with equal keys may be in either order (such as a string's first bytes): a radix sort on
+/// the keys, then a comparison sort of each run of equal keys.
+func sortByKeyThenComparing<T>(_ items: inout [T], key: (T) -> UInt64, by areInIncreasingOrder: (T, T) -> Bool) {
+    var keyed = items.map { (key: key($0), item: $0) }
+    radixSort(&keyed, bits: 0..<64) { $0.key }
+    var runStart = 0
+    for k in 1..<keyed.count + 1 where k == keyed.count || keyed[k].key != keyed[runStart].key {
+        if k - runStart > 1 { keyed[runStart..<k].sort { areInIncreasingOrder($0.item, $1.item) } }
+        runStart = k
+    }
+    items = keyed.map(\.item)
+}
