@@ -123,6 +123,10 @@ public struct Cursor {
     /// `valueSize` bytes each, under `key` in one call (`MDB_MULTIPLE`). The key is searched once,
     /// not once per value. With `.appendDuplicate` every value must sort after the key's stored ones
     /// and after the previous value.
+    ///
+    /// LMDB writes the values one by one: when one is refused (out of order with
+    /// `.appendDuplicate`: ``LMDBError/keyExists``), the ones before it stay written and the error
+    /// says how many. Abort the transaction then, as ``Environment/write(_:)`` does when its body throws.
     @inlinable
     public func putMultiple(key: UnsafeRawBufferPointer, values: UnsafeRawBufferPointer, valueSize: Int,
                             flags: PutFlags = []) throws(LMDBError) {
@@ -137,7 +141,7 @@ public struct Cursor {
                 mdb_cursor_put(handle, &k, $0, flags.rawValue | UInt32(MDB_MULTIPLE))
             }
         }
-        try check(rc, "cursor put multiple")
+        try check(rc, "cursor put multiple (\(d.1.mv_size) of \(count) values written)")
         guard d.1.mv_size == count else {
             throw LMDBError(code: LMDBError.corrupted.code, context: "cursor put multiple wrote \(d.1.mv_size) of \(count) values")
         }

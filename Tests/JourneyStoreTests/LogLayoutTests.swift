@@ -173,22 +173,22 @@ import LMDB
 }
 
 extension RadixSortTests {
-    /// Names sorted on their first bytes, then compared in full where those agree (shared prefixes,
-    /// one name a prefix of another, empty names), come out in byte order.
+    /// Names of every kind, sorted on the name cache's key (kind, first 7 bytes) and then compared in
+    /// full where those agree (shared prefixes, one name a prefix of another, empty names), come out
+    /// in the order of their `names` keys: the kind's byte, then the name's bytes.
     @Test(arguments: [0, 1, 300, 5000])
-    func namesSortInByteOrder(count: Int) {
+    func namesSortInKeyOrder(count: Int) {
         var rng = SeededRandom(seed: UInt64(count) + 21)
         let stems = ["c00761", "customer-", "", "p", "ab\u{0}"]
-        let names = (0..<count).map { _ in
-            Array((stems[Int(rng.next() % 5)] + String(rng.next() % 1000, radix: 16)).utf8).prefix(Int(rng.next() % 14))
-        }.map(Array.init)
+        let names = (0..<count).map { _ -> (kind: NameKind, name: [UInt8]) in
+            let name = Array((stems[Int(rng.next() % 5)] + String(rng.next() % 1000, radix: 16)).utf8).prefix(Int(rng.next() % 14))
+            return (NameKind.allCases[Int(rng.next() % UInt64(NameKind.allCases.count))], Array(name))
+        }
+        func storedKey(_ n: (kind: NameKind, name: [UInt8])) -> [UInt8] { [n.kind.rawValue] + n.name }
         var sorted = names
-        sortByKeyThenComparing(&sorted, key: { name in
-            var key: UInt64 = 0
-            for i in 0..<min(8, name.count) { key |= UInt64(name[i]) << UInt64(56 - 8 * i) }
-            return key
-        }, by: { $0.lexicographicallyPrecedes($1) })
-        #expect(sorted == names.sorted { $0.lexicographicallyPrecedes($1) })
+        sortByKeyThenComparing(&sorted, key: { n in n.name.withUnsafeBytes { NameCache.sortKey(n.kind, $0) } },
+                               by: { storedKey($0).lexicographicallyPrecedes(storedKey($1)) })
+        #expect(sorted.map(storedKey) == names.map(storedKey).sorted { $0.lexicographicallyPrecedes($1) })
     }
 }
 

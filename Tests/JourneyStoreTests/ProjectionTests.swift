@@ -56,9 +56,19 @@ import LMDB
         let events = random.events(count)
         let t = try TemporaryStore()
         var rng = SeededRandom(seed: 6)
+        var sorted = 0, refolded = 0
         for chunk in stride(from: 0, to: events.count, by: batch) {
             try t.store.append(events[chunk..<min(chunk + batch, events.count)].shuffled(using: &rng))
+            try t.store.writer.withLock { (w: inout LogWriter) in
+                sorted += w.projector.lastBatchSorted
+                refolded += w.projector.lastBatchRefolded
+            }
         }
+        // Both ways of folding out-of-order events ran: new customers' sorted from the batch,
+        // returning customers' again from the log.
+        #expect(sorted > 0 && refolded > 0)
+        // The live indexes, before a rebuild rewrites them.
+        #expect(try t.store.verify().isConsistent)
         let live = try Self.storedFacts(t.store)
         let profiles = try Self.allProfiles(t.store)
         let report = try t.store.rebuild()

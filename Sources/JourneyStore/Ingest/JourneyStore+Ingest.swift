@@ -20,11 +20,11 @@ public struct IngestOptions: Sendable {
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     var failAfterTransactions: Int?
 
-    /// Options; the defaults refuse a file with a bad line and take up to 256 MiB per transaction.
     /// About the length of a generated JSONL line: from a file's size, how many events to size a
     /// batch's tables for (an estimate only; they grow past it).
     static let lineBytesEstimate = 256
 
+    /// Options; the defaults refuse a file with a bad line and take up to 256 MiB per transaction.
     public init(skipInvalid: Bool = false, transactionBytesMax: Int = 256 << 20) {
         precondition(transactionBytesMax >= Limits.lineBytesMax, "ingest: a transaction must hold at least one line")
         self.skipInvalid = skipInvalid
@@ -137,7 +137,8 @@ extension JourneyStore {
             while true {
                 let (done, next, nextLine, appended, duplicates) = try env.write { txn in
                     try source.seek(to: offset)
-                    var batch = try w.begin(txn, expectedEvents: options.transactionBytesMax / IngestOptions.lineBytesEstimate)
+                    let bytes = min(options.transactionBytesMax, source.byteCount - offset)
+                    var batch = try w.begin(txn, expectedEvents: bytes / IngestOptions.lineBytesEstimate)
                     if transactions == 0 { try writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn) }
                     var line = lineNumber
                     var ignored = IngestReport()
@@ -265,7 +266,8 @@ final class ScannedGroup: @unchecked Sendable {
 
 /// A ring of ``ScannedGroup``s between the reading thread and the writer.
 final class ScanRing: @unchecked Sendable {
-    // @unchecked: `stopped` is atomic; each group is touched by one side at a time.
+    // @unchecked: `stopped` is atomic; each group is touched by one side at a time; `unsignalled`
+    // only by the writer.
     private let groups: [ScannedGroup]
     private let free: DispatchSemaphore
     private let ready: DispatchSemaphore

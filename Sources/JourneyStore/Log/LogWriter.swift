@@ -166,26 +166,23 @@ struct LogWriter {
         }
     }
 
-    /// Writes the batch's index entries in key order. Entries above every stored one of their key go
-    /// in with `MDB_APPEND`/`MDB_APPENDDUP` (no search, full pages): all of them for a new store.
+    /// Writes the batch's index entries in key order. Each `event_ids` bucket's entries above its last
+    /// stored one (all of them for a new bucket), and each customer's new sequences, go in with one
+    /// `MDB_MULTIPLE` put of packed values with `MDB_APPENDDUP`: the key is searched once, not once
+    /// per value.
     private static func writeIndexes(_ batch: inout Batch, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
-        // Per bucket: entries at or below its last stored one go in one by one; the rest (all of
-        // them for a new bucket) sort above it and go in packed, with one `MDB_MULTIPLE` put.
         var packed: [UInt8] = []
         try schema.eventIDs.withCursor(in: txn) { cursor in
             let ids = batch.pendingIDs
-            var start = 0
-            while start < ids.count {
-                let bucket = IDEntry.bucket(ids[start].hash)
-                var end = start + 1
-                while end < ids.count && IDEntry.bucket(ids[end].hash) == bucket { end += 1 }
-                var above = start
+            try forEachRun(ids, key: { IDEntry.bucket($0.hash) }) { bucket, run in
+                // Entries at or below the bucket's last stored one go in one by one.
+                var above = run.lowerBound
                 if try cursor.seek(exactly: bucket) != nil, let last = try cursor.lastDuplicate() {
                     let stored = try IDEntry(bucket: bucket, bytes: last.value)
-                    while above < end {
+                    while above < run.upperBound {
                         let entry = IDEntry(hash: ids[above].hash, sequence: ids[above].sequence)
                         if (entry.hash, entry.sequence) > (stored.hash, stored.sequence) { break }
                         try entry.withBytes { value in
@@ -195,7 +192,7 @@ struct LogWriter {
                     }
                 }
                 packed.removeAll(keepingCapacity: true)
-                for (hash, sequence) in ids[above..<end] {
+                for (hash, sequence) in ids[above..<run.upperBound] {
                     IDEntry(hash: hash, sequence: sequence).withBytes { packed.append(contentsOf: $0) }
                 }
                 try packed.withUnsafeBytes { values in
@@ -203,28 +200,33 @@ struct LogWriter {
                         try cursor.putMultiple(key: key, values: values, valueSize: IDEntry.size, flags: .appendDuplicate)
                     }
                 }
-                start = end
             }
         }
-        // Each customer's sequences ascend, so they append after the ones already stored: one
-        // packed put per customer.
+        // Each customer's sequences ascend, so they append after the ones already stored.
         radixSort(&batch.pendingCustomers, bits: 0..<32) { UInt64($0.customer) }
         try schema.customerEvents.withCursor(in: txn) { cursor in
             let entries = batch.pendingCustomers
-            var start = 0
-            while start < entries.count {
-                let customer = entries[start].customer
-                var end = start + 1
-                while end < entries.count && entries[end].customer == customer { end += 1 }
+            try forEachRun(entries, key: \.customer) { customer, run in
                 packed.removeAll(keepingCapacity: true)
-                for (_, sequence) in entries[start..<end] { StoredSequence(sequence).withBytes { packed.append(contentsOf: $0) } }
+                for (_, sequence) in entries[run] { StoredSequence(sequence).withBytes { packed.append(contentsOf: $0) } }
                 try packed.withUnsafeBytes { values in
                     try customer.withBytes { key in
                         try cursor.putMultiple(key: key, values: values, valueSize: StoredSequence.size, flags: .appendDuplicate)
                     }
                 }
-                start = end
             }
+        }
+    }
+
+    /// Calls `body` with each run of consecutive items with the same key, and the key.
+    private static func forEachRun<T, K: Equatable>(_ items: [T], key: (T) -> K, _ body: (K, Range<Int>) throws -> Void) rethrows {
+        var start = 0
+        while start < items.count {
+            let k = key(items[start])
+            var end = start + 1
+            while end < items.count && key(items[end]) == k { end += 1 }
+            try body(k, start..<end)
+            start = end
         }
     }
 
@@ -235,9 +237,9 @@ struct LogWriter {
         try names.persistCounts(schema: schema, in: batch.txn)
         let schema = self.schema
         if batch.appended > 0 {
-            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn) {
+            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn, writingIndexes: {
                 try Self.writeIndexes(&batch, schema: schema)
-            }
+            })
         } else {
             try Self.writeIndexes(&batch, schema: schema)
         }

@@ -71,11 +71,7 @@ struct NameCache {
             // only names sharing those compared in full (a comparison sort of ~100 k names took ~4 %
             // of an ingest).
             sortByKeyThenComparing(&pending, key: { p in
-                tables[Int(p.kind.rawValue)].withName(p.number) { name in
-                    var key = UInt64(p.kind.rawValue) << 56
-                    for i in 0..<min(7, name.count) { key |= UInt64(name[i]) << UInt64(48 - 8 * i) }
-                    return key
-                }
+                tables[Int(p.kind.rawValue)].withName(p.number) { Self.sortKey(p.kind, $0) }
             }, by: precedes)
             try schema.names.withCursor(in: txn) { cursor in
                 var putter = try AscendingPutter(cursor)
@@ -100,6 +96,15 @@ struct NameCache {
                 try schema.setMeta(MetaKey.nameCount(kind), UInt32(tables[k].count), in: txn)
             }
         }
+    }
+
+    /// A key ordering `names` entries as their keys (the kind's byte, then the name) do, except
+    /// that names sharing their first 7 bytes get equal keys: the kind in the top byte, then those
+    /// bytes, zero-padded.
+    static func sortKey(_ kind: NameKind, _ name: UnsafeRawBufferPointer) -> UInt64 {
+        var key = UInt64(kind.rawValue) << 56
+        for i in 0..<min(7, name.count) { key |= UInt64(name[i]) << UInt64(48 - 8 * i) }
+        return key
     }
 
     /// Calls `body` with the bytes of name `number` of `kind`.

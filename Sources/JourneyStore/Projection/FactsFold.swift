@@ -63,9 +63,9 @@ struct IndexEntries: Equatable {
         guard removed else { throw JourneyError(.corrupted, "index entry of customer \(customer) is missing; run `journey verify`") }
     }
 
-    /// Removes the `removing` entries, then adds `inserting` (in ascending customer order) in each
-    /// index's key order, as a rebuild writes them (``IndexImage``): keys above every stored one
-    /// append, so a new store's indexes are as dense as a rebuild's.
+    /// Removes the `removing` entries, then adds `inserting` (in any order) in each index's key
+    /// order, as a rebuild writes them (``IndexImage``): keys above every stored one append, so a new
+    /// store's indexes are as dense as a rebuild's.
     static func apply(removing: [BuyerEntry], inserting: [BuyerEntry],
                       names: NameCache, schema: StoreSchema, key: inout [UInt8], in txn: WriteTransaction) throws {
         for b in removing {

@@ -146,9 +146,8 @@ struct FullFold {
                     let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
                     // Most customers' events are in time order; the others are sorted and folded again.
                     if try !scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: true) {
-                        try FoldScratch.sortByTimeAndID(run)
+                        try scratch.foldSorting(run, policy: policy)
                         block.refolded += 1
-                        _ = try scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: false)
                     }
                     if let entries = scratch.append(to: &block) { block.buyers.append(BuyerEntry(customer: UInt32(c), entries: entries)) }
                 }
@@ -301,6 +300,13 @@ struct FoldScratch {
         return IndexEntries(facts)
     }
 
+    /// Sorts the records at `places` into fold order and folds them from scratch: for records not
+    /// in (time, id) order.
+    mutating func foldSorting(_ places: UnsafeMutableBufferPointer<RecordPlace>, policy: FoldPolicy) throws(JourneyError) {
+        try Self.sortByTimeAndID(places)
+        _ = try fold(UnsafeBufferPointer(places), policy: policy, strictlyAscending: false)
+    }
+
     /// Sorts records into the order the live projections fold in (``FactsFold/foldOrder(_:)``).
     static func sortByTimeAndID(_ places: UnsafeMutableBufferPointer<RecordPlace>) throws(JourneyError) {
         let original = Array(places)
@@ -314,6 +320,15 @@ struct BuyerEntry {
     var customer: UInt32
     var entries: IndexEntries
 
+    /// Notes a customer's index entries changing from `old` to `new` (`nil`: not a buyer): the
+    /// entries to remove and to insert, if they differ.
+    static func change(of customer: UInt32, from old: IndexEntries?, to new: IndexEntries?,
+                       removing: inout [BuyerEntry], inserting: inout [BuyerEntry]) {
+        guard new != old else { return }
+        if let old { removing.append(BuyerEntry(customer: customer, entries: old)) }
+        if let new { inserting.append(BuyerEntry(customer: customer, entries: new)) }
+    }
+
     var netSpend: Int64 { entries.netSpend }
     var lastPurchase: Int64 { entries.lastPurchase }
     var orders: Int { entries.orders }
@@ -322,7 +337,8 @@ struct BuyerEntry {
 /// Folds blocks `0 ..< blocks` with `foldBlock`, on the calling thread and a helper thread, and
 /// calls `body` on the calling thread with each folded block, in block order, while the next
 /// blocks fold. `foldBlock` runs on both threads at once: it may only read shared state.
-/// `meanwhile` runs on the calling thread first, once the helper has started folding.
+/// `meanwhile` runs on the calling thread first, while the helper (there is one for two blocks or
+/// more) folds.
 func foldBlocksInOrder(_ blocks: Int, meanwhile: () throws -> Void = {}, fold foldBlock: (Int, inout FoldScratch) throws -> FoldedBlock,
                        _ body: (FoldedBlock) throws -> Void) throws {
     guard blocks > 0 else { return try meanwhile() }
@@ -395,6 +411,7 @@ struct FoldedBlock {
     /// The live projector's: positions of customers whose batch events are older than their
     /// stored facts, to be folded again from their whole history.
     var refolds: [Int] = []
+    /// Customers whose events were sorted before folding.
     var refolded = 0
 
     init(firstCustomer: UInt32) { self.firstCustomer = firstCustomer }
@@ -425,7 +442,7 @@ struct IndexImage {
     private var lastPurchase: [(Int64, UInt32)] = []
     private var orders: [(Int, UInt32)] = []
 
-    /// Sorts `buyers` (in ascending customer order) into the three indexes' orders, reading the
+    /// Sorts `buyers` (in any order) into the three indexes' orders, reading the
     /// customers' ids in one walk of `name_list`.
     init(_ buyers: [BuyerEntry], schema: StoreSchema, in txn: some ReadableTransaction) throws {
         try self.init(buyers) { body in try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body) }

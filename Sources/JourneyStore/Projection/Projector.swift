@@ -6,8 +6,8 @@ import Dispatch
 /// Keeps the projections current inside the append's write transaction: the batch's records are
 /// kept in an arena as they are appended; when the batch finishes, the touched customers are put in
 /// ascending order, each one's stored facts copied out once, and blocks of customers folded on two
-/// threads (``foldBlocksInOrder(_:fold:_:)``, as a rebuild does) into encoded facts, which this
-/// thread writes in key order while the next blocks fold — log, facts, indexes and checkpoint
+/// threads (``foldBlocksInOrder(_:meanwhile:fold:_:)``, as a rebuild does) into encoded facts, which
+/// this thread writes in key order while the next blocks fold — log, facts, indexes and checkpoint
 /// commit together.
 struct Projector {
     var policy: Policy
@@ -25,6 +25,9 @@ struct Projector {
     private var newestTime: Int64 = -1
     private var record = RecordWriter()
     private var key: [UInt8] = []
+    /// Of the last batch: customers whose events were out of time order, sorted and folded from the
+    /// batch (new customers) or folded again from the log (the others).
+    private(set) var lastBatchSorted = 0, lastBatchRefolded = 0
 
     /// Customers folded per block: small enough that a 10 k-event batch spreads over both threads.
     static let blockSize = 512
@@ -96,10 +99,12 @@ struct Projector {
     }
 
     /// Writes the facts and index entries of every touched customer, and the checkpoint.
-    /// `meanwhile` runs on this thread while the first blocks fold: it may write to the transaction,
-    /// except to the facts and the secondary indexes.
+    ///
+    /// `writingIndexes` must write the batch's `customer_events` (and may write its `event_ids`): it
+    /// runs on this thread while the first blocks fold, and the customers folded again from the log
+    /// read those entries afterwards. It must not write the facts or the secondary indexes.
     mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction,
-                         meanwhile: () throws -> Void = {}) throws {
+                         writingIndexes: () throws -> Void) throws {
         let groups = grouped()
         let customers = groups.customers
         // The stored facts, copied out before any is rewritten (a rewrite may reuse their pages).
@@ -112,6 +117,8 @@ struct Projector {
             }
         }
         var removed: [BuyerEntry] = [], inserted: [BuyerEntry] = []
+        var sorted = 0, refolded = 0
+        defer { (lastBatchSorted, lastBatchRefolded) = (sorted, refolded) }
         let blocks = (customers.count + Self.blockSize - 1) / Self.blockSize
         let fold = self.fold
         try arena.withUnsafeBytes { arenaBytes in
@@ -123,9 +130,9 @@ struct Projector {
                 try schema.facts.withCursor(in: txn) { cursor in
                     var putter = try AscendingPutter(cursor)
                     var blockStart = 0  // the rank of the first customer of the block being written
-                    try foldBlocksInOrder(blocks, meanwhile: meanwhile, fold: { b, scratch in
+                    try foldBlocksInOrder(blocks, meanwhile: writingIndexes, fold: { b, scratch in
                         let lo = b * Self.blockSize, hi = min(customers.count, lo + Self.blockSize)
-                        var block = FoldedBlock(firstCustomer: customers[lo])
+                        var block = FoldedBlock(firstCustomer: customers[lo])  // positions name their customers
                         block.customers = Array(customers[lo..<hi])
                         for r in lo..<hi {
                             let before = storedFacts(r)
@@ -149,26 +156,21 @@ struct Projector {
                             if !inOrder && before.isEmpty {
                                 // A new customer: the batch holds its whole history, folded here in
                                 // (time, id) order as a rebuild does, not again from the log.
-                                var places = scratch.places
-                                scratch.places = []
-                                defer { scratch.places = places }
+                                var places = [RecordPlace]()
+                                swap(&places, &scratch.places)
+                                defer { swap(&places, &scratch.places) }
                                 places.removeAll(keepingCapacity: true)
                                 for n in records {
                                     let i = Int(groups.order[n])
                                     places.append(RecordPlace(start: arenaBytes.baseAddress! + starts[i], length: UInt32(lengths[i])))
                                 }
-                                try places.withUnsafeMutableBufferPointer { run in
-                                    try FoldScratch.sortByTimeAndID(run)
-                                    _ = try scratch.fold(UnsafeBufferPointer(run), policy: fold, strictlyAscending: false)
-                                }
+                                try places.withUnsafeMutableBufferPointer { try scratch.foldSorting($0, policy: fold) }
+                                block.refolded += 1
                                 inOrder = true
                             }
                             if inOrder {
-                                let updated = scratch.append(to: &block)
-                                if updated != original {
-                                    if let original { block.removed.append(BuyerEntry(customer: customers[r], entries: original)) }
-                                    if let updated { block.buyers.append(BuyerEntry(customer: customers[r], entries: updated)) }
-                                }
+                                BuyerEntry.change(of: customers[r], from: original, to: scratch.append(to: &block),
+                                                  removing: &block.removed, inserting: &block.buyers)
                             } else {
                                 block.refolds.append(r - lo)
                             }
@@ -188,13 +190,11 @@ struct Projector {
                                     facts.normalizeSets()
                                     facts.encode(into: &record)
                                     try record.bytes.withUnsafeBytes { bytes in _ = try putter.put(customer, bytes: bytes) }
-                                    let before = storedFacts(blockStart + k)
-                                    let original = before.isEmpty ? nil : IndexEntries(try CustomerFacts(decoding: before, lists: false))
-                                    let updated = IndexEntries(facts)
-                                    if updated != original {
-                                        if let original { removed.append(BuyerEntry(customer: customer, entries: original)) }
-                                        if let updated { inserted.append(BuyerEntry(customer: customer, entries: updated)) }
-                                    }
+                                    // Only customers with stored facts are folded again from the log.
+                                    let original = IndexEntries(try CustomerFacts(decoding: storedFacts(blockStart + k), lists: false))
+                                    BuyerEntry.change(of: customer, from: original, to: IndexEntries(facts),
+                                                      removing: &removed, inserting: &inserted)
+                                    refolded += 1
                                 } else {
                                     _ = try putter.put(customer, bytes: UnsafeRawBufferPointer(rebasing: all[start..<Int(end)]))
                                 }
@@ -203,6 +203,7 @@ struct Projector {
                         }
                         removed.append(contentsOf: block.removed)
                         inserted.append(contentsOf: block.buyers)
+                        sorted += block.refolded
                         blockStart += block.ends.count
                     }
                 }
