@@ -101,3 +101,74 @@ import Testing
         #expect(total == Money(minorUnits: 10_001))
     }
 }
+
+@Suite struct ScannerMatchingTests {
+    static let keyNames: [(String, Key)] = [
+        ("id", .id), ("type", .type), ("customer", .customer), ("time", .time), ("order", .order),
+        ("product", .product), ("category", .category), ("campaign", .campaign), ("currency", .currency),
+        ("email", .email), ("phone", .phone), ("total", .total), ("items", .items), ("attributes", .attributes),
+        ("price", .price), ("quantity", .quantity), ("first_name", .firstName), ("last_name", .lastName),
+        ("gender", .gender), ("birthday", .birthday), ("city", .city), ("region", .region), ("zip", .zip),
+        ("country", .country), ("interests", .interests),
+    ]
+
+    /// Every field name and event type is recognised; near misses (a byte more or less, another
+    /// case, a trailing NUL) are not.
+    @Test func namesMatchExactly() {
+        func key(_ s: String) -> Key { Array(s.utf8).withUnsafeBytes { Key($0) } }
+        func type(_ s: String) -> EventType? { Array(s.utf8).withUnsafeBytes { EventScanText.type(named: $0) } }
+        for (name, expected) in Self.keyNames {
+            #expect(key(name) == expected, "\(name)")
+            for miss in [name + "s", String(name.dropLast()), name.uppercased(), name + "\u{0}", "_" + name] {
+                #expect(key(miss) == .unknown, "\(miss.debugDescription)")
+            }
+        }
+        for t in EventType.allCases {
+            #expect(type(t.name) == t)
+            for miss in [t.name + "s", String(t.name.dropLast()), t.name.uppercased(), t.name + "\u{0}"] {
+                #expect(type(miss) == nil, "\(miss.debugDescription)")
+            }
+        }
+    }
+
+    /// The 8-bytes-at-a-time test agrees with a byte-by-byte one: a quote, a backslash or a byte
+    /// below 0x20 anywhere in the word, and nothing else (bytes with the high bit set included).
+    @Test func wordTestAgreesWithBytes() {
+        var rng = SeededRandom(seed: 9)
+        let edges: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0x9F, 0xA0, 0xA2, 0xDC, 0xFF]
+        for trial in 0..<20_000 {
+            var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: 0x23 + rng.next() % 0x5B) }  // plain printable ASCII
+            if trial % 2 == 0 { bytes[Int(rng.next() % 8)] = edges[Int(rng.next() % UInt64(edges.count))] }
+            if trial % 3 == 0 { bytes[Int(rng.next() % 8)] = edges[Int(rng.next() % UInt64(edges.count))] }
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let expected = bytes.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+            #expect(JSONEventScanner.endsOrEscapes(word) == expected, "\(bytes)")
+        }
+    }
+
+    /// Strings of every length up to 40 with a quote escaped, a backslash escape or a control
+    /// character at every position scan as one byte at a time would.
+    @Test func stringsOfEveryLengthScan() throws {
+        for length in 0...40 {
+            let plain = String(repeating: "a", count: length)
+            let line = #"{"id":"\#(plain)","type":"signup","customer":"c","time":0}"#
+            var draft = EventDraft()
+            var scanner = JSONEventScanner(exponent: 2)
+            try Array(line.utf8).withUnsafeBytes { try scanner.scan($0, into: &draft) }
+            #expect(draft.string(draft.id!) == plain)
+            for at in 0..<length {
+                var escaped = Array(plain)
+                escaped.insert(contentsOf: #"\""#, at: at)
+                let withQuote = #"{"id":"\#(String(escaped))","type":"signup","customer":"c","time":0}"#
+                try Array(withQuote.utf8).withUnsafeBytes { try scanner.scan($0, into: &draft) }
+                var expected = Array(plain)
+                expected.insert("\"", at: at)
+                #expect(draft.string(draft.id!) == String(expected))
+                var control = Array(plain.utf8)
+                control[at] = 0x09
+                let withTab = Array(#"{"id":""#.utf8) + control + Array(#"","type":"signup","customer":"c","time":0}"#.utf8)
+                #expect(throws: FieldError.self) { try withTab.withUnsafeBytes { try scanner.scan($0, into: &draft) } }
+            }
+        }
+    }
+}

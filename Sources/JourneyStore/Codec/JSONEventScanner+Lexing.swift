@@ -36,6 +36,8 @@ extension JSONEventScanner {
         i += 1
         let start = i
         var escaped = false
+        // Eight bytes at a time while none of them ends the string, escapes or is a control character.
+        while i + 8 <= n, !Self.endsOrEscapes(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
         while i < n {
             let c = p[i]
             if c == Byte.quote { i += 1; return (start, i - 1, escaped) }
@@ -45,6 +47,16 @@ extension JSONEventScanner {
         }
         i = n
         throw syntax("a closing \" for the string")
+    }
+
+    /// Whether any of the 8 bytes of `w` is a quote, a backslash or below 0x20 (bit tricks on the
+    /// whole word: a byte equal to zero after an XOR, or below a bound, sets its high bit).
+    @inline(__always)
+    static func endsOrEscapes(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* UInt64(Byte.quote)), backslash = w ^ (ones &* UInt64(Byte.backslash))
+        let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+        return found & highs != 0
     }
 
     /// Decodes the escapes of a string's content into the scratch buffer.
