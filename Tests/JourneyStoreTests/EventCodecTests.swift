@@ -137,7 +137,7 @@ import Testing
         var rng = SeededRandom(seed: 9)
         let edges: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0x9F, 0xA0, 0xA2, 0xDC, 0xFF]
         for trial in 0..<20_000 {
-            var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: 0x23 + rng.next() % 0x5B) }  // plain printable ASCII
+            var bytes = (0..<8).map { _ in UInt8(truncatingIfNeeded: 0x23 + rng.next() % 0x5B) }  // printable ASCII from `#`
             if trial % 2 == 0 { bytes[Int(rng.next() % 8)] = edges[Int(rng.next() % UInt64(edges.count))] }
             if trial % 3 == 0 { bytes[Int(rng.next() % 8)] = edges[Int(rng.next() % UInt64(edges.count))] }
             let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
@@ -146,8 +146,8 @@ import Testing
         }
     }
 
-    /// Strings of every length up to 40 with a quote escaped, a backslash escape or a control
-    /// character at every position scan as one byte at a time would.
+    /// Strings of every length up to 40, plain, with an escaped quote at every position, or with a
+    /// control character (refused) at every position, scan as one byte at a time would.
     @Test func stringsOfEveryLengthScan() throws {
         for length in 0...40 {
             let plain = String(repeating: "a", count: length)

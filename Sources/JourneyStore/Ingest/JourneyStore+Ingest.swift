@@ -371,7 +371,7 @@ final class ScanRing: @unchecked Sendable {
             swap(&entries, &group.entries)
             group.end = end
             ready.signal()
-            if group.end != nil { return }
+            if end != nil { return }  // the group is the writer's now
             k += 1
         }
     }
