@@ -147,7 +147,7 @@ public final class JourneyStore: Sendable {
                 defer { swap(&draft, &w.draft) }
                 var batch = try w.begin(txn, expectedEvents: events.count)
                 for index in events.indices {
-                    draft.load(events[index])
+                    draft.load(events.baseAddress! + index)
                     do {
                         try draft.checkScannedLimits()
                         try draft.validate(currency: w.currency)

@@ -69,11 +69,17 @@ extension EventRecord {
 extension EventDraft {
     /// Loads a Swift ``Event`` so that it goes through the same validation and encoding as JSONL.
     mutating func load(_ e: Event) {
+        withUnsafePointer(to: e) { load($0) }
+    }
+
+    /// Fills the draft from the event at `event`, read in place: passed by value from a buffer, the
+    /// whole event was copied (its strings retained and released) per event.
+    mutating func load(_ event: UnsafePointer<Event>) {
         reset()
-        type = e.type
-        id = store(e.id)
-        customer = store(e.customer)
-        time = e.time.millisecondsSinceEpoch
+        type = event.pointee.type
+        id = store(event.pointee.id)
+        customer = store(event.pointee.customer)
+        time = event.pointee.time.millisecondsSinceEpoch
         func loadContact(_ c: Contact) {
             fields[AttributeField.email.rawValue] = c.email.map { store($0) }
             fields[AttributeField.phone.rawValue] = c.phone.map { store($0) }
@@ -84,7 +90,7 @@ extension EventDraft {
                                        price: item.price.minorUnits, quantity: Int64(item.quantity)))
             }
         }
-        switch e.payload {
+        switch event.pointee.payload {
         case .signup(let c, let a), .profile(let c, let a):
             loadContact(c)
             fields[AttributeField.firstName.rawValue] = a.firstName.map { store($0) }
@@ -119,6 +125,8 @@ extension EventDraft {
     }
 
     /// Checks the rules the JSONL scanner enforces while scanning, for events built in Swift.
+    /// (Inlined: called, the whole draft was copied to pass it.)
+    @inline(__always)
     func checkScannedLimits() throws(FieldError) {
         // Names are autoclosures: made only for an error (making them per event was a third of the
         // API append's time).
