@@ -80,8 +80,9 @@ import Testing
                 try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
                 var draft = EventDraft()
                 for k in 0..<50 {
-                    draft.load(Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
-                                     payload: .productView(product: "p\(k)", category: "c")))
+                    let event = Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
+                                      payload: .productView(product: "p\(k)", category: "c"))
+                    withUnsafePointer(to: event) { draft.load($0) }
                     try draft.validate(currency: .usd)
                     try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
                 }

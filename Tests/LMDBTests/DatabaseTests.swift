@@ -2,6 +2,19 @@ import Testing
 @testable import LMDB
 
 @Suite struct DatabaseTests {
+    /// The current key's 8-byte values, read a page at a time (`MDB_GET_MULTIPLE`).
+    static func packedValues(_ cursor: Cursor) throws -> [UInt64] {
+        var out: [UInt64] = []
+        var page = try cursor.nextMultiple(first: true)
+        while let bytes = page {
+            for i in stride(from: 0, to: bytes.count, by: 8) {
+                out.append(try UInt64(lmdbBytes: UnsafeRawBufferPointer(rebasing: bytes[i..<i + 8])))
+            }
+            page = try cursor.nextMultiple(first: false)
+        }
+        return out
+    }
+
     @Test func noOverwriteReportsAnExistingKey() throws {
         let dir = TemporaryDirectory()
         let env = try Environment(path: dir.path)
@@ -65,15 +78,7 @@ import Testing
         let stored = try env.read { txn in
             try db.withCursor(in: txn) { cursor -> [UInt64] in
                 guard try cursor.seek(exactly: UInt32(9)) != nil else { return [] }
-                var out: [UInt64] = []
-                var page = try cursor.nextMultiple(first: true)
-                while let bytes = page {
-                    for i in stride(from: 0, to: bytes.count, by: 8) {
-                        out.append(try UInt64(lmdbBytes: UnsafeRawBufferPointer(rebasing: bytes[i..<i + 8])))
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
-                return out
+                return try Self.packedValues(cursor)
             }
         }
         #expect(stored == firstHalf + secondHalf)
@@ -102,15 +107,7 @@ import Testing
             try db.withCursor(in: txn) { cursor -> [UInt64] in
                 guard try cursor.seek(exactly: UInt32(42)) != nil else { return [] }
                 #expect(try cursor.duplicateCount() == 4)
-                var out: [UInt64] = []
-                var page = try cursor.nextMultiple(first: true)
-                while let bytes = page {
-                    for i in stride(from: 0, to: bytes.count, by: 8) {
-                        out.append(try UInt64(lmdbBytes: UnsafeRawBufferPointer(rebasing: bytes[i..<i + 8])))
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
-                return out
+                return try Self.packedValues(cursor)
             }
         }
         #expect(values == [1, 3, 7, 9])

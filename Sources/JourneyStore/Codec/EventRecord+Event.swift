@@ -67,13 +67,9 @@ extension EventRecord {
 }
 
 extension EventDraft {
-    /// Loads a Swift ``Event`` so that it goes through the same validation and encoding as JSONL.
-    mutating func load(_ e: Event) {
-        withUnsafePointer(to: e) { load($0) }
-    }
-
-    /// Fills the draft from the event at `event`, read in place: passed by value from a buffer, the
-    /// whole event was copied (its strings retained and released) per event.
+    /// Loads the Swift ``Event`` at `event`, so that it goes through the same validation and encoding
+    /// as JSONL. Read in place: passed by value from a buffer, the whole event was copied (its strings
+    /// retained and released) per event.
     mutating func load(_ event: UnsafePointer<Event>) {
         reset()
         type = event.pointee.type

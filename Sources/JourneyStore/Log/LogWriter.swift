@@ -191,15 +191,8 @@ struct LogWriter {
                         above += 1
                     }
                 }
-                packed.removeAll(keepingCapacity: true)
-                for (hash, sequence) in ids[above..<run.upperBound] {
-                    IDEntry(hash: hash, sequence: sequence).withBytes { packed.append(contentsOf: $0) }
-                }
-                try packed.withUnsafeBytes { values in
-                    try withUnsafeBytes(of: bucket) { key in
-                        try cursor.putMultiple(key: key, values: values, valueSize: IDEntry.size, flags: .appendDuplicate)
-                    }
-                }
+                try putPacked(bucket, ids[above..<run.upperBound].lazy.map { IDEntry(hash: $0.hash, sequence: $0.sequence) },
+                              size: IDEntry.size, cursor: cursor, buffer: &packed)
             }
         }
         // Each customer's sequences ascend, so they append after the ones already stored.
@@ -207,14 +200,20 @@ struct LogWriter {
         try schema.customerEvents.withCursor(in: txn) { cursor in
             let entries = batch.pendingCustomers
             try forEachRun(entries, key: \.customer) { customer, run in
-                packed.removeAll(keepingCapacity: true)
-                for (_, sequence) in entries[run] { StoredSequence(sequence).withBytes { packed.append(contentsOf: $0) } }
-                try packed.withUnsafeBytes { values in
-                    try customer.withBytes { key in
-                        try cursor.putMultiple(key: key, values: values, valueSize: StoredSequence.size, flags: .appendDuplicate)
-                    }
-                }
+                try putPacked(customer, entries[run].lazy.map { StoredSequence($0.sequence) }, size: StoredSequence.size,
+                              cursor: cursor, buffer: &packed)
             }
+        }
+    }
+
+    /// Appends `values` (each `size` bytes, ascending, above the key's stored ones) under `key` with one
+    /// `MDB_MULTIPLE` put, packed into `buffer`.
+    private static func putPacked<K: ByteEncodable, V: ByteEncodable>(_ key: K, _ values: some Sequence<V>, size: Int, cursor: Cursor,
+                                                                      buffer: inout [UInt8]) throws {
+        buffer.removeAll(keepingCapacity: true)
+        for value in values { value.withBytes { buffer.append(contentsOf: $0) } }
+        try buffer.withUnsafeBytes { packed in
+            try key.withBytes { try cursor.putMultiple(key: $0, values: packed, valueSize: size, flags: .appendDuplicate) }
         }
     }
 
