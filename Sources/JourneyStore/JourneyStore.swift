@@ -45,8 +45,8 @@ public final class JourneyStore: Sendable {
     let writer: WriterLock
     /// The population cut-offs of the newest snapshot that computed them.
     let populationCache = Mutex<(Int, Population)?>(nil)
-    /// Product, category and campaign names by kind and number, as read by snapshots.
-    let nameCache = Mutex<[[String?]]>(Array(repeating: [], count: NameKind.allCases.count))
+    /// Names by kind and number, and their byte order, as read by snapshots.
+    let nameDirectory = NameDirectory()
     /// The last policy text read and its parse.
     let policyCache = Mutex<(String, Policy)?>(nil)
 

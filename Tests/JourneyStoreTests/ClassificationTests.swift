@@ -133,6 +133,16 @@ import Testing
         #expect(p.viewedCategories.sorted() == ["flash", "tripods", "zoom"])
     }
 
+    @Test func listsAreSortedByTheNamesBytes() throws {
+        var shop = Shop()
+        // Byte order: upper case before lower case, "é" (0xC3 0xA9) after every ASCII letter, a prefix first.
+        for product in ["b", "é", "B", "ab", "a", "Z", "a b", "zz"] { shop.view("a", day: 0, category: "c-" + product, product: product) }
+        let p = try shop.profile("a", asOf: 0)
+        #expect(p.viewedProducts == ["B", "Z", "a", "a b", "ab", "b", "zz", "é"])
+        #expect(p.viewedCategories == p.viewedProducts.map { "c-" + $0 })
+        #expect(p.affinity == ["c-B", "c-Z", "c-a"], "equal scores: byte order too")
+    }
+
     @Test func segmentsFollowPhaseAndValue() throws {
         var shop = Shop()
         // Five buyers: the top 20 % is one customer.

@@ -100,4 +100,37 @@ import Testing
         #expect(try reopened.events(of: "new1").isEmpty)
         #expect(try reopened.read { $0.newestEventTime } == Timestamp(millisecondsSinceEpoch: 0), "the clock goes back too")
     }
+
+    @Test func readersDoNotKeepNamesARollBackRemoved() throws {
+        let t = try TemporaryStore()
+        let store = t.store
+        _ = try store.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
+        // A committed first transaction of a large file (as a crash leaves it), read by this process.
+        try store.writer.withLock { (w: inout LogWriter) in
+            try store.env.write { txn in
+                var batch = try w.begin(txn)
+                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                var draft = EventDraft()
+                for product in ["gone-1", "gone-2"] {
+                    let event = Event(id: product, customer: "half", time: Timestamp(millisecondsSinceEpoch: 1000),
+                                      payload: .productView(product: product, category: "gone"))
+                    withUnsafePointer(to: event) { draft.load($0) }
+                    try draft.validate(currency: .usd)
+                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
+                }
+                _ = try w.finish(batch)
+            }
+        }
+        #expect(try store.read { try $0.profile(of: "half")?.viewedProducts } == ["gone-1", "gone-2"])
+        try store.append([])   // the next write rolls the file back
+        // The numbers the roll-back freed go to other names.
+        _ = try store.ingest("""
+            {"id":"n1","type":"product_view","customer":"new","time":2000,"product":"kept-2","category":"kept"}
+            {"id":"n2","type":"product_view","customer":"new","time":2000,"product":"kept-1","category":"kept"}
+            """)
+        let p = try store.read { try $0.profile(of: "new") }
+        #expect(p?.viewedProducts == ["kept-1", "kept-2"])
+        #expect(p?.viewedCategories == ["kept"])
+        #expect(try store.read { try $0.profile(of: "half") } == nil)
+    }
 }

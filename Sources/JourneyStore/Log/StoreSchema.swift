@@ -110,7 +110,11 @@ extension StoreSchema {
 
     /// The number of a name, read from the store, or `nil`.
     func number(_ kind: NameKind, _ name: String, in txn: some ReadableTransaction) throws -> UInt32? {
-        try names.get([kind.rawValue] + Array(name.utf8), in: txn)
+        var key: [UInt8] = []
+        key.reserveCapacity(1 + name.utf8.count)
+        key.append(kind.rawValue)
+        key.append(contentsOf: name.utf8)
+        return try names.get(key, in: txn)
     }
 }
 

@@ -116,8 +116,7 @@ extension CustomerFacts {
         emailOpens = try r.varint32()
         lastEmailOpen = try optionalTime(&r)
         try readText(&r)
-        var decoded: [[UInt32]] = []
-        for _ in 0..<4 {
+        func set(_ r: inout RecordReader) throws(JourneyError) -> NumberSet {
             let n = try count(&r)
             var list: [UInt32] = []
             if lists { list.reserveCapacity(n) }
@@ -129,14 +128,15 @@ extension CustomerFacts {
                 last += delta
                 if lists { list.append(last) }
             }
-            decoded.append(list)
+            return NumberSet(sortedDistinct: list)
         }
-        boughtProductSet = NumberSet(sortedDistinct: decoded[0])
-        boughtCategorySet = NumberSet(sortedDistinct: decoded[1])
-        viewedProductSet = NumberSet(sortedDistinct: decoded[2])
-        viewedCategorySet = NumberSet(sortedDistinct: decoded[3])
+        boughtProductSet = try set(&r)
+        boughtCategorySet = try set(&r)
+        viewedProductSet = try set(&r)
+        viewedCategorySet = try set(&r)
         affinityTime = try time(&r)
         let n = try count(&r)
+        affinity.reserveCapacity(n)
         var lastCategory: UInt32 = 0
         for _ in 0..<n {
             lastCategory += try r.varint32()

@@ -42,7 +42,7 @@ public struct Profile: Hashable, Sendable {
     public var averageGapDays: Double?
     /// Purchases more than `lapsed_after_days` after the previous one.
     public var reactivations: Int
-    /// Up to 3 categories with affinity ≥ 1.0 at T, highest first (ties by name).
+    /// Up to 3 categories with affinity ≥ 1.0 at T, highest first (ties by the names' UTF-8 bytes).
     public var affinity: [String]
     /// RFM quintile scores, `nil` for non-buyers.
     public var rfm: RFM?
@@ -64,7 +64,7 @@ public struct Profile: Hashable, Sendable {
     public var phone: String?
     /// Latest attributes by event time, field by field.
     public var attributes: Attributes
-    /// Products bought, sorted by name (likewise the three lists below).
+    /// Products bought, sorted by the UTF-8 bytes of their names (likewise the three lists below).
     public var boughtProducts: [String]
     /// Categories bought.
     public var boughtCategories: [String]
@@ -83,7 +83,7 @@ extension Profile {
     /// - Parameter lists: whether to name the bought and viewed products and categories (exports
     ///   that print none of them skip the work; they are then empty).
     init(customer: String, facts f: CustomerFacts, asOf t: Int64, policy: Policy, population: Population,
-         spendKey: [UInt8], lists: Bool = true, names: (NameKind, UInt32) throws -> String) rethrows {
+         spendKey: [UInt8], lists: Bool = true, names: Snapshot) throws {
         let orders = f.orders
         let r = f.lastPurchase.map { days(from: $0, to: t) }
         let averageGap = orders >= 2 ? days(from: f.firstPurchase!, to: f.lastPurchase!) / Double(orders - 1) : nil
@@ -98,12 +98,18 @@ extension Profile {
             phase = orders == 1 ? .new : .active
         }
         let topPercent = orders > 0 ? population.topPercent(spendKey: spendKey) : nil
-        var scores: [(String, Double)] = []
-        for (category, score) in f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
-        where score >= Policy.affinityTagScoreMin {
-            scores.append((try names(.category, category), score))
+        var tagged = f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
+        tagged.removeAll { $0.score < Policy.affinityTagScoreMin }
+        var affinity: [String] = []
+        if !tagged.isEmpty {
+            let tags = try names.names(.category, tagged.lazy.map(\.category))
+            var order = Array(tagged.indices)
+            order.sort { a, b in
+                tagged[a].score != tagged[b].score ? tagged[a].score > tagged[b].score
+                    : tags[a].utf8.lexicographicallyPrecedes(tags[b].utf8)
+            }
+            affinity = order.prefix(Policy.affinityTagsMax).map { tags[$0] }
         }
-        scores.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
         self.init(
             customer: customer, asOf: Timestamp(millisecondsSinceEpoch: t), phase: phase,
             segment: Segment(phase: phase, highValue: topPercent != nil),
@@ -114,7 +120,7 @@ extension Profile {
             signup: ts(f.signup), firstPurchase: ts(f.firstPurchase),
             lastPurchase: ts(f.lastPurchase), daysSincePurchase: r,
             daysSinceSignup: f.signup.map { days(from: $0, to: t) }, averageGapDays: averageGap,
-            reactivations: Int(f.reactivations), affinity: scores.prefix(Policy.affinityTagsMax).map(\.0),
+            reactivations: Int(f.reactivations), affinity: affinity,
             rfm: f.lastPurchase.flatMap { population.rfm(lastPurchase: $0, orders: orders, netSpend: f.netSpend) },
             cartAbandons: Int(f.cartAbandons), lastCartAbandon: ts(f.lastCartAbandon),
             lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: f.lastCartValue) : nil,
@@ -124,10 +130,10 @@ extension Profile {
             attributes: Attributes(firstName: f.field(.firstName), lastName: f.field(.lastName), gender: f.field(.gender),
                                    birthday: f.field(.birthday), city: f.field(.city), region: f.field(.region),
                                    zip: f.field(.zip), country: f.field(.country), interests: f.interests),
-            boughtProducts: lists ? try f.boughtProducts.map { try names(.product, $0) }.sorted() : [],
-            boughtCategories: lists ? try f.boughtCategories.map { try names(.category, $0) }.sorted() : [],
-            viewedProducts: lists ? try f.viewedProducts.map { try names(.product, $0) }.sorted() : [],
-            viewedCategories: lists ? try f.viewedCategories.map { try names(.category, $0) }.sorted() : [])
+            boughtProducts: lists ? try names.sortedNames(.product, f.boughtProducts) : [],
+            boughtCategories: lists ? try names.sortedNames(.category, f.boughtCategories) : [],
+            viewedProducts: lists ? try names.sortedNames(.product, f.viewedProducts) : [],
+            viewedCategories: lists ? try names.sortedNames(.category, f.viewedCategories) : [])
     }
 }
 

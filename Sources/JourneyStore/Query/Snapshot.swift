@@ -18,6 +18,8 @@ public final class Snapshot {
     /// The time of the newest event in the store, the default clock; `nil` for an empty store.
     public let newestEventTime: Timestamp?
     private var cachedPopulation: Population?
+    /// The store's name epoch in this snapshot (``MetaKey/nameEpoch``).
+    let nameEpoch: UInt64
     /// Whether full-scan exports may use a second thread (tests turn it off to compare).
     var parallelExports = true
 
@@ -26,6 +28,7 @@ public final class Snapshot {
         self.txn = txn
         self.policy = try store.storedPolicy(in: txn)
         self.newestEventTime = try store.schema.metaUInt64(MetaKey.newestTime, in: txn).map { Timestamp(millisecondsSinceEpoch: Int64($0)) }
+        self.nameEpoch = try store.schema.metaUInt64(MetaKey.nameEpoch, in: txn) ?? 0
     }
 
     var schema: StoreSchema { store.schema }
@@ -77,20 +80,18 @@ public final class Snapshot {
             copy.withUTF8 { IndexKeys.spend(facts.netSpend, customerID: UnsafeRawBufferPointer($0), into: &spendKey) }
         }
         return try Profile(customer: id, facts: facts, asOf: t, policy: policy, population: try population,
-                           spendKey: spendKey, lists: lists) { kind, n in try name(kind, n) }
+                           spendKey: spendKey, lists: lists, names: self)
     }
 
-    /// The name of number `n` of `kind`. Committed names never change, so the store keeps every name
-    /// it has read: a scan, or the next lookup, reads each product or category name from the map once.
-    func name(_ kind: NameKind, _ n: UInt32) throws -> String {
-        let k = Int(kind.rawValue), i = Int(n)
-        if let cached = store.nameCache.withLock({ i < $0[k].count ? $0[k][i] : nil }) { return cached }
-        let value = try schema.name(kind, n, in: txn)
-        store.nameCache.withLock { names in
-            if i >= names[k].count { names[k].append(contentsOf: repeatElement(nil, count: i + 1 - names[k].count)) }
-            names[k][i] = value
-        }
-        return value
+    /// The names of `numbers` of `kind`, in their order. The store keeps every name snapshots read
+    /// (``NameDirectory``): a scan, or the next lookup, reads each product or category name from the map once.
+    func names(_ kind: NameKind, _ numbers: some Collection<UInt32>) throws -> [String] {
+        try store.nameDirectory.names(kind, numbers, epoch: nameEpoch, schema: schema, in: txn)
+    }
+
+    /// The names of `numbers` of `kind`, sorted by their UTF-8 bytes.
+    func sortedNames(_ kind: NameKind, _ numbers: [UInt32]) throws -> [String] {
+        try store.nameDirectory.sortedNames(kind, numbers, epoch: nameEpoch, schema: schema, in: txn)
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:
