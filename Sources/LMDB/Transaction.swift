@@ -36,6 +36,9 @@ public struct DatabaseFlags: OptionSet, Sendable {
     public static let duplicateSort = DatabaseFlags(rawValue: UInt32(MDB_DUPSORT))
     /// With ``duplicateSort``: all values of a key have the same size, stored packed.
     public static let duplicateFixed = DatabaseFlags(rawValue: UInt32(MDB_DUPFIXED))
+    /// With ``duplicateSort``: values are native-endian unsigned integers of 4 or 8 bytes, compared as
+    /// numbers (a machine comparison instead of `memcmp`); pass them aligned.
+    public static let integerDuplicate = DatabaseFlags(rawValue: UInt32(MDB_INTEGERDUP))
 }
 
 /// Options of a single put.

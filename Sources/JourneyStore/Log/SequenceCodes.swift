@@ -34,16 +34,20 @@ struct StoredSequence: ByteCodable, Equatable {
     }
 }
 
-/// An entry of `event_ids`. The key is the top 4 bits of the id's 64-bit hash (16 buckets), the
-/// value the next 56 bits and the sequence, 12 bytes packed in LMDB's fixed-size duplicate pages with
-/// no per-entry header (~12 bytes an event instead of ~26 for one B-tree node per event). The lowest
-/// 4 bits of the hash are not kept: the hash only finds candidates, the stored event's id decides.
+/// An entry of `event_ids`. The key is the top 8 bits of the id's 64-bit hash (256 buckets); the
+/// value one native-endian `UInt64` that LMDB compares as a number (`MDB_INTEGERDUP`): the next 24
+/// hash bits above the 40-bit sequence. 8 bytes an event, packed in LMDB's fixed-size duplicate pages
+/// with no per-entry header. 32 hash bits are kept: the hash only finds candidates, the stored
+/// event's id decides — in a store of N events a new id reads N / 2^32 other events on average
+/// (0.002 at 10 M).
 struct IDEntry: ByteEncodable, Equatable {
-    static let size = 12
+    static let size = 8
     /// The hash bits an entry keeps.
-    static let kept: UInt64 = ~0xF
+    static let kept: UInt64 = 0xFFFF_FFFF_0000_0000
+    /// The bits of the value that hold hash bits 55…32.
+    private static let hashBits: UInt64 = 0xFFFF_FF00_0000_0000
 
-    /// The id's hash with the low 4 bits cleared.
+    /// The id's hash, only the ``kept`` bits.
     let hash: UInt64
     let sequence: UInt64
 
@@ -55,26 +59,26 @@ struct IDEntry: ByteEncodable, Equatable {
 
     /// The bucket (key) of a hash.
     @inline(__always)
-    static func bucket(_ hash: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: hash >> 60) }
+    static func bucket(_ hash: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: hash >> 56) }
 
     var bucket: UInt8 { Self.bucket(hash) }
 
+    /// The stored value: hash bits 55…32, then the sequence. Within a bucket its numeric order is
+    /// (kept hash, sequence) order.
+    var value: UInt64 { (hash << 8) & Self.hashBits | sequence }
+
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        // Bytes: hash bits 59…4 (7 bytes), sequence bits 39…32, sequence bits 31…0.
-        var packed = ((hash << 4).bigEndian, UInt32(truncatingIfNeeded: sequence).bigEndian)
-        return try Swift.withUnsafeMutableBytes(of: &packed) { raw in
-            raw[7] = UInt8(truncatingIfNeeded: sequence >> 32)
-            return try body(UnsafeRawBufferPointer(rebasing: raw[0..<Self.size]))
-        }
+        var v = value
+        return try Swift.withUnsafeBytes(of: &v, body)
     }
 
     /// Decodes a stored value; `bucket` is its key.
     init(bucket: UInt8, bytes: UnsafeRawBufferPointer) throws(LMDBError) {
-        guard bytes.count == Self.size, bucket < 16 else {
+        guard bytes.count == Self.size else {
             throw LMDBError(code: LMDBError.corrupted.code, context: "expected \(Self.size) bytes for an event id entry, found \(bytes.count)")
         }
-        let high = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)) & ~0xFF
-        hash = UInt64(bucket) << 60 | high >> 4
-        sequence = StoredSequence.read(bytes.baseAddress! + 7)
+        let v = bytes.loadUnaligned(as: UInt64.self)
+        hash = UInt64(bucket) << 56 | (v & Self.hashBits) >> 8
+        sequence = v & StoredSequence.max
     }
 }

@@ -6,7 +6,7 @@ import LMDB
 /// |---|---|---|
 /// | `meta` | text key | bytes: format version, currency, name counts, checkpoint |
 /// | `events` | sequence number, UInt64 big-endian from 1 | ``EventRecord`` |
-/// | `event_ids` | top 4 bits of the id's stable 64-bit hash (16 buckets) | ``IDEntry``: the next 56 hash bits + a 5-byte sequence (dup-sorted, fixed 12 bytes) |
+/// | `event_ids` | top 8 bits of the id's stable 64-bit hash (256 buckets) | ``IDEntry``: the next 24 hash bits above a 40-bit sequence, one native UInt64 (dup-sorted, fixed 8 bytes, compared as integers) |
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
 /// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
 /// | `customer_events` | customer number, UInt32 big-endian | ``StoredSequence``s (dup-sorted, fixed 5 bytes) |
@@ -17,7 +17,8 @@ import LMDB
 final class StoreSchema: Sendable {
     /// The layout version this build reads and writes; a store with another one is refused.
     /// Version 2: bucketed `event_ids`, 5-byte sequences in the indexes, 6-byte record times.
-    static let formatVersion: UInt32 = 2
+    /// Version 3: `event_ids` entries of 8 bytes compared as integers (256 buckets).
+    static let formatVersion: UInt32 = 3
     static let databasesMax = 16
 
     let meta: Database<String, [UInt8]>
@@ -36,7 +37,7 @@ final class StoreSchema: Sendable {
         let c: DatabaseFlags = create ? .create : []
         meta = try env.openDatabase("meta", flags: c)
         events = try env.openDatabase("events", flags: c)
-        eventIDs = try env.openDatabase("event_ids", flags: c.union([.duplicateSort, .duplicateFixed]))
+        eventIDs = try env.openDatabase("event_ids", flags: c.union([.duplicateSort, .duplicateFixed, .integerDuplicate]))
         names = try env.openDatabase("names", flags: c)
         nameList = try env.openDatabase("name_list", flags: c)
         customerEvents = try env.openDatabase("customer_events", flags: c.union([.duplicateSort, .duplicateFixed]))
