@@ -139,7 +139,7 @@ public final class JourneyStore: Sendable {
 
     private func append(contiguous events: UnsafeBufferPointer<Event>) throws -> AppendReport {
         try withWriter { (w: inout LogWriter) in
-            try env.write { txn in
+            let report = try env.write { txn in
                 // The writer's draft, moved out (appending reads it while changing the writer) into
                 // a local of this closure: one captured from outside was copied per event.
                 var draft = EventDraft.placeholder
@@ -159,6 +159,8 @@ public final class JourneyStore: Sendable {
                 let (appended, duplicates) = try w.finish(batch)
                 return AppendReport(appended: appended, duplicates: duplicates)
             }
+            w.committed()
+            return report
         }
     }
 

@@ -107,7 +107,7 @@ extension JourneyStore {
     func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
         try withWriter { (w: inout LogWriter) in
             if source.byteCount <= options.transactionBytesMax {
-                return try env.write { txn in
+                let report = try env.write { txn in
                     try source.rewind()
                     var report = IngestReport()
                     var batch = try w.begin(txn, expectedEvents: source.byteCount / IngestOptions.lineBytesEstimate)
@@ -118,6 +118,8 @@ extension JourneyStore {
                     report.events = try schema.events.count(in: txn)
                     return report
                 }
+                w.committed()
+                return report
             }
             return try ingestInTransactions(&source, writer: &w, options: options)
         }
@@ -148,6 +150,7 @@ extension JourneyStore {
                     if done { _ = try schema.meta.delete(MetaKey.openIngest, in: txn) }
                     return (done, source.offset, line, appended, duplicates)
                 }
+                w.committed()
                 report.appended += appended
                 report.duplicates += duplicates
                 offset = next

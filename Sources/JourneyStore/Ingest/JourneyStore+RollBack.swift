@@ -46,14 +46,11 @@ extension JourneyStore {
                 _ = try schema.customerEvents.delete(customer, StoredSequence(sequence), in: txn)
             }
             for sequence in sequences { _ = try schema.events.delete(sequence, in: txn) }
-            // Names numbered after the marker's counts. Their numbers will name other names: readers'
-            // caches of names (``NameDirectory``) are told so by a new name epoch.
-            var deletedNames = false
+            // Names numbered after the marker's counts.
             for kind in NameKind.allCases {
                 let keep = marker.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: 8 + 4 * Int(kind.rawValue), as: UInt32.self)) }
                 let count = try schema.metaUInt32(MetaKey.nameCount(kind), in: txn) ?? 0
                 if count > keep {
-                    deletedNames = true
                     for number in (keep + 1)...count {
                         let listKey = StoreSchema.nameListKey(kind, number)
                         if let name = try schema.nameList.get(listKey, in: txn) {
@@ -64,10 +61,10 @@ extension JourneyStore {
                 }
                 try schema.setMeta(MetaKey.nameCount(kind), keep, in: txn)
             }
-            if deletedNames {
-                let epoch = try schema.metaUInt64(MetaKey.nameEpoch, in: txn) ?? 0
-                try schema.setMeta(MetaKey.nameEpoch, epoch + 1, in: txn)
-            }
+            // The sequence and name numbers freed go to other events and names: what processes cached
+            // of them (readers' names, writers' id filters) is stale, which a new epoch tells them.
+            let epoch = try schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
+            try schema.setMeta(MetaKey.rollBackEpoch, epoch + 1, in: txn)
             _ = try schema.meta.delete(MetaKey.openIngest, in: txn)
             _ = try w.begin(txn)
             let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn)

@@ -9,6 +9,8 @@ struct LogWriter {
     var draft = EventDraft()
     var record = RecordWriter()
     var names = NameCache()
+    /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
+    var idFilter = IDFilter()
     var projector: Projector
     private var policyText = ""
     /// What ``touch(idHash:customerHash:batch:)`` loaded, kept so the loads are not optimised away.
@@ -50,11 +52,19 @@ struct LogWriter {
         try names.synchronize(schema: schema, in: txn)
         try synchronizePolicy(txn)
         projector.begin(expectedEvents: expectedEvents)
-        var batch = Batch(txn: txn, sequence: try schema.lastSequence(in: txn), batchIDs: HashIndex(capacity: max(1024, expectedEvents)),
+        let last = try schema.lastSequence(in: txn)
+        try idFilter.synchronize(schema: schema, lastSequence: last, expected: expectedEvents, in: txn)
+        var batch = Batch(txn: txn, sequence: last, batchIDs: HashIndex(capacity: max(1024, expectedEvents)),
                           idCursor: try schema.eventIDs.makeCursor(in: txn), eventsCursor: try schema.events.makeCursor(in: txn))
         batch.pendingIDs.reserveCapacity(expectedEvents)
         batch.pendingCustomers.reserveCapacity(expectedEvents)
         return batch
+    }
+
+    /// Call when the write transaction of the last ``begin(_:expectedEvents:)`` has committed (it
+    /// saves the next one reading this one's events back from the log for the id filter).
+    mutating func committed() {
+        idFilter.committed()
     }
 
     /// Brings the projector's policy in line with the stored one. Enough for a rebuild, which interns
@@ -81,7 +91,9 @@ struct LogWriter {
         // writer, several times per event.
         let appended = try withUnsafeMutablePointer(to: &names) { names in
             try withUnsafeMutablePointer(to: &record) { record in
-                try Self.encode(draft, names: names, record: record, sequence: sequence, batch: &batch, schema: schema)
+                try withUnsafePointer(to: &idFilter) { filter in
+                    try Self.encode(draft, names: names, record: record, filter: filter, sequence: sequence, batch: &batch, schema: schema)
+                }
             }
         }
         guard let (idHash, customer) = appended else {
@@ -89,6 +101,7 @@ struct LogWriter {
             return false
         }
         batch.sequence = sequence
+        idFilter.noteAppended(idHash, sequence: sequence)
         try record.bytes.withUnsafeBytes { bytes in
             _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
             try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
@@ -102,7 +115,8 @@ struct LogWriter {
     /// Checks the draft's id against the batch and the log, and encodes its record into `record`
     /// with its names interned. Returns `nil` for a duplicate, else the id's hash and the customer.
     private static func encode(_ draft: UnsafePointer<EventDraft>, names: UnsafeMutablePointer<NameCache>,
-                               record: UnsafeMutablePointer<RecordWriter>, sequence: UInt64, batch: inout Batch,
+                               record: UnsafeMutablePointer<RecordWriter>, filter: UnsafePointer<IDFilter>,
+                               sequence: UInt64, batch: inout Batch,
                                schema: StoreSchema) throws -> (hash: UInt64, customer: UInt32)? {
         let txn = batch.txn
         return try draft.pointee.scratch.withUnsafeBytes { scratch throws -> (hash: UInt64, customer: UInt32)? in
@@ -121,7 +135,8 @@ struct LogWriter {
                 }
                 batch.collidingIDs[idHash, default: []].append(sequence)
             } else {
-                if try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
+                if filter.pointee.mayContain(idHash),
+                   try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
                 batch.batchIDs.insert(idHash, sequence)
             }
             let customer = try names.pointee.number(.customer, bytes(draft.pointee.customer!), hash: draft.pointee.customerHash,

@@ -2,9 +2,10 @@ import LMDB
 import Synchronization
 
 extension MetaKey {
-    /// Bumped when a roll-back deletes names, whose numbers the next ingest then gives to other names.
+    /// Bumped by every roll-back of an interrupted ingest: the events and names it deletes leave their
+    /// sequence numbers and name numbers to others, so what a process cached of them is stale.
     /// Absent means 0.
-    static let nameEpoch = "name_epoch"
+    static let rollBackEpoch = "roll_back_epoch"
 }
 
 /// The names readers have read, shared by every snapshot of a store: name numbers to strings, and per
@@ -12,8 +13,8 @@ extension MetaKey {
 /// comparing integers rather than strings.
 ///
 /// Committed names keep their numbers, except after the roll-back of an interrupted ingest, which
-/// bumps the store's name epoch (``MetaKey/nameEpoch``); a snapshot of another epoch than the cache's
-/// empties the cache first.
+/// bumps the store's roll-back epoch (``MetaKey/rollBackEpoch``); a snapshot of another epoch than the
+/// cache's empties the cache first.
 final class NameDirectory: Sendable {
     private struct State {
         var epoch: UInt64 = 0

@@ -18,8 +18,8 @@ public final class Snapshot {
     /// The time of the newest event in the store, the default clock; `nil` for an empty store.
     public let newestEventTime: Timestamp?
     private var cachedPopulation: Population?
-    /// The store's name epoch in this snapshot (``MetaKey/nameEpoch``).
-    let nameEpoch: UInt64
+    /// The store's roll-back epoch in this snapshot (``MetaKey/rollBackEpoch``), which says whether cached names hold.
+    let rollBackEpoch: UInt64
     /// Whether full-scan exports may use a second thread (tests turn it off to compare).
     var parallelExports = true
 
@@ -28,7 +28,7 @@ public final class Snapshot {
         self.txn = txn
         self.policy = try store.storedPolicy(in: txn)
         self.newestEventTime = try store.schema.metaUInt64(MetaKey.newestTime, in: txn).map { Timestamp(millisecondsSinceEpoch: Int64($0)) }
-        self.nameEpoch = try store.schema.metaUInt64(MetaKey.nameEpoch, in: txn) ?? 0
+        self.rollBackEpoch = try store.schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
     }
 
     var schema: StoreSchema { store.schema }
@@ -86,12 +86,12 @@ public final class Snapshot {
     /// The names of `numbers` of `kind`, in their order. The store keeps every name snapshots read
     /// (``NameDirectory``): a scan, or the next lookup, reads each product or category name from the map once.
     func names(_ kind: NameKind, _ numbers: some Collection<UInt32>) throws -> [String] {
-        try store.nameDirectory.names(kind, numbers, epoch: nameEpoch, schema: schema, in: txn)
+        try store.nameDirectory.names(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
     /// The names of `numbers` of `kind`, sorted by their UTF-8 bytes.
     func sortedNames(_ kind: NameKind, _ numbers: [UInt32]) throws -> [String] {
-        try store.nameDirectory.sortedNames(kind, numbers, epoch: nameEpoch, schema: schema, in: txn)
+        try store.nameDirectory.sortedNames(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:

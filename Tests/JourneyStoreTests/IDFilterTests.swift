@@ -1,0 +1,67 @@
+import Testing
+@testable import JourneyStore
+
+/// The writer's filter of stored ids: never "certainly new" for a stored id, whichever process stored it.
+@Suite struct IDFilterTests {
+    static func views(_ ids: Range<Int>, customer: String = "c") -> [Event] {
+        ids.map { Event(id: "v\($0)", customer: customer, time: Timestamp(millisecondsSinceEpoch: 1000 + Int64($0)),
+                        payload: .productView(product: "p\($0 % 7)", category: "cat")) }
+    }
+
+    @Test func storedIdsAreAlwaysMaybeAndFewNewOnesAre() throws {
+        let t = try TemporaryStore()
+        _ = try t.store.append(Self.views(0..<20_000))
+        var rng = SeededRandom(seed: 5)
+        let (stored, falsePositives) = try t.store.writer.withLock { (w: inout LogWriter) -> (Bool, Int) in
+            #expect(w.idFilter.isActive, "a batch into an empty store makes a filter")
+            let all = (0..<20_000).allSatisfy { w.idFilter.mayContain(Array("v\($0)".utf8).withUnsafeBytes { stableHash64($0) }) }
+            let unseen = (0..<20_000).filter { _ in w.idFilter.mayContain(rng.next()) }.count
+            return (all, unseen)
+        }
+        #expect(stored)
+        #expect(falsePositives < 20_000 / 20, "\(falsePositives) of 20,000 new ids to look up")
+    }
+
+    @Test func idsAnotherProcessStoredAreFound() throws {
+        let t = try TemporaryStore()
+        let a = t.store
+        _ = try a.append(Self.views(0..<1_000))
+        // Another process (another store object: its own writer and filter) appends ids `a` has not seen.
+        let b = try JourneyStore(at: t.path)
+        _ = try b.append(Self.views(1_000..<1_500))
+        let report = try a.append(Self.views(900..<1_600))
+        #expect(report.duplicates == 600, "ids 900..<1500 are stored")
+        #expect(report.appended == 100)
+        #expect(try a.writer.withLock { $0.idFilter.idsReadFromLog } == 500, "the other process's events, read once")
+        #expect(try a.verify().isConsistent)
+    }
+
+    @Test func anAbortedAppendLeavesNoHoleAtItsSequences() throws {
+        let t = try TemporaryStore()
+        let a = t.store
+        _ = try a.append(Self.views(0..<1_000))
+        // An append that fails on its last event: the ids before it reached the filter, not the log.
+        var failing = Self.views(2_000..<2_300)
+        failing.append(Event(id: "bad", customer: "", time: Timestamp(millisecondsSinceEpoch: 0), payload: .emailOpen(campaign: nil)))
+        #expect(throws: JourneyError.self) { _ = try a.append(failing) }
+        // Another process takes those sequence numbers with other ids.
+        let b = try JourneyStore(at: t.path)
+        _ = try b.append(Self.views(5_000..<5_300))
+        #expect(try a.append(Self.views(5_000..<5_300)).duplicates == 300)
+        #expect(try a.append(Self.views(2_000..<2_300)).appended == 300)
+    }
+
+    @Test func aRollBackRefillsTheFilter() throws {
+        let t = try TemporaryStore()
+        let store = t.store
+        _ = try store.append(Self.views(0..<100))
+        // A large file interrupted after its first transaction, then rolled back by the next write.
+        var options = LargeIngestTests.small
+        options.failAfterTransactions = 1
+        #expect(throws: JourneyError.self) { _ = try store.ingestJSONL(try LargeIngestTests.generated(), options: options) }
+        #expect(try store.writer.withLock { $0.idFilter.fills } >= 2, "the roll-back's new epoch made the writer refill its filter")
+        #expect(try store.append(Self.views(50..<150)).duplicates == 50)
+        #expect(try store.ingestJSONL(try LargeIngestTests.generated(), options: LargeIngestTests.small).rejected == 0)
+        #expect(try store.verify().isConsistent)
+    }
+}
