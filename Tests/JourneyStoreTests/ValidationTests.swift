@@ -121,4 +121,35 @@ import Testing
         }
         #expect(try t.store.eventCount == 0)
     }
+
+    /// A large batch: the same rules and messages wherever the bad event is, and all or nothing.
+    @Test(arguments: [5, 1_500, 2_999])
+    func aLargeBatchFollowsTheSameRules(badAt index: Int) throws {
+        let t = try TemporaryStore()
+        var events = IDFilterTests.views(0..<3_000)
+        events[index] = Event(id: "bad", customer: "c1", time: time("2026-01-01T00:00:00Z"),
+                              payload: .purchase(order: "", items: [LineItem(product: "p", price: Money(minorUnits: 1))]))
+        #expect {
+            try t.store.append(events)
+        } throws: { error in
+            (error as? JourneyError)?.message == #"event \#(index) (id "bad"): order: expected an order id (required for purchase), found """#
+        }
+        #expect(try t.store.eventCount == 0)
+    }
+
+    @Test func aLargeBatchStoresWhatSmallBatchesDo() throws {
+        var random = RandomEvents(seed: 9, customers: 300)
+        let events = random.events(5_000)
+        let one = try TemporaryStore(), many = try TemporaryStore()
+        let a = try one.store.append(events)
+        var b = AppendReport(appended: 0, duplicates: 0)
+        for start in stride(from: 0, to: events.count, by: 500) {
+            let r = try many.store.append(events[start..<min(start + 500, events.count)])
+            b.appended += r.appended
+            b.duplicates += r.duplicates
+        }
+        #expect(a == b)
+        #expect(try LargeIngestTests.profiles(one.store) == LargeIngestTests.profiles(many.store))
+        #expect(try one.store.verify().isConsistent)
+    }
 }
