@@ -140,21 +140,33 @@ public final class JourneyStore: Sendable {
     private func append(contiguous events: UnsafeBufferPointer<Event>) throws -> AppendReport {
         try withWriter { (w: inout LogWriter) in
             let report = try env.write { txn in
-                // The writer's draft, moved out (appending reads it while changing the writer) into
-                // a local of this closure: one captured from outside was copied per event.
-                var draft = EventDraft.placeholder
-                swap(&draft, &w.draft)
-                defer { swap(&draft, &w.draft) }
+                // The writer's drafts, moved out (appending reads them while changing the writer) into
+                // a local of this closure: ones captured from outside were copied per event.
+                var drafts: [EventDraft] = []
+                swap(&drafts, &w.drafts)
+                defer { swap(&drafts, &w.drafts) }
+                if drafts.isEmpty { drafts = (0..<LogWriter.apiGroup).map { _ in EventDraft() } }
                 var batch = try w.begin(txn, expectedEvents: events.count)
-                for index in events.indices {
-                    draft.load(events.baseAddress! + index)
-                    do {
-                        try draft.checkScannedLimits()
-                        try draft.validate(currency: w.currency)
-                    } catch let error as FieldError {
-                        throw JourneyError(.invalidEvent, "event \(index) (id \"\(events[index].id)\"): \(error.message)")
+                try drafts.withUnsafeMutableBufferPointer { drafts in
+                    // A group at a time: loaded and validated, the table slots its lookups probe
+                    // loaded together (their cache misses overlap: one at a time, the batch's id
+                    // table lookups took 13 % of a 200 k append), then appended.
+                    var start = 0
+                    while start < events.count {
+                        let n = min(drafts.count, events.count - start)
+                        for k in 0..<n {
+                            drafts[k].load(events.baseAddress! + start + k)
+                            do {
+                                try drafts[k].checkScannedLimits()
+                                try drafts[k].validate(currency: w.currency)
+                            } catch let error as FieldError {
+                                throw JourneyError(.invalidEvent, "event \(start + k) (id \"\(events[start + k].id)\"): \(error.message)")
+                            }
+                        }
+                        for k in 0..<n { w.touch(idHash: drafts[k].idHash, customerHash: drafts[k].customerHash, batch: batch) }
+                        for k in 0..<n { _ = try w.appendDraft(drafts.baseAddress! + k, &batch) }
+                        start += n
                     }
-                    _ = try withUnsafePointer(to: &draft) { try w.appendDraft($0, &batch) }
                 }
                 let (appended, duplicates) = try w.finish(batch)
                 return AppendReport(appended: appended, duplicates: duplicates)

@@ -1,12 +1,14 @@
 import LMDB
 
 /// The state of the write side, reused across transactions so the append path allocates nothing per
-/// event: one draft (for the Swift API; JSONL lines are scanned into drafts by the ingest's reading
+/// event: a group of drafts (for the Swift API; JSONL lines are scanned into drafts by the ingest's reading
 /// thread), one record buffer and the name tables. Guarded by the store's lock.
 struct LogWriter {
     let schema: StoreSchema
     let currency: Currency
-    var draft = EventDraft()
+    /// The Swift API's drafts: a batch is loaded ``apiGroup`` events at a time.
+    var drafts: [EventDraft] = []
+    static let apiGroup = 64
     var record = RecordWriter()
     var names = NameCache()
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
