@@ -22,11 +22,12 @@ public struct CompactReport: Hashable, Sendable {
 extension JourneyStore {
     /// Writes a compacted copy of the store into a new directory `path`; the store itself is not
     /// changed. Each database is copied in key order with `MDB_APPEND`, so every page of the copy is
-    /// full and the copy has no free pages: a store grown by many appends keeps most B-tree pages two
+    /// full and the copy has almost no free pages: a store grown by many appends keeps most B-tree pages two
     /// thirds full (new ids, customers and facts land on random pages, which split), and its file
     /// never shrinks (LMDB reuses freed pages but does not give them back).
     ///
-    /// The copy is of one snapshot; writers may go on meanwhile (their later events are not in it).
+    /// The copy is of one snapshot; writers may go on meanwhile (their later events are not in it),
+    /// but a writer of this process that needs the map to grow waits until the copy ends.
     /// To use it, stop the processes that use the store and swap the directories.
     /// - Throws: ``JourneyError`` `.invalidArgument` when `path` holds a store already, `.storage` on LMDB failures.
     public func compact(to path: String) throws -> CompactReport {
@@ -34,12 +35,12 @@ extension JourneyStore {
         if access(path + "/data.mdb", F_OK) == 0 {
             throw JourneyError(.invalidArgument, "compact: \(path) holds a store already; give a new directory")
         }
-        let (events, usage) = try env.read { txn in (try schema.events.count(in: txn), try env.pageUsage(in: txn)) }
+        let usage = try env.read { txn in try env.pageUsage(in: txn) }
         do {
             let copy = try env.copyCompacted(to: path, options: .init(
                 mapSizeBytesInitial: max(1 << 30, usage.bytesInUse + usage.bytesInUse / 8),
                 databasesMax: StoreSchema.databasesMax))
-            return CompactReport(events: events, storeFileBytes: usage.pages * usage.pageSizeBytes,
+            return CompactReport(events: copy.entriesByDatabase["events"] ?? 0, storeFileBytes: usage.pages * usage.pageSizeBytes,
                                  storeBytesInUse: usage.bytesInUse, copyBytes: copy.bytes,
                                  seconds: monotonicSeconds() - start)
         } catch let error as LMDBError {

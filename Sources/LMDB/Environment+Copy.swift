@@ -11,6 +11,8 @@ public struct CompactCopyReport: Sendable, Equatable {
     public var databases: Int
     /// Key/value pairs copied, duplicates included.
     public var entries: Int
+    /// Key/value pairs copied per database name.
+    public var entriesByDatabase: [String: Int]
     /// The copy's size: its last page + 1, times the page size (the size of its data file).
     public var bytes: Int
 }
@@ -19,12 +21,15 @@ extension Environment {
     /// Writes every named database of one snapshot of this environment into a new environment at
     /// `path`, with the same flags, each in key order with `MDB_APPEND` (`MDB_APPENDDUP` for the values
     /// of a key; fixed-size duplicates a whole key at a time with `MDB_MULTIPLE`). Every page of the
-    /// copy is full and it has no free pages, where a B-tree grown by random inserts keeps its pages
+    /// copy is full and it has almost no free pages (each commit frees the few pages on the right edge
+    /// of the trees it grew), where a B-tree grown by random inserts keeps its pages
     /// about two thirds full and LMDB never gives freed pages back to the file system.
     ///
     /// Writes go in transactions of about `transactionBytes` of keys and values, synced once at the
-    /// end. This environment is only read: writers may go on meanwhile (the copy is of the snapshot
-    /// taken at the start). Only named databases are copied: the main database must hold nothing else.
+    /// end. This environment is only read, in one read transaction: writers may go on meanwhile (the
+    /// copy is of the snapshot taken at the start), but a writer of this process that needs the map
+    /// to grow waits until the copy ends. Only named databases are copied: the main database must
+    /// hold nothing else.
     /// - Throws: ``LMDBError`` when `path` holds an environment already, or on any LMDB failure (a
     ///   copy that failed half way must be deleted).
     public func copyCompacted(to path: String, options: Options, transactionBytes: Int = 64 << 20) throws -> CompactCopyReport {
@@ -35,7 +40,7 @@ extension Environment {
         var copyOptions = options
         copyOptions.syncDisabled = true
         let target = try Environment(path: path, options: copyOptions)
-        var report = CompactCopyReport(databases: 0, entries: 0, bytes: 0)
+        var report = CompactCopyReport(databases: 0, entries: 0, entriesByDatabase: [:], bytes: 0)
         // Handles first: a read transaction sees only databases opened before it began.
         var names: [String] = []
         let main: Database<[UInt8], [UInt8]> = try openDatabase(nil)
@@ -64,6 +69,7 @@ extension Environment {
                     }
                     resume = next
                     report.entries += copied
+                    report.entriesByDatabase[name, default: 0] += copied
                 } while resume != nil
                 report.databases += 1
             }
@@ -142,8 +148,10 @@ public struct PageUsage: Sendable, Equatable {
 }
 
 extension Environment {
-    /// The data file's pages and how many of them are free, in the snapshot `txn` sees.
-    public func pageUsage(in txn: some ReadableTransaction) throws(LMDBError) -> PageUsage {
+    /// The data file's pages and how many of them are free. The free list is read in `txn`'s snapshot
+    /// (LMDB lets only a read transaction open it), the file's last page from the newest commit: under
+    /// concurrent writes the two may be a commit apart.
+    public func pageUsage(in txn: ReadTransaction) throws(LMDBError) -> PageUsage {
         var info = MDB_envinfo()
         try check(mdb_env_info(handle, &info), "environment info")
         var stat = MDB_stat()

@@ -3,7 +3,7 @@ import JourneyStore
 
 struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a compacted copy of the store (every page full, no free pages) to a new directory.",
+        abstract: "Write a compacted copy of the store (every page full, almost no free pages) to a new directory.",
         discussion: "The store is only read. To use the copy, stop the processes that use the store and swap the directories.")
     @OptionGroup var options: StoreOptions
     @Option(name: .long, help: "The new directory for the copy (must not hold a store).")

@@ -59,7 +59,7 @@ import Testing
         var options = LargeIngestTests.small
         options.failAfterTransactions = 1
         #expect(throws: JourneyError.self) { _ = try store.ingestJSONL(try LargeIngestTests.generated(), options: options) }
-        #expect(try store.writer.withLock { $0.idFilter.fills } >= 2, "the roll-back's new epoch made the writer refill its filter")
+        #expect(try store.writer.withLock { $0.idFilter.fills } >= 2, "the roll-back made the writer refill its filter")
         #expect(try store.append(Self.views(50..<150)).duplicates == 50)
         #expect(try store.ingestJSONL(try LargeIngestTests.generated(), options: LargeIngestTests.small).rejected == 0)
         #expect(try store.verify().isConsistent)

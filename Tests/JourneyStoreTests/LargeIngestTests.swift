@@ -133,4 +133,41 @@ import Testing
         #expect(p?.viewedCategories == ["kept"])
         #expect(try store.read { try $0.profile(of: "half") } == nil)
     }
+
+    /// A writer whose name table holds names that another process's roll-back freed, and whose numbers
+    /// that process then gave to other names, at the same counts.
+    @Test func aWriterDoesNotKeepNamesAnotherProcessRolledBack() throws {
+        let t = try TemporaryStore()
+        let a = t.store
+        _ = try a.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
+        // `a` commits the first transaction of a large file and dies with it open (as a crash leaves it).
+        try a.writer.withLock { (w: inout LogWriter) in
+            try a.env.write { txn in
+                var batch = try w.begin(txn)
+                try a.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                var draft = EventDraft()
+                for product in ["gone-1", "gone-2"] {
+                    let event = Event(id: product, customer: "half", time: Timestamp(millisecondsSinceEpoch: 1000),
+                                      payload: .productView(product: product, category: "gone"))
+                    withUnsafePointer(to: event) { draft.load($0) }
+                    try draft.validate(currency: .usd)
+                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
+                }
+                _ = try w.finish(batch)
+            }
+        }
+        // Another process rolls the file back, and numbers the same counts of other names.
+        let b = try JourneyStore(at: t.path)
+        _ = try b.ingest("""
+            {"id":"b1","type":"product_view","customer":"half","time":2000,"product":"kept-1","category":"kept"}
+            {"id":"b2","type":"product_view","customer":"half","time":2000,"product":"kept-2","category":"kept"}
+            """)
+        // `a` writes again, naming one of the names it still had.
+        _ = try a.ingest(#"{"id":"a1","type":"product_view","customer":"new","time":3000,"product":"gone-1","category":"gone"}"#)
+        let p = try b.read { try $0.profile(of: "new") }
+        #expect(p?.viewedProducts == ["gone-1"])
+        #expect(p?.viewedCategories == ["gone"])
+        #expect(try b.read { try $0.profile(of: "half")?.viewedProducts } == ["kept-1", "kept-2"])
+        #expect(try a.verify().isConsistent)
+    }
 }

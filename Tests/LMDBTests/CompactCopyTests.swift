@@ -53,6 +53,7 @@ import Testing
         }
         let total = before.values.map(\.count).reduce(0, +)
         #expect(report.entries == total)
+        for name in names { #expect(report.entriesByDatabase[name] == before[name]!.count) }
         // The copy keeps each database's flags: integer duplicates still come back in numeric order.
         let db: Database<UInt8, [UInt8]> = try copy.openDatabase("integers")
         try copy.read { txn in

@@ -7,7 +7,8 @@ import LMDB
 ///
 /// A blocked Bloom filter: each id sets 7 bits in one 64-byte block (one cache miss per check), about
 /// 10 bits an id (~1 % false positives when full), over the 32 hash bits `event_ids` keeps, so it can
-/// be filled from that database. Memory: ~1.25 bytes per stored event, in writing processes only.
+/// be filled from that database. It is made for twice the ids it holds: memory is 1.25–2.5 bytes per
+/// stored event, in writing processes only.
 ///
 /// It must hold every stored id (extra ones only cost lookups). ``synchronize(schema:lastSequence:expected:in:)``
 /// ensures that at the start of each write transaction: it fills the filter from `event_ids` when there is
@@ -113,13 +114,16 @@ struct IDFilter {
         return (block * 8, (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9)
     }
 
-    /// A filter for `capacity` ids, holding every id in `event_ids`.
+    /// A filter for `capacity` ids, holding every id in `event_ids`. It is switched on only once
+    /// filled: a walk that fails half way leaves no filter (a partial one would call stored ids new).
     private mutating func fill(schema: StoreSchema, capacity: Int, in txn: WriteTransaction) throws {
-        self.capacity = capacity
-        blocks = max(1, (capacity * Self.bitsPerID + 511) / 512)
-        words = Array(repeating: 0, count: blocks * 8)
-        count = 0
+        blocks = 0
+        words = []
         fills += 1
+        var filled = IDFilter()
+        filled.capacity = capacity
+        filled.blocks = max(1, (capacity * Self.bitsPerID + 511) / 512)
+        filled.words = Array(repeating: 0, count: filled.blocks * 8)
         try schema.eventIDs.withCursor(in: txn) { cursor in
             var entry = try cursor.first()
             while let (key, _) = entry {
@@ -128,13 +132,14 @@ struct IDFilter {
                 while let values = page {
                     for offset in stride(from: 0, to: values.count, by: IDEntry.size) {
                         let entry = try IDEntry(bucket: bucket, bytes: UnsafeRawBufferPointer(rebasing: values[offset..<offset + IDEntry.size]))
-                        add(entry.hash)
+                        filled.add(entry.hash)
                     }
                     page = try cursor.nextMultiple(first: false)
                 }
                 entry = try cursor.nextKey()
             }
         }
+        (self.capacity, blocks, words, count) = (filled.capacity, filled.blocks, filled.words, filled.count)
     }
 
     /// Adds the ids of the events in (`after`, `through`], read from the log.

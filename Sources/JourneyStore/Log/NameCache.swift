@@ -7,10 +7,19 @@ struct NameCache {
     private var keyBuffer: [UInt8] = []
     /// Names interned by this transaction, whose `names` entries are written in key order at the end.
     private var pending: [(kind: NameKind, number: UInt32)] = []
+    /// The store's roll-back epoch the tables were loaded in (``MetaKey/rollBackEpoch``).
+    private var epoch: UInt64 = 0
 
     /// Brings the tables in line with what is committed: loads names added by other processes and
-    /// drops names of an aborted transaction. Call at the start of every write transaction.
+    /// drops names of an aborted transaction. After a roll-back (a new epoch) the tables are loaded
+    /// again: its freed numbers may name other names by now, at the same counts. Call at the start of
+    /// every write transaction.
     mutating func synchronize(schema: StoreSchema, in txn: WriteTransaction) throws {
+        let epoch = try schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
+        if epoch != self.epoch {
+            tables = Array(repeating: NameTable(), count: NameKind.allCases.count)
+            self.epoch = epoch
+        }
         for kind in NameKind.allCases {
             let k = Int(kind.rawValue)
             let stored = Int(try schema.metaUInt32(MetaKey.nameCount(kind), in: txn) ?? 0)
