@@ -152,6 +152,41 @@ import LMDB
         #expect(report.problems == ["orders index differs from a fresh fold at entry 1 (expected 1 entries)"])
     }
 
+    @Test func verifyChecksEveryEventIndexEntry() throws {
+        var shop = Shop()
+        shop.purchase("c1", day: 0, cents: 1000)
+        shop.purchase("c2", day: 1, cents: 2000)
+        let t = try TemporaryStore()
+        try t.store.append(shop.events)
+        let schema = t.store.schema
+        #expect(try t.store.verify().isConsistent)
+        // Swap the two events' entries in each index: the counts still agree with the log.
+        try t.store.env.write { txn in
+            func idHash(_ s: UInt64) throws -> UInt64 {
+                try schema.events.withValue(s, in: txn) { stableHash64(try EventRecord($0!).idAndPayload().0) }
+            }
+            let h1 = try idHash(1), h2 = try idHash(2)
+            for (hash, s) in [(h1, UInt64(1)), (h2, 2)] { _ = try schema.eventIDs.delete(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
+            for (hash, s) in [(h1, UInt64(2)), (h2, 1)] { try schema.eventIDs.put(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
+            _ = try schema.customerEvents.delete(1, StoredSequence(1), in: txn)
+            _ = try schema.customerEvents.delete(2, StoredSequence(2), in: txn)
+            try schema.customerEvents.put(1, StoredSequence(2), in: txn)
+            try schema.customerEvents.put(2, StoredSequence(1), in: txn)
+        }
+        let problems = try t.store.verify().problems
+        #expect(problems.count == 2)
+        #expect(problems.contains { $0.hasPrefix("event id index differs from the log at entry ") })
+        #expect(problems.contains("customer event index differs from the log at entry 1: it files event 2 under customer 1, the log event 1 under customer 1"))
+        // Put back, then one entry missing: the counts differ, and the walk says which.
+        try t.store.env.write { txn in
+            _ = try schema.customerEvents.delete(1, StoredSequence(2), in: txn)
+            _ = try schema.customerEvents.delete(2, StoredSequence(1), in: txn)
+            try schema.customerEvents.put(1, StoredSequence(1), in: txn)
+        }
+        #expect(try t.store.verify().problems.filter { $0.hasPrefix("customer") } == [
+            "customer event index holds 1 entries for 2 events", "customer event index lacks the entry of event 2"])
+    }
+
     @Test func aLateEventRefoldsItsCustomer() throws {
         var shop = Shop()
         shop.purchase("a", day: 10, cents: 1000)
