@@ -3,6 +3,19 @@ import Testing
 
 /// The writer's filter of stored ids: never "certainly new" for a stored id, whichever process stored it.
 @Suite struct IDFilterTests {
+    /// The same events as JSONL, for another process (`journey ingest -`).
+    static func viewLines(_ ids: Range<Int>) -> String {
+        ids.map { #"{"id":"v\#($0)","type":"product_view","customer":"c","time":\#(1000 + $0),"product":"p\#($0 % 7)","category":"cat"}"# }
+            .joined(separator: "\n") + "\n"
+    }
+
+    /// Appends through another process: a second store object in this process would open the LMDB
+    /// environment twice, which LMDB does not support.
+    static func appendInAnotherProcess(_ path: String, _ ids: Range<Int>) throws {
+        let result = try journey("--store", path, "ingest", "-", stdin: viewLines(ids))
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
     static func views(_ ids: Range<Int>, customer: String = "c") -> [Event] {
         ids.map { Event(id: "v\($0)", customer: customer, time: Timestamp(millisecondsSinceEpoch: 1000 + Int64($0)),
                         payload: .productView(product: "p\($0 % 7)", category: "cat")) }
@@ -26,9 +39,8 @@ import Testing
         let t = try TemporaryStore()
         let a = t.store
         _ = try a.append(Self.views(0..<1_000))
-        // Another process (another store object: its own writer and filter) appends ids `a` has not seen.
-        let b = try JourneyStore(at: t.path)
-        _ = try b.append(Self.views(1_000..<1_500))
+        // Another process (its own writer and filter) appends ids `a` has not seen.
+        try Self.appendInAnotherProcess(t.path, 1_000..<1_500)
         let report = try a.append(Self.views(900..<1_600))
         #expect(report.duplicates == 600, "ids 900..<1500 are stored")
         #expect(report.appended == 100)
@@ -45,8 +57,7 @@ import Testing
         failing.append(Event(id: "bad", customer: "", time: Timestamp(millisecondsSinceEpoch: 0), payload: .emailOpen(campaign: nil)))
         #expect(throws: JourneyError.self) { _ = try a.append(failing) }
         // Another process takes those sequence numbers with other ids.
-        let b = try JourneyStore(at: t.path)
-        _ = try b.append(Self.views(5_000..<5_300))
+        try Self.appendInAnotherProcess(t.path, 5_000..<5_300)
         #expect(try a.append(Self.views(5_000..<5_300)).duplicates == 300)
         #expect(try a.append(Self.views(2_000..<2_300)).appended == 300)
     }
