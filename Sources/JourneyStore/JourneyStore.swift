@@ -139,7 +139,7 @@ public final class JourneyStore: Sendable {
 
     private func append(contiguous events: UnsafeBufferPointer<Event>) throws -> AppendReport {
         try withWriter { (w: inout LogWriter) in
-            let report = try env.write { txn in
+            try writeAppending(&w) { txn, w in
                 // The writer's drafts, moved out (appending reads them while changing the writer) into
                 // a local of this closure: ones captured from outside were copied per event.
                 var drafts: [EventDraft] = []
@@ -171,8 +171,6 @@ public final class JourneyStore: Sendable {
                 let (appended, duplicates) = try w.finish(batch)
                 return AppendReport(appended: appended, duplicates: duplicates)
             }
-            w.committed()
-            return report
         }
     }
 
@@ -228,6 +226,15 @@ final class WriterLock: @unchecked Sendable {
 }
 
 extension JourneyStore {
+    /// Runs `body` in a write transaction that appends through `w`, and tells `w` once it has
+    /// committed (its id filter then counts the transaction's events as stored, rather than reading
+    /// them back from the log).
+    func writeAppending<R>(_ w: inout LogWriter, _ body: (WriteTransaction, inout LogWriter) throws -> R) throws -> R {
+        let result = try env.write { txn in try body(txn, &w) }
+        w.committed()
+        return result
+    }
+
     /// Runs `body` as the store's only writer; first rolls back an ingest that a crash interrupted.
     func withWriter<R>(_ body: (inout LogWriter) throws -> R) throws -> R {
         try writer.withLock { (w: inout LogWriter) in

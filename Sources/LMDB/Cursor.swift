@@ -106,6 +106,17 @@ public struct Cursor {
         return UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size)
     }
 
+    /// In a ``DatabaseFlags/duplicateFixed`` database: calls `body` with each page of packed values
+    /// of the current key (call after positioning on the key); the cursor ends on the key's last value.
+    @inlinable
+    public func forEachPackedPage(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var page = try nextMultiple(first: true)
+        while let values = page {
+            try body(values)
+            page = try nextMultiple(first: false)
+        }
+    }
+
     /// Writes `value` under `key` at the cursor (`.append` makes bulk loads of sorted keys fast).
     /// - Returns: `false` when `flags` forbid the write because the key (or pair) exists.
     @inlinable
@@ -195,6 +206,29 @@ extension Database {
             while let (key, value) = entry {
                 guard try body(key, value) else { return }
                 entry = try cursor.next()
+            }
+        }
+    }
+}
+
+extension Database {
+    /// In a ``DatabaseFlags/duplicateFixed`` database whose values are `valueSize` bytes: calls `body`
+    /// with every key and value in order, read a page of packed values at a time (one cursor step per
+    /// page, not per value).
+    @inlinable
+    public func forEachPackedValue(
+        in txn: some ReadableTransaction, valueSize: Int,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        try withCursor(in: txn) { cursor in
+            var entry = try cursor.first()
+            while let (key, _) = entry {
+                try cursor.forEachPackedPage { values in
+                    for offset in stride(from: 0, to: values.count, by: valueSize) {
+                        try body(key, UnsafeRawBufferPointer(rebasing: values[offset..<offset + valueSize]))
+                    }
+                }
+                entry = try cursor.nextKey()
             }
         }
     }

@@ -103,11 +103,7 @@ extension Environment {
                 while let (key, value) = entry {
                     if duplicates && fixed {
                         packed.removeAll(keepingCapacity: true)
-                        var page = try from.nextMultiple(first: true)
-                        while let values = page {
-                            packed.append(contentsOf: values)
-                            page = try from.nextMultiple(first: false)
-                        }
+                        try from.forEachPackedPage { packed.append(contentsOf: $0) }
                         try packed.withUnsafeBytes { values in
                             try to.putMultiple(key: key, values: values, valueSize: value.count, flags: [.append, .appendDuplicate])
                         }

@@ -39,11 +39,17 @@ struct Shop {
         events.append(Event(id: id(), customer: customer, time: Self.at(day), payload: .emailOpen(campaign: "c")))
     }
 
-    /// A store holding the events, and each customer's profile as of `day`.
-    func profiles(asOf day: Double, policy: Policy? = nil) throws -> [String: Profile] {
+    /// A new store holding the events (appended after `policy` is set, if given).
+    func store(policy: Policy? = nil) throws -> TemporaryStore {
         let t = try TemporaryStore()
         if let policy { try t.store.setPolicy(policy) }
         try t.store.append(events)
+        return t
+    }
+
+    /// A store holding the events, and each customer's profile as of `day`.
+    func profiles(asOf day: Double, policy: Policy? = nil) throws -> [String: Profile] {
+        let t = try store(policy: policy)
         return try t.store.read { snapshot in
             var out: [String: Profile] = [:]
             try snapshot.forEachProfile(asOf: Self.at(day)) { out[$0.customer] = $0; return true }

@@ -188,8 +188,7 @@ import Testing
         var shop = Shop()
         shop.purchase("a", day: 0, cents: 1000)
         shop.open("b", day: 45)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         let p = try t.store.read { try $0.profile(of: "a") }
         #expect(p?.asOf == Shop.at(45))
         #expect(p?.phase == .declining)
@@ -210,8 +209,7 @@ import Testing
             shop.purchase("g\(k)", day: Double(10 * k), cents: 1000 * Int64(k))
         }
         shop.signup("s", day: 0)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         let s = try t.store.read { try $0.stats() }
         #expect(s.customers == 11)
         #expect(s.buyers == 10)
@@ -228,8 +226,7 @@ import Testing
         var shop = Shop()
         shop.purchase("r", day: 0, cents: 1000)
         shop.purchase("r", day: 60, cents: 1000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         #expect(try t.store.read { try $0.profile(of: "r")?.reactivations } == 0)
         var policy = try t.store.policy
         policy.lapsedAfterDays = 45

@@ -21,6 +21,30 @@ import Testing
         }
     }
 
+    /// Two views of products "gone-1" and "gone-2" by customer "half".
+    static let gone = ["gone-1", "gone-2"].map { product in
+        Event(id: product, customer: "half", time: Timestamp(millisecondsSinceEpoch: 1000),
+              payload: .productView(product: product, category: "gone"))
+    }
+
+    /// What a crash leaves: the committed first transaction of a large file, with its roll-back marker,
+    /// holding `events` (committed by `store`'s own writer, so its caches have seen them).
+    static func commitFirstTransactionOfACrashedFile(_ store: JourneyStore, _ events: [Event]) throws {
+        try store.writer.withLock { (w: inout LogWriter) in
+            try store.env.write { txn in
+                var batch = try w.begin(txn)
+                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                var draft = EventDraft()
+                for event in events {
+                    withUnsafePointer(to: event) { draft.load($0) }
+                    try draft.validate(currency: .usd)
+                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
+                }
+                _ = try w.finish(batch)
+            }
+        }
+    }
+
     @Test func severalTransactionsGiveTheSameStoreAsOne() throws {
         let bytes = try Self.generated()
         #expect(bytes.count > 2 * Limits.lineBytesMax, "the file spans several transactions")
@@ -74,21 +98,10 @@ import Testing
         _ = try t.store.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
         // What a crash leaves: a committed first transaction of a large file, with its marker.
         let store = t.store
-        try store.writer.withLock { (w: inout LogWriter) in
-            try store.env.write { txn in
-                var batch = try w.begin(txn)
-                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
-                var draft = EventDraft()
-                for k in 0..<50 {
-                    let event = Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
-                                      payload: .productView(product: "p\(k)", category: "c"))
-                    withUnsafePointer(to: event) { draft.load($0) }
-                    try draft.validate(currency: .usd)
-                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
-                }
-                _ = try w.finish(batch)
-            }
-        }
+        try Self.commitFirstTransactionOfACrashedFile(store, (0..<50).map { k in
+            Event(id: "half-\(k)", customer: "new\(k % 5)", time: Timestamp(millisecondsSinceEpoch: 1000),
+                  payload: .productView(product: "p\(k)", category: "c"))
+        })
         let reopened = try t.reopen()
         #expect(try reopened.hasOpenIngest)
         #expect(try reopened.eventCount == 51, "readers see the committed part until a writer rolls it back")
@@ -106,21 +119,7 @@ import Testing
         let store = t.store
         _ = try store.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
         // A committed first transaction of a large file (as a crash leaves it), read by this process.
-        try store.writer.withLock { (w: inout LogWriter) in
-            try store.env.write { txn in
-                var batch = try w.begin(txn)
-                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
-                var draft = EventDraft()
-                for product in ["gone-1", "gone-2"] {
-                    let event = Event(id: product, customer: "half", time: Timestamp(millisecondsSinceEpoch: 1000),
-                                      payload: .productView(product: product, category: "gone"))
-                    withUnsafePointer(to: event) { draft.load($0) }
-                    try draft.validate(currency: .usd)
-                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
-                }
-                _ = try w.finish(batch)
-            }
-        }
+        try Self.commitFirstTransactionOfACrashedFile(store, Self.gone)
         #expect(try store.read { try $0.profile(of: "half")?.viewedProducts } == ["gone-1", "gone-2"])
         try store.append([])   // the next write rolls the file back
         // The numbers the roll-back freed go to other names.
@@ -141,21 +140,7 @@ import Testing
         let a = t.store
         _ = try a.ingest(#"{"id":"before","type":"signup","customer":"old","time":0}"#)
         // `a` commits the first transaction of a large file and dies with it open (as a crash leaves it).
-        try a.writer.withLock { (w: inout LogWriter) in
-            try a.env.write { txn in
-                var batch = try w.begin(txn)
-                try a.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
-                var draft = EventDraft()
-                for product in ["gone-1", "gone-2"] {
-                    let event = Event(id: product, customer: "half", time: Timestamp(millisecondsSinceEpoch: 1000),
-                                      payload: .productView(product: product, category: "gone"))
-                    withUnsafePointer(to: event) { draft.load($0) }
-                    try draft.validate(currency: .usd)
-                    try withUnsafePointer(to: &draft) { _ = try w.appendDraft($0, &batch) }
-                }
-                _ = try w.finish(batch)
-            }
-        }
+        try Self.commitFirstTransactionOfACrashedFile(a, Self.gone)
         // Another process rolls the file back, and numbers the same counts of other names.
         let other = try journey("--store", t.path, "ingest", "-", stdin: """
             {"id":"b1","type":"product_view","customer":"half","time":2000,"product":"kept-1","category":"kept"}

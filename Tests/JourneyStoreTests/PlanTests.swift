@@ -10,8 +10,7 @@ import Testing
             if k % 4 == 0 { shop.signup("c\(k)", day: 0, email: "c\(k)@example.com") }
             if k % 5 == 0 { shop.abandon("c\(k)", day: Double(k) + 0.5) }
         }
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         return t
     }
 

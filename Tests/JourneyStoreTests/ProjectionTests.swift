@@ -127,8 +127,7 @@ import LMDB
         var shop = Shop()
         shop.purchase("c1", day: 0, cents: 1000)
         shop.purchase("c2", day: 1, cents: 2000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         #expect(try t.store.verify().isConsistent)
         // Replace c2's facts with c1's: a projection that no longer matches its log.
         try t.store.env.write { txn in
@@ -145,8 +144,7 @@ import LMDB
     @Test func verifyNoticesAMissingIndexEntry() throws {
         var shop = Shop()
         shop.purchase("c1", day: 0, cents: 1000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         try t.store.env.write { txn in try t.store.schema.byOrders.removeAll(in: txn) }
         let report = try t.store.verify()
         #expect(report.problems == ["orders index differs from a fresh fold at entry 1 (expected 1 entries)"])
@@ -156,8 +154,7 @@ import LMDB
         var shop = Shop()
         shop.purchase("c1", day: 0, cents: 1000)
         shop.purchase("c2", day: 1, cents: 2000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         let schema = t.store.schema
         #expect(try t.store.verify().isConsistent)
         // Swap the two events' entries in each index: the counts still agree with the log.
@@ -191,8 +188,7 @@ import LMDB
         var shop = Shop()
         shop.purchase("a", day: 10, cents: 1000)
         shop.purchase("a", day: 101, cents: 1000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         #expect(try t.store.read { try $0.profile(of: "a")?.reactivations } == 1)
         // A purchase from day 50 arrives last: the gaps are now 40 and 51 days, no reactivation.
         var late = Shop()
@@ -209,8 +205,7 @@ import LMDB
     @Test func aReadSnapshotIsConsistentWhileAppendsContinue() throws {
         var shop = Shop()
         shop.purchase("a", day: 0, cents: 1000)
-        let t = try TemporaryStore()
-        try t.store.append(shop.events)
+        let t = try shop.store()
         let store = t.store
         let (before, after) = try store.read { snapshot -> (Int?, Int?) in
             let before = try snapshot.profile(of: "a")?.orders

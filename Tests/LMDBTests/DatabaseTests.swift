@@ -5,12 +5,10 @@ import Testing
     /// The current key's 8-byte values, read a page at a time (`MDB_GET_MULTIPLE`).
     static func packedValues(_ cursor: Cursor) throws -> [UInt64] {
         var out: [UInt64] = []
-        var page = try cursor.nextMultiple(first: true)
-        while let bytes = page {
+        try cursor.forEachPackedPage { bytes in
             for i in stride(from: 0, to: bytes.count, by: 8) {
                 out.append(try UInt64(lmdbBytes: UnsafeRawBufferPointer(rebasing: bytes[i..<i + 8])))
             }
-            page = try cursor.nextMultiple(first: false)
         }
         return out
     }

@@ -107,7 +107,7 @@ extension JourneyStore {
     func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
         try withWriter { (w: inout LogWriter) in
             if source.byteCount <= options.transactionBytesMax {
-                let report = try env.write { txn in
+                return try writeAppending(&w) { txn, w in
                     try source.rewind()
                     var report = IngestReport()
                     var batch = try w.begin(txn, expectedEvents: source.byteCount / IngestOptions.lineBytesEstimate)
@@ -118,8 +118,6 @@ extension JourneyStore {
                     report.events = try schema.events.count(in: txn)
                     return report
                 }
-                w.committed()
-                return report
             }
             return try ingestInTransactions(&source, writer: &w, options: options)
         }
@@ -137,7 +135,7 @@ extension JourneyStore {
         lineNumber = 0
         do {
             while true {
-                let (done, next, nextLine, appended, duplicates) = try env.write { txn in
+                let (done, next, nextLine, appended, duplicates) = try writeAppending(&w) { txn, w in
                     try source.seek(to: offset)
                     let bytes = min(options.transactionBytesMax, source.byteCount - offset)
                     var batch = try w.begin(txn, expectedEvents: bytes / IngestOptions.lineBytesEstimate)
@@ -150,7 +148,6 @@ extension JourneyStore {
                     if done { _ = try schema.meta.delete(MetaKey.openIngest, in: txn) }
                     return (done, source.offset, line, appended, duplicates)
                 }
-                w.committed()
                 report.appended += appended
                 report.duplicates += duplicates
                 offset = next

@@ -124,21 +124,7 @@ struct IDFilter {
         filled.capacity = capacity
         filled.blocks = max(1, (capacity * Self.bitsPerID + 511) / 512)
         filled.words = Array(repeating: 0, count: filled.blocks * 8)
-        try schema.eventIDs.withCursor(in: txn) { cursor in
-            var entry = try cursor.first()
-            while let (key, _) = entry {
-                let bucket = try UInt8(lmdbBytes: key)
-                var page = try cursor.nextMultiple(first: true)
-                while let values = page {
-                    for offset in stride(from: 0, to: values.count, by: IDEntry.size) {
-                        let entry = try IDEntry(bucket: bucket, bytes: UnsafeRawBufferPointer(rebasing: values[offset..<offset + IDEntry.size]))
-                        filled.add(entry.hash)
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
-                entry = try cursor.nextKey()
-            }
-        }
+        try schema.forEachIDEntry(in: txn) { filled.add($0.hash) }
         (self.capacity, blocks, words, count) = (filled.capacity, filled.blocks, filled.words, filled.count)
     }
 

@@ -26,8 +26,8 @@ struct LogWriter {
 
     /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
     ///
-    /// The two index entries of each event (id hash → sequence, customer → sequence) are collected
-    /// here and written at the end in key order: random B-tree inserts cost ~2.5 µs an event on a
+    /// The two index entries of each event (id hash → sequence, customer → sequence) are written at
+    /// the end in key order (the ids collected here, the customers' from the projector's grouping): random B-tree inserts cost ~2.5 µs an event on a
     /// million-event batch, sorted ones a fraction of it.
     struct Batch: ~Copyable {
         let txn: WriteTransaction
@@ -39,7 +39,8 @@ struct LogWriter {
         /// Further sequences whose id hash collides with an earlier one of this batch (rare).
         var collidingIDs: [UInt64: [UInt64]] = [:]
         var pendingIDs: [(hash: UInt64, sequence: UInt64)] = []
-        var pendingCustomers: [(customer: UInt32, sequence: UInt64)] = []
+        /// The sequence before the batch's first event: the projector's record i is event `start + 1 + i`.
+        let start: UInt64
         /// A cursor on `event_ids` for the duplicate checks (opening one per event allocates).
         let idCursor: OwnedCursor
         /// A cursor on `events` for the appends: once it has appended, the next `MDB_APPEND` goes
@@ -56,10 +57,9 @@ struct LogWriter {
         projector.begin(expectedEvents: expectedEvents)
         let last = try schema.lastSequence(in: txn)
         try idFilter.synchronize(schema: schema, lastSequence: last, expected: expectedEvents, in: txn)
-        var batch = Batch(txn: txn, sequence: last, batchIDs: HashIndex(capacity: max(1024, expectedEvents)),
+        var batch = Batch(txn: txn, sequence: last, batchIDs: HashIndex(capacity: max(1024, expectedEvents)), start: last,
                           idCursor: try schema.eventIDs.makeCursor(in: txn), eventsCursor: try schema.events.makeCursor(in: txn))
         batch.pendingIDs.reserveCapacity(expectedEvents)
-        batch.pendingCustomers.reserveCapacity(expectedEvents)
         return batch
     }
 
@@ -109,7 +109,6 @@ struct LogWriter {
             try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
         }
         batch.pendingIDs.append((idHash, sequence))
-        batch.pendingCustomers.append((customer, sequence))
         batch.appended += 1
         return true
     }
@@ -186,8 +185,9 @@ struct LogWriter {
     /// Writes the batch's index entries in key order. Each `event_ids` bucket's entries above its last
     /// stored one (all of them for a new bucket), and each customer's new sequences, go in with one
     /// `MDB_MULTIPLE` put of packed values with `MDB_APPENDDUP`: the key is searched once, not once
-    /// per value.
-    private static func writeIndexes(_ batch: inout Batch, schema: StoreSchema) throws {
+    /// per value. The customers' sequences come from the projector's grouping of the batch (`nil`
+    /// when nothing was appended), which is `customer_events` order already.
+    private static func writeIndexes(_ batch: inout Batch, customers groups: Projector.Grouped?, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
@@ -213,11 +213,12 @@ struct LogWriter {
             }
         }
         // Each customer's sequences ascend, so they append after the ones already stored.
-        radixSort(&batch.pendingCustomers, bits: 0..<32) { UInt64($0.customer) }
+        guard let groups else { return }
+        let start = batch.start
         try schema.customerEvents.withCursor(in: txn) { cursor in
-            let entries = batch.pendingCustomers
-            try forEachRun(entries, key: \.customer) { customer, run in
-                try putPacked(customer, entries[run].lazy.map { StoredSequence($0.sequence) }, size: StoredSequence.size,
+            for (r, customer) in groups.customers.enumerated() {
+                let records = groups.order[Int(groups.first[r])..<Int(groups.first[r + 1])]
+                try putPacked(customer, records.lazy.map { StoredSequence(start + 1 + UInt64($0)) }, size: StoredSequence.size,
                               cursor: cursor, buffer: &packed)
             }
         }
@@ -253,11 +254,11 @@ struct LogWriter {
         try names.persistCounts(schema: schema, in: batch.txn)
         let schema = self.schema
         if batch.appended > 0 {
-            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn, writingIndexes: {
-                try Self.writeIndexes(&batch, schema: schema)
+            try projector.finish(sequence: batch.sequence, names: names, schema: schema, in: batch.txn, writingIndexes: { groups in
+                try Self.writeIndexes(&batch, customers: groups, schema: schema)
             })
         } else {
-            try Self.writeIndexes(&batch, schema: schema)
+            try Self.writeIndexes(&batch, customers: nil, schema: schema)
         }
         return (batch.appended, batch.duplicates)
     }

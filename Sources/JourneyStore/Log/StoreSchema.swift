@@ -136,15 +136,13 @@ extension StoreSchema {
         var out: [(sequence: UInt64, record: EventRecord)] = []
         try customerEvents.withCursor(in: txn) { cursor in
             guard try cursor.seek(exactly: customer) != nil else { return }
-            var page = try cursor.nextMultiple(first: true)
-            while let bytes = page {
+            try cursor.forEachPackedPage { bytes in
                 for offset in stride(from: 0, to: bytes.count, by: StoredSequence.size) {
                     let sequence = StoredSequence.read(bytes.baseAddress! + offset)
                     let stored = try events.withValue(sequence, in: txn) { $0 }
                     guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
                     out.append((sequence, try EventRecord(stored)))
                 }
-                page = try cursor.nextMultiple(first: false)
             }
         }
         return out
@@ -170,6 +168,15 @@ extension StoreSchema {
                 }
                 try body(k, id)
             }
+        }
+    }
+}
+
+extension StoreSchema {
+    /// Calls `body` with every `event_ids` entry, in the database's order.
+    func forEachIDEntry(in txn: some ReadableTransaction, _ body: (IDEntry) throws -> Void) throws {
+        try eventIDs.forEachPackedValue(in: txn, valueSize: IDEntry.size) { key, value in
+            try body(try IDEntry(bucket: try UInt8(lmdbBytes: key), bytes: value))
         }
     }
 }

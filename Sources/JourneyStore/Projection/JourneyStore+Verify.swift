@@ -69,62 +69,45 @@ extension JourneyStore {
             }
         }
         // `event_ids`: (kept hash bits, sequence), in bucket then value order.
-        var ids: [(hash: UInt64, sequence: UInt64)] = []
-        try scanLog { sequence, record in ids.append((stableHash64(try record.idAndPayload().0) & IDEntry.kept, sequence)) }
+        var ids: [IDEntry] = []
+        try scanLog { sequence, record in ids.append(IDEntry(hash: stableHash64(try record.idAndPayload().0), sequence: sequence)) }
         sortUniformKeys(&ids, key: { $0.hash }, tie: { $0.sequence })
-        var k = 0
-        try schema.eventIDs.withCursor(in: txn) { cursor in
-            var entry = try cursor.first()
-            walk: while let (key, _) = entry {
-                let bucket = try UInt8(lmdbBytes: key)
-                var page = try cursor.nextMultiple(first: true)
-                while let values = page {
-                    for offset in stride(from: 0, to: values.count, by: IDEntry.size) {
-                        let stored = try IDEntry(bucket: bucket, bytes: UnsafeRawBufferPointer(rebasing: values[offset..<offset + IDEntry.size]))
-                        guard k < ids.count, stored.hash == ids[k].hash, stored.sequence == ids[k].sequence else {
-                            problem(k < ids.count
-                                    ? "event id index differs from the log at entry \(k + 1): it names event \(stored.sequence), the log event \(ids[k].sequence)"
-                                    : "event id index holds an entry for event \(stored.sequence) past the log's \(ids.count)")
-                            k = -1
-                            break walk
-                        }
-                        k += 1
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
-                entry = try cursor.nextKey()
-            }
+        if let difference = try firstDifference(ids, "event id index", walk: { visit in try schema.forEachIDEntry(in: txn, visit) }) {
+            problem(difference)
         }
-        if k >= 0 && k < ids.count { problem("event id index lacks the entry of event \(ids[k].sequence)") }
         ids = []
-        // `customer_events`: (customer, sequence), customers ascending, each one's sequences in log order.
-        var customers: [(customer: UInt32, sequence: UInt64)] = []
-        try scanLog { sequence, record in customers.append((record.customer, sequence)) }
+        // `customer_events`: customers ascending, each one's sequences in log order.
+        var customers: [CustomerEntry] = []
+        try scanLog { sequence, record in customers.append(CustomerEntry(customer: record.customer, sequence: sequence)) }
         radixSort(&customers, bits: 0..<32) { UInt64($0.customer) }  // stable: sequences stay ascending
-        k = 0
-        try schema.customerEvents.withCursor(in: txn) { cursor in
-            var entry = try cursor.first()
-            walk: while let (key, _) = entry {
-                let customer = try UInt32(lmdbBytes: key)
-                var page = try cursor.nextMultiple(first: true)
-                while let values = page {
-                    for offset in stride(from: 0, to: values.count, by: StoredSequence.size) {
-                        let sequence = StoredSequence.read(values.baseAddress! + offset)
-                        guard k < customers.count, customer == customers[k].customer, sequence == customers[k].sequence else {
-                            problem(k < customers.count
-                                    ? "customer event index differs from the log at entry \(k + 1): it files event \(sequence) under customer \(customer), the log event \(customers[k].sequence) under customer \(customers[k].customer)"
-                                    : "customer event index holds an entry for event \(sequence) past the log's \(customers.count)")
-                            k = -1
-                            break walk
-                        }
-                        k += 1
-                    }
-                    page = try cursor.nextMultiple(first: false)
-                }
-                entry = try cursor.nextKey()
+        let difference = try firstDifference(customers, "customer event index") { visit in
+            try schema.customerEvents.forEachPackedValue(in: txn, valueSize: StoredSequence.size) { key, value in
+                try visit(CustomerEntry(customer: try UInt32(lmdbBytes: key), sequence: StoredSequence.read(value.baseAddress!)))
             }
         }
-        if k >= 0 && k < customers.count { problem("customer event index lacks the entry of event \(customers[k].sequence)") }
+        if let difference { problem(difference) }
+    }
+
+    private struct CustomerEntry: EventIndexEntry {
+        var customer: UInt32
+        var sequence: UInt64
+        var text: String { "event \(sequence) under customer \(customer)" }
+    }
+
+    /// Compares the entries `walk` visits, in order, with `expected`: the first difference, or nil.
+    private func firstDifference<E: EventIndexEntry>(_ expected: [E], _ what: String,
+                                                     walk: ((E) throws -> Void) throws -> Void) throws -> String? {
+        var k = 0
+        var difference: String?
+        try walk { stored in
+            guard difference == nil else { return }
+            if k < expected.count && stored == expected[k] { k += 1; return }
+            difference = k < expected.count
+                ? "\(what) differs from the log at entry \(k + 1): it files \(stored.text), the log \(expected[k].text)"
+                : "\(what) holds an entry for event \(stored.sequence) past the log's \(expected.count)"
+        }
+        if difference == nil && k < expected.count { difference = "\(what) lacks the entry of event \(expected[k].sequence)" }
+        return difference
     }
 
     private func compare<V>(_ db: Database<[UInt8], V>, _ expected: [[UInt8]], _ what: String,
@@ -140,4 +123,14 @@ extension JourneyStore {
             problem("\(what) differs from a fresh fold at entry \(k + 1) (expected \(expected.count) entries)")
         }
     }
+}
+
+/// An entry of a per-event index, as `verify` compares and names it.
+private protocol EventIndexEntry: Equatable {
+    var sequence: UInt64 { get }
+    var text: String { get }
+}
+
+extension IDEntry: EventIndexEntry {
+    fileprivate var text: String { "event \(sequence)" }
 }

@@ -70,8 +70,9 @@ struct Projector {
         newestTime = max(newestTime, record.time)
     }
 
-    /// The batch's records grouped by customer, customers in ascending order.
-    private struct Grouped {
+    /// The batch's records grouped by customer, customers in ascending order: `customer_events`
+    /// order, since record i of the batch is its i-th appended event.
+    struct Grouped {
         /// The touched customers, ascending.
         var customers: [UInt32]
         /// The records of `customers[r]` are `order[first[r] ..< first[r + 1]]`, in arrival order.
@@ -100,11 +101,12 @@ struct Projector {
 
     /// Writes the facts and index entries of every touched customer, and the checkpoint.
     ///
-    /// `writingIndexes` must write the batch's `customer_events` (and may write its `event_ids`): it
-    /// runs on this thread while the first blocks fold, and the customers folded again from the log
-    /// read those entries afterwards. It must not write the facts or the secondary indexes.
+    /// `writingIndexes` must write the batch's `customer_events` (and may write its `event_ids`),
+    /// given the batch's records grouped by customer: it runs on this thread while the first blocks
+    /// fold, and the customers folded again from the log read those entries afterwards. It must not
+    /// write the facts or the secondary indexes.
     mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction,
-                         writingIndexes: () throws -> Void) throws {
+                         writingIndexes: (Grouped) throws -> Void) throws {
         let groups = grouped()
         let customers = groups.customers
         // The stored facts, copied out before any is rewritten (a rewrite may reuse their pages).
@@ -130,7 +132,7 @@ struct Projector {
                 try schema.facts.withCursor(in: txn) { cursor in
                     var putter = try AscendingPutter(cursor)
                     var blockStart = 0  // the rank of the first customer of the block being written
-                    try foldBlocksInOrder(blocks, meanwhile: writingIndexes, fold: { b, scratch in
+                    try foldBlocksInOrder(blocks, meanwhile: { try writingIndexes(groups) }, fold: { b, scratch in
                         let lo = b * Self.blockSize, hi = min(customers.count, lo + Self.blockSize)
                         var block = FoldedBlock(firstCustomer: customers[lo])  // positions name their customers
                         block.customers = Array(customers[lo..<hi])

@@ -98,18 +98,10 @@ extension Profile {
             phase = orders == 1 ? .new : .active
         }
         let topPercent = orders > 0 ? population.topPercent(spendKey: spendKey) : nil
-        var tagged = f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
-        tagged.removeAll { $0.score < Policy.affinityTagScoreMin }
-        var affinity: [String] = []
-        if !tagged.isEmpty {
-            let tags = try names.names(.category, tagged.lazy.map(\.category))
-            var order = Array(tagged.indices)
-            order.sort { a, b in
-                tagged[a].score != tagged[b].score ? tagged[a].score > tagged[b].score
-                    : tags[a].utf8.lexicographicallyPrecedes(tags[b].utf8)
-            }
-            affinity = order.prefix(Policy.affinityTagsMax).map { tags[$0] }
-        }
+        let tagged = f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
+            .filter { $0.score >= Policy.affinityTagScoreMin }
+        var scored = Array(zip(try names.names(.category, tagged.lazy.map(\.category)), tagged.lazy.map(\.score)))
+        scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
         self.init(
             customer: customer, asOf: Timestamp(millisecondsSinceEpoch: t), phase: phase,
             segment: Segment(phase: phase, highValue: topPercent != nil),
@@ -120,7 +112,7 @@ extension Profile {
             signup: ts(f.signup), firstPurchase: ts(f.firstPurchase),
             lastPurchase: ts(f.lastPurchase), daysSincePurchase: r,
             daysSinceSignup: f.signup.map { days(from: $0, to: t) }, averageGapDays: averageGap,
-            reactivations: Int(f.reactivations), affinity: affinity,
+            reactivations: Int(f.reactivations), affinity: scored.prefix(Policy.affinityTagsMax).map(\.0),
             rfm: f.lastPurchase.flatMap { population.rfm(lastPurchase: $0, orders: orders, netSpend: f.netSpend) },
             cartAbandons: Int(f.cartAbandons), lastCartAbandon: ts(f.lastCartAbandon),
             lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: f.lastCartValue) : nil,
