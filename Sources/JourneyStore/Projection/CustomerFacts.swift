@@ -235,32 +235,27 @@ extension CustomerFacts {
     mutating func readText(_ r: inout RecordReader) throws(JourneyError) {
         let mask = try r.varint()
         guard mask != 0 else { return }
-        let start = r.offset
-        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 { _ = try r.string() }
+        if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
+        // Each value's range is noted as it is read (relative to where the span will land in
+        // `text`), then the span is appended once. A corrupt record throws half way through, and
+        // the facts are dropped with it (every caller's fold or decode fails).
+        let start = r.offset, base = text.count
+        func note(_ slot: Int, from: Int) {
+            textRanges[slot] = TextRange(start: Int32(base + from - start), end: Int32(base + r.offset - start))
+        }
+        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 {
+            let from = r.offset
+            _ = try r.string()
+            note(k, from: from)
+        }
         if mask & EventRecord.interestsBit != 0 {
+            let from = r.offset
             let count = try r.varint32()
             guard count <= Limits.interestsMax else { throw RecordReader.corrupt }
             for _ in 0..<count { _ = try r.string() }
+            note(Self.interestsSlot, from: from)
         }
-        let span = UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset])
-        if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
-        let base = text.count
-        text.append(contentsOf: span)
-        // The span was checked above: walk it again to note where each value lies.
-        var walk = RecordReader(span)
-        func next(_ slot: Int, _ skip: (inout RecordReader) throws(JourneyError) -> Void) throws(JourneyError) {
-            let from = walk.offset
-            try skip(&walk)
-            textRanges[slot] = TextRange(start: Int32(base + from), end: Int32(base + walk.offset))
-        }
-        for k in 0..<Self.interestsSlot where mask & (1 << UInt64(k)) != 0 {
-            try next(k) { (r: inout RecordReader) throws(JourneyError) in _ = try r.string() }
-        }
-        if mask & EventRecord.interestsBit != 0 {
-            try next(Self.interestsSlot) { (r: inout RecordReader) throws(JourneyError) in
-                for _ in 0..<(try r.varint32()) { _ = try r.string() }
-            }
-        }
+        text.append(contentsOf: UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset]))
     }
 
     private func forEachItem(_ r: inout RecordReader, _ body: (UInt32, UInt32) -> Void) throws(JourneyError) {
