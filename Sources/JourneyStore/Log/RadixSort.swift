@@ -2,10 +2,10 @@
 /// below 65,536 items (a small count table), up to 16 above.
 ///
 /// Only the bits in which the keys differ are sorted on (one pass finds them), so callers pass the
-/// whole range their keys may use. A batch's customer index entries (a million on a large ingest)
-/// sort here in a few linear passes where a comparison sort with a closure took ~7 % of ingest; a
-/// rebuild's index keys and a fold's long product lists too. Stable: entries with equal keys keep
-/// their order, so entries appended in sequence order stay in sequence order within a key.
+/// whole range their keys may use. A batch's touched customers, a rebuild's index keys and a fold's
+/// long product lists sort here in a few linear passes, where a comparison sort with a closure took
+/// ~7 % of an ingest. Stable: entries with equal keys keep their order, so entries in sequence order
+/// stay in sequence order within a key.
 func radixSort<T>(_ items: inout [T], bits requested: Range<Int>, key: (T) -> UInt64) {
     guard items.count > 1 else { return }
     // Narrow the range to the bits that vary: above the highest one, every key is the same.
