@@ -14,21 +14,20 @@ extension CustomerFacts {
         encode(appendingTo: &w.bytes)
     }
 
-    /// Appends the encoded facts to `bytes`: into room reserved for the largest encoding these
-    /// facts can have, written through a pointer (the fold's output path: no per-byte appends).
+    /// Appends the encoded facts to `bytes`: written through a pointer into temporary room for the
+    /// largest encoding these facts can have (on the stack for most customers), then copied once
+    /// (the fold's output path: no per-byte appends; growing `bytes` by the bound and trimming it
+    /// back cost two generic loops over every byte of the bound).
     func encode(appendingTo bytes: inout [UInt8]) {
         let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
             + viewedCategorySet.values.count
         // 10 bytes per varint at most, 5 per list delta (values are 32-bit), 13 per affinity entry.
         let bound = 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
-        let old = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: bound))
-        let used = bytes.withUnsafeMutableBufferPointer { buffer in
-            var w = UnsafeByteWriter(buffer.baseAddress! + old, end: buffer.baseAddress! + buffer.count)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { room in
+            var w = UnsafeByteWriter(room.baseAddress!, end: room.baseAddress! + bound)
             encode(into: &w)
-            return w.at - (buffer.baseAddress! + old)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: room.baseAddress!, count: w.at - room.baseAddress!))
         }
-        bytes.removeLast(bound - used)
     }
 
     private func encode(into w: inout UnsafeByteWriter) {
@@ -56,16 +55,16 @@ extension CustomerFacts {
         text.withUnsafeBytes { all in
             for r in textRanges where r.start >= 0 { w.bytes(UnsafeRawBufferPointer(rebasing: all[Int(r.start)..<Int(r.end)])) }
         }
-        func numbers(_ list: [UInt32]) {
+        func numbers(_ list: UnsafeBufferPointer<UInt32>) {
             w.varint(UInt64(list.count))
             var last: UInt32 = 0
             for v in list { w.varint(UInt64(v - last)); last = v }
         }
         // Sorted copies only when the caller did not ``normalizeSets()`` (folds do).
-        numbers(boughtProductSet.sorted)
-        numbers(boughtCategorySet.sorted)
-        numbers(viewedProductSet.sorted)
-        numbers(viewedCategorySet.sorted)
+        boughtProductSet.withSorted(numbers)
+        boughtCategorySet.withSorted(numbers)
+        viewedProductSet.withSorted(numbers)
+        viewedCategorySet.withSorted(numbers)
         w.varint(affinityTime)
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0
