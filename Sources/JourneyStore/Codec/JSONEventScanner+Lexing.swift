@@ -84,7 +84,8 @@ extension JSONEventScanner {
                     k += 6
                 }
                 let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                d.scratch.append(contentsOf: String(u).utf8)
+                var utf8 = String(u)
+                utf8.withUTF8 { d.scratch.append(UnsafeRawBufferPointer($0)) }
             default:
                 throw FieldError(field: field(), expected: "a valid JSON escape", found: "\\" + String(UnicodeScalar(e)))
             }
