@@ -224,3 +224,93 @@ extension RadixSortTests {
         #expect(index.count == 0 && index.value(for: 0) == nil)
     }
 }
+
+/// `customer_events` in runs (store format 4).
+@Suite struct CustomerRunsTests {
+    /// Every (customer, sequence) pair and the runs holding them, read back from the database.
+    private func stored(_ t: TemporaryStore) throws -> (pairs: [[UInt64]], runs: [(customer: UInt32, first: UInt64, bytes: Int)]) {
+        try t.store.env.read { txn in
+            var pairs: [[UInt64]] = [], runs: [(UInt32, UInt64, Int)] = []
+            try t.store.schema.forEachCustomerEvent(in: txn) { c, s in pairs.append([UInt64(c), s]) }
+            try t.store.schema.customerEvents.forEach(in: txn) { key, value in
+                let k = try CustomerRuns.Key(bytes: key)
+                runs.append((k.customer, k.first, value.count))
+                return true
+            }
+            return (pairs, runs)
+        }
+    }
+
+    /// Batches that extend runs, a long batch that fills several, customers above and below the
+    /// stored ones: every sequence comes back once, in order, each customer's runs filled to their
+    /// limit before the next starts.
+    @Test func appendsExtendRunsAndReadBackInOrder() throws {
+        let t = try TemporaryStore()
+        let schema = t.store.schema
+        var rng = SeededRandom(seed: 5)
+        var expected: [UInt32: [UInt64]] = [:]
+        var next: UInt64 = 1
+        // Customer 7 gets two thirds of the sequences (several runs), others a few each.
+        for batch in 0..<6 {
+            var customers: [UInt32: [UInt64]] = [:]
+            let count = batch == 3 ? 900 : 40
+            for _ in 0..<count {
+                let c: UInt32 = rng.next() % 3 != 0 ? 7 : UInt32(1 + rng.next() % 20) + (batch == 5 ? 100 : 0)
+                next += 1 + rng.next() % (batch == 2 ? 100_000 : 3)  // some differences take 3 varint bytes
+                customers[c, default: []].append(next)
+                expected[c, default: []].append(next)
+            }
+            try t.store.env.write { txn in
+                try schema.customerEvents.withCursor(in: txn) { cursor in
+                    var writer = try CustomerRuns.Writer(cursor)
+                    for c in customers.keys.sorted() { try writer.append(c, customers[c]!) }
+                }
+            }
+        }
+        let (pairs, runs) = try stored(t)
+        #expect(pairs == expected.keys.sorted().flatMap { c in expected[c]!.map { [UInt64(c), $0] } })
+        for c in expected.keys {
+            var back: [UInt64] = []
+            try t.store.env.read { txn in try schema.forEachSequence(of: c, in: txn) { back.append($0) } }
+            #expect(back == expected[c]!)
+        }
+        // Runs stay within their limit, and only a customer's last run may be less than nearly full.
+        #expect(runs.allSatisfy { $0.bytes <= CustomerRuns.valueBytesMax })
+        let sevens = runs.filter { $0.customer == 7 }
+        #expect(sevens.count >= 3)
+        #expect(sevens.dropLast().allSatisfy { $0.bytes > CustomerRuns.valueBytesMax - 10 })
+        // Customers with few sequences are one run each, however many batches they came in.
+        #expect(runs.filter { $0.customer == 3 }.count == 1)
+    }
+
+    /// Removing the sequences from some point on (a roll-back) truncates the run that straddles it
+    /// and deletes the ones after it; a removal from 0 empties the customer.
+    @Test func removingTheLogsEndTruncatesRuns() throws {
+        let t = try TemporaryStore()
+        let schema = t.store.schema
+        let sequences = Array(stride(from: UInt64(10), to: 4000, by: 7))  // several runs
+        try t.store.env.write { txn in
+            try schema.setSequences(of: 2, to: sequences, in: txn)
+            try schema.setSequences(of: 1, to: [1, 2, 3], in: txn)
+            try schema.setSequences(of: 3, to: [5000], in: txn)
+        }
+        #expect(try stored(t).runs.filter { $0.customer == 2 }.count > 1)
+        // Cuts on a sequence and between two, at a run's start and inside one.
+        for cut in [3999, sequences[500], sequences[290], 600, sequences[1], 11, 10] as [UInt64] {
+            try t.store.env.write { txn in try schema.removeSequences(of: 2, from: cut, in: txn) }
+            let pairs = try stored(t).pairs
+            #expect(pairs == [[1, 1], [1, 2], [1, 3]] + sequences.filter { $0 < cut }.map { [2, $0] } + [[3, 5000]], "cut \(cut)")
+        }
+        try t.store.env.write { txn in try schema.removeSequences(of: 1, from: 0, in: txn) }
+        #expect(try stored(t).pairs == [[3, 5000]])
+    }
+
+    @Test func keysRoundTripAndSortByCustomerThenSequence() throws {
+        let keys = [CustomerRuns.Key(1, 5), CustomerRuns.Key(1, 256), CustomerRuns.Key(1, StoredSequence.max),
+                    CustomerRuns.Key(2, 0), CustomerRuns.Key(UInt32.max, 1 << 32)]
+        let bytes = keys.map { $0.withBytes { Array($0) } }
+        #expect(bytes.allSatisfy { $0.count == CustomerRuns.keySize })
+        #expect(try bytes.map { b in try b.withUnsafeBytes { try CustomerRuns.Key(bytes: $0) } } == keys)
+        #expect(zip(bytes, bytes.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+    }
+}

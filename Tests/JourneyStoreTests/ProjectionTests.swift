@@ -165,10 +165,8 @@ import LMDB
             let h1 = try idHash(1), h2 = try idHash(2)
             for (hash, s) in [(h1, UInt64(1)), (h2, 2)] { _ = try schema.eventIDs.delete(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
             for (hash, s) in [(h1, UInt64(2)), (h2, 1)] { try schema.eventIDs.put(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
-            _ = try schema.customerEvents.delete(1, StoredSequence(1), in: txn)
-            _ = try schema.customerEvents.delete(2, StoredSequence(2), in: txn)
-            try schema.customerEvents.put(1, StoredSequence(2), in: txn)
-            try schema.customerEvents.put(2, StoredSequence(1), in: txn)
+            try schema.setSequences(of: 1, to: [2], in: txn)
+            try schema.setSequences(of: 2, to: [1], in: txn)
         }
         let problems = try t.store.verify().problems
         #expect(problems.count == 2)
@@ -176,9 +174,8 @@ import LMDB
         #expect(problems.contains("customer event index differs from the log at entry 1: it files event 2 under customer 1, the log event 1 under customer 1"))
         // Put back, then one entry missing: the counts differ, and the walk says which.
         try t.store.env.write { txn in
-            _ = try schema.customerEvents.delete(1, StoredSequence(2), in: txn)
-            _ = try schema.customerEvents.delete(2, StoredSequence(1), in: txn)
-            try schema.customerEvents.put(1, StoredSequence(1), in: txn)
+            try schema.setSequences(of: 1, to: [1], in: txn)
+            try schema.setSequences(of: 2, to: [], in: txn)
         }
         #expect(try t.store.verify().problems.filter { $0.hasPrefix("customer") } == [
             "customer event index holds 1 entries for 2 events", "customer event index lacks the entry of event 2"])

@@ -41,10 +41,12 @@ extension JourneyStore {
                 pendingDeletes.append((idHash, record.customer, sequence))
                 return true
             }
+            var customers = Set<UInt32>()
             for (idHash, customer, sequence) in pendingDeletes {
                 _ = try schema.eventIDs.delete(IDEntry.bucket(idHash), IDEntry(hash: idHash, sequence: sequence), in: txn)
-                _ = try schema.customerEvents.delete(customer, StoredSequence(sequence), in: txn)
+                customers.insert(customer)
             }
+            for customer in customers.sorted() { try schema.removeSequences(of: customer, from: first, in: txn) }
             for sequence in sequences { _ = try schema.events.delete(sequence, in: txn) }
             // Names numbered after the marker's counts.
             for kind in NameKind.allCases {

@@ -183,10 +183,11 @@ struct LogWriter {
     }
 
     /// Writes the batch's index entries in key order. Each `event_ids` bucket's entries above its last
-    /// stored one (all of them for a new bucket), and each customer's new sequences, go in with one
-    /// `MDB_MULTIPLE` put of packed values with `MDB_APPENDDUP`: the key is searched once, not once
-    /// per value. The customers' sequences come from the projector's grouping of the batch (`nil`
-    /// when nothing was appended), which is `customer_events` order already.
+    /// stored one (all of them for a new bucket) go in with one `MDB_MULTIPLE` put of packed values
+    /// with `MDB_APPENDDUP`: the key is searched once, not once per value. Each customer's new
+    /// sequences extend its runs (``CustomerRuns``). The customers' sequences come from the
+    /// projector's grouping of the batch (`nil` when nothing was appended), which is
+    /// `customer_events` order already.
     private static func writeIndexes(_ batch: inout Batch, customers groups: Projector.Grouped?, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
@@ -212,14 +213,14 @@ struct LogWriter {
                               size: IDEntry.size, cursor: cursor, buffer: &packed)
             }
         }
-        // Each customer's sequences ascend, so they append after the ones already stored.
+        // Each customer's sequences ascend, so they extend its runs after the ones already stored.
         guard let groups else { return }
         let start = batch.start
         try schema.customerEvents.withCursor(in: txn) { cursor in
+            var runs = try CustomerRuns.Writer(cursor)
             for (r, customer) in groups.customers.enumerated() {
                 let records = groups.order[Int(groups.first[r])..<Int(groups.first[r + 1])]
-                try putPacked(customer, records.lazy.map { StoredSequence(start + 1 + UInt64($0)) }, size: StoredSequence.size,
-                              cursor: cursor, buffer: &packed)
+                try runs.append(customer, records.lazy.map { start + 1 + UInt64($0) })
             }
         }
     }

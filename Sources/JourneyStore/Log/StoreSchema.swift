@@ -9,7 +9,7 @@ import LMDB
 /// | `event_ids` | top 8 bits of the id's stable 64-bit hash (256 buckets) | ``IDEntry``: the next 24 hash bits above a 40-bit sequence, one native UInt64 (dup-sorted, fixed 8 bytes, compared as integers) |
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
 /// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
-/// | `customer_events` | customer number, UInt32 big-endian | ``StoredSequence``s (dup-sorted, fixed 5 bytes) |
+/// | `customer_events` | customer number, UInt32 big-endian, + first sequence of a run (5 bytes) | the run's further sequences as LEB128 differences (``CustomerRuns``) |
 /// | `facts` | customer number, UInt32 big-endian | ``CustomerFacts`` |
 /// | `by_spend` | net spend descending (8 bytes) + customer id bytes | customer number (buyers only) |
 /// | `by_last_purchase` | last purchase time, Int64 big-endian + customer number | empty (buyers only) |
@@ -18,7 +18,8 @@ final class StoreSchema: Sendable {
     /// The layout version this build reads and writes; a store with another one is refused.
     /// Version 2: bucketed `event_ids`, 5-byte sequences in the indexes, 6-byte record times.
     /// Version 3: `event_ids` entries of 8 bytes compared as integers (256 buckets).
-    static let formatVersion: UInt32 = 3
+    /// Version 4: `customer_events` in runs of sequences per customer (``CustomerRuns``).
+    static let formatVersion: UInt32 = 4
     static let databasesMax = 16
 
     let meta: Database<String, [UInt8]>
@@ -26,7 +27,7 @@ final class StoreSchema: Sendable {
     let eventIDs: Database<UInt8, IDEntry>
     let names: Database<[UInt8], UInt32>
     let nameList: Database<[UInt8], [UInt8]>
-    let customerEvents: Database<UInt32, StoredSequence>
+    let customerEvents: Database<[UInt8], [UInt8]>
     let facts: Database<UInt32, [UInt8]>
     let bySpend: Database<[UInt8], UInt32>
     let byLastPurchase: Database<[UInt8], [UInt8]>
@@ -40,7 +41,7 @@ final class StoreSchema: Sendable {
         eventIDs = try env.openDatabase("event_ids", flags: c.union([.duplicateSort, .duplicateFixed, .integerDuplicate]))
         names = try env.openDatabase("names", flags: c)
         nameList = try env.openDatabase("name_list", flags: c)
-        customerEvents = try env.openDatabase("customer_events", flags: c.union([.duplicateSort, .duplicateFixed]))
+        customerEvents = try env.openDatabase("customer_events", flags: c)
         facts = try env.openDatabase("facts", flags: c)
         bySpend = try env.openDatabase("by_spend", flags: c)
         byLastPurchase = try env.openDatabase("by_last_purchase", flags: c)
@@ -134,16 +135,10 @@ extension StoreSchema {
     func records(of customer: UInt32, in txn: some ReadableTransaction) throws -> [(sequence: UInt64, record: EventRecord)] {
         // Labelled as returned: an unlabelled array was converted element by element, with dynamic casts.
         var out: [(sequence: UInt64, record: EventRecord)] = []
-        try customerEvents.withCursor(in: txn) { cursor in
-            guard try cursor.seek(exactly: customer) != nil else { return }
-            try cursor.forEachPackedPage { bytes in
-                for offset in stride(from: 0, to: bytes.count, by: StoredSequence.size) {
-                    let sequence = StoredSequence.read(bytes.baseAddress! + offset)
-                    let stored = try events.withValue(sequence, in: txn) { $0 }
-                    guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
-                    out.append((sequence, try EventRecord(stored)))
-                }
-            }
+        try forEachSequence(of: customer, in: txn) { sequence in
+            let stored = try events.withValue(sequence, in: txn) { $0 }
+            guard let stored else { throw JourneyError(.corrupted, "customer index names missing event \(sequence); run `journey verify`") }
+            out.append((sequence, try EventRecord(stored)))
         }
         return out
     }

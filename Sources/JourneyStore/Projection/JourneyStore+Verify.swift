@@ -24,7 +24,9 @@ extension JourneyStore {
             let policy = try storedPolicy(in: txn)
             let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
             let eventCount = try schema.events.count(in: txn)
-            let idEntries = try schema.eventIDs.count(in: txn), customerEntries = try schema.customerEvents.count(in: txn)
+            let idEntries = try schema.eventIDs.count(in: txn)
+            var customerEntries = 0
+            try schema.forEachCustomerEvent(in: txn) { _, _ in customerEntries += 1 }
             if idEntries != eventCount { problem("event id index holds \(idEntries) entries for \(eventCount) events") }
             if customerEntries != eventCount { problem("customer event index holds \(customerEntries) entries for \(eventCount) events") }
             try verifyEventIndexes(in: txn, problem)
@@ -81,8 +83,8 @@ extension JourneyStore {
         try scanLog { sequence, record in customers.append(CustomerEntry(customer: record.customer, sequence: sequence)) }
         radixSort(&customers, bits: 0..<32) { UInt64($0.customer) }  // stable: sequences stay ascending
         let difference = try firstDifference(customers, "customer event index") { visit in
-            try schema.customerEvents.forEachPackedValue(in: txn, valueSize: StoredSequence.size) { key, value in
-                try visit(CustomerEntry(customer: try UInt32(lmdbBytes: key), sequence: StoredSequence.read(value.baseAddress!)))
+            try schema.forEachCustomerEvent(in: txn) { customer, sequence in
+                try visit(CustomerEntry(customer: customer, sequence: sequence))
             }
         }
         if let difference { problem(difference) }
