@@ -218,9 +218,12 @@ struct LogWriter {
         let start = batch.start
         try schema.customerEvents.withCursor(in: txn) { cursor in
             var runs = try CustomerRuns.Writer(cursor)
+            // Into one reused array (a lazy map of the records allocated its closure's context per customer).
+            var sequences: [UInt64] = []
             for (r, customer) in groups.customers.enumerated() {
-                let records = groups.order[Int(groups.first[r])..<Int(groups.first[r + 1])]
-                try runs.append(customer, records.lazy.map { start + 1 + UInt64($0) })
+                sequences.removeAll(keepingCapacity: true)
+                for i in groups.order[Int(groups.first[r])..<Int(groups.first[r + 1])] { sequences.append(start + 1 + UInt64(i)) }
+                try runs.append(customer, sequences)
             }
         }
     }

@@ -23,12 +23,29 @@ extension CustomerFacts {
             + viewedCategorySet.values.count
         // 10 bytes per varint at most, 5 per list delta (values are 32-bit), 13 per affinity entry.
         let bound = 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
+        guard bound <= Self.stackEncodingBytesMax else {
+            // A large customer (~1 %): written into `bytes` grown by the bound, then trimmed, which
+            // costs a loop per byte but no allocation (a temporary this large is on the heap).
+            let old = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: bound))
+            let used = bytes.withUnsafeMutableBufferPointer { buffer in
+                var w = UnsafeByteWriter(buffer.baseAddress! + old, end: buffer.baseAddress! + buffer.count)
+                encode(into: &w)
+                return w.at - (buffer.baseAddress! + old)
+            }
+            bytes.removeLast(bound - used)
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { room in
             var w = UnsafeByteWriter(room.baseAddress!, end: room.baseAddress! + bound)
             encode(into: &w)
             bytes.append(contentsOf: UnsafeBufferPointer(start: room.baseAddress!, count: w.at - room.baseAddress!))
         }
     }
+
+    /// The largest encoding bound written through stack room (Swift puts a temporary allocation up
+    /// to about this size on the stack, larger ones on the heap).
+    static let stackEncodingBytesMax = 1024
 
     private func encode(into w: inout UnsafeByteWriter) {
         w.u8(Self.formatVersion)
