@@ -35,57 +35,10 @@ enum AttributeField: Int, CaseIterable {
     var path: String { rawValue < 2 ? jsonName : "attributes." + jsonName }
 }
 
-/// A draft's bytes: an array kept at its full length with the bytes in use counted apart, so that
-/// storing a string is a capacity check and one copy. (`Array.append(contentsOf:)` cost ~100
-/// instructions a call whatever the length, and a JSONL line stores eight or nine strings.)
-struct DraftBytes {
-    private var storage: [UInt8]
-    /// The bytes in use: `0 ..< count`.
-    private(set) var count = 0
-
-    init(capacity: Int) { storage = [UInt8](repeating: 0, count: capacity) }
-
-    /// Makes room for `n` more bytes.
-    @inline(__always)
-    private mutating func reserve(_ n: Int) {
-        if storage.count - count < n { storage.append(contentsOf: repeatElement(0, count: max(n, storage.count))) }
-    }
-
-    @inline(__always)
-    mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        reserve(bytes.count)
-        let at = count
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + at).copyMemory(from: base, byteCount: bytes.count) }
-        count += bytes.count
-    }
-
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
-        reserve(1)
-        storage[count] = byte
-        count += 1
-    }
-
-    mutating func removeAll() { count = 0 }
-
-    subscript(k: Int) -> UInt8 {
-        get { precondition(k < count); return storage[k] }
-        set { precondition(k < count); storage[k] = newValue }
-    }
-
-    /// Calls `body` with the bytes in use.
-    @inline(__always)
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let n = count
-        return try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
-}
-
 /// An event on its way in, from JSONL or from the Swift API, with strings kept as byte ranges of one
 /// reusable buffer, so the ingest hot path allocates nothing per event once warm.
 struct EventDraft {
-    var scratch = DraftBytes(capacity: 0)
+    var scratch = ByteBuffer(capacity: 0)
     var type: EventType?
     var id: ByteSlice?
     var customer: ByteSlice?
@@ -107,7 +60,7 @@ struct EventDraft {
     var customerHash: UInt64 = 0
 
     init() {
-        scratch = DraftBytes(capacity: 4096)
+        scratch = ByteBuffer(capacity: 4096)
         items.reserveCapacity(16)
     }
 

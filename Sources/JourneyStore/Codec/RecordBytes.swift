@@ -1,38 +1,43 @@
 /// Appends the pieces of a binary record to a reusable byte buffer.
 struct RecordWriter {
-    var bytes: [UInt8] = []
+    private(set) var bytes: ByteBuffer
 
-    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 512) { bytes = ByteBuffer(capacity: capacity) }
 
-    /// A writer that appends to `bytes` (moved in: the caller should give up its copy).
-    init(appending bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    mutating func reset() { bytes.removeAll() }
 
     @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }
 
-    @inline(__always) mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    /// The low `size` bytes of `v`, little-endian.
+    @inline(__always) private mutating func littleEndian(_ v: UInt64, size: Int) {
+        bytes.write(upTo: 8) { p in
+            UnsafeMutableRawPointer(p).storeBytes(of: v.littleEndian, as: UInt64.self)
+            return size
+        }
     }
+
+    @inline(__always) mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
 
     /// The low 48 bits of `v`, little-endian.
     @inline(__always) mutating func u48(_ v: UInt64) {
         precondition(v >> 48 == 0, "record invariant: a 48-bit field holds \(v)")
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0[0..<6]) }
+        littleEndian(v, size: 6)
     }
 
-    @inline(__always) mutating func i64(_ v: Int64) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
-    }
+    @inline(__always) mutating func i64(_ v: Int64) { littleEndian(UInt64(bitPattern: v), size: 8) }
 
     /// LEB128: 7 bits a byte, low bits first.
     @inline(__always) mutating func varint(_ v: UInt64) {
-        var x = v
-        while x >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
-            x >>= 7
+        bytes.write(upTo: 10) { p in
+            var x = v, n = 0
+            while x >= 0x80 {
+                p[n] = UInt8(truncatingIfNeeded: x) | 0x80
+                n += 1
+                x >>= 7
+            }
+            p[n] = UInt8(x)
+            return n + 1
         }
-        bytes.append(UInt8(x))
     }
 
     @inline(__always) mutating func varint(_ v: Int64) {
@@ -43,7 +48,12 @@ struct RecordWriter {
     /// A length-prefixed byte string.
     @inline(__always) mutating func string(_ b: UnsafeRawBufferPointer) {
         varint(UInt64(b.count))
-        bytes.append(contentsOf: b)
+        bytes.append(b)
+    }
+
+    /// Writes up to `bound` bytes through `body` (see ``ByteBuffer/write(upTo:_:)``).
+    @inline(__always) mutating func write(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        bytes.write(upTo: bound, body)
     }
 }
 

@@ -11,7 +11,20 @@ extension CustomerFacts {
 
     func encode(into w: inout RecordWriter) {
         w.reset()
-        encode(appendingTo: &w.bytes)
+        let bound = encodingBound
+        w.write(upTo: bound) { p in
+            var writer = UnsafeByteWriter(p, end: p + bound)
+            encode(into: &writer)
+            return writer.at - p
+        }
+    }
+
+    /// The most bytes these facts can encode to: 10 per varint, 5 per list delta (values are
+    /// 32-bit), 13 per affinity entry.
+    private var encodingBound: Int {
+        let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
+            + viewedCategorySet.values.count
+        return 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
     }
 
     /// Appends the encoded facts to `bytes`: written through a pointer into temporary room for the
@@ -19,10 +32,7 @@ extension CustomerFacts {
     /// (the fold's output path: no per-byte appends; growing `bytes` by the bound and trimming it
     /// back cost two generic loops over every byte of the bound).
     func encode(appendingTo bytes: inout [UInt8]) {
-        let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
-            + viewedCategorySet.values.count
-        // 10 bytes per varint at most, 5 per list delta (values are 32-bit), 13 per affinity entry.
-        let bound = 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
+        let bound = encodingBound
         guard bound <= Self.stackEncodingBytesMax else {
             // A large customer (~1 %): written into `bytes` grown by the bound, then trimmed, which
             // costs a loop per byte but no allocation (a temporary this large is on the heap).

@@ -17,7 +17,7 @@ struct Projector {
     /// The touched customers, in order of first touch.
     private var touched: [UInt32] = []
     /// The batch's records, back to back.
-    private var arena: [UInt8] = []
+    private var arena = ByteBuffer(capacity: 0)
     /// Per record: where it starts in the arena, its length, and its customer's place in `touched`.
     private var starts: [Int] = []
     private var lengths: [Int32] = []
@@ -41,11 +41,11 @@ struct Projector {
     mutating func begin(expectedEvents: Int = 0) {
         for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
         touched.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: true)
+        arena.removeAll()
         starts.removeAll(keepingCapacity: true)
         lengths.removeAll(keepingCapacity: true)
         entryOf.removeAll(keepingCapacity: true)
-        arena.reserveCapacity(expectedEvents * Self.recordBytesEstimate)
+        arena.reserve(expectedEvents * Self.recordBytesEstimate)
         starts.reserveCapacity(expectedEvents)
         lengths.reserveCapacity(expectedEvents)
         entryOf.reserveCapacity(expectedEvents)
@@ -61,7 +61,7 @@ struct Projector {
         if c >= slot.count { slot.append(contentsOf: repeatElement(0, count: max(c + 1 - slot.count, slot.count))) }
         starts.append(arena.count)
         lengths.append(Int32(record.bytes.count))
-        arena.append(contentsOf: record.bytes)
+        arena.append(record.bytes)
         if slot[c] == 0 {
             touched.append(record.customer)
             slot[c] = UInt32(touched.count)
