@@ -179,6 +179,14 @@ import LMDB
         }
         #expect(try t.store.verify().problems.filter { $0.hasPrefix("customer") } == [
             "customer event index holds 1 entries for 2 events", "customer event index lacks the entry of event 2"])
+        // A malformed run (sequences that do not ascend) is reported, and the rest still checked.
+        try t.store.env.write { txn in
+            try CustomerRuns.Key(2, 2).withBytes { key in
+                try [UInt8](arrayLiteral: 0).withUnsafeBytes { _ = try schema.customerEvents.putBytes(Array(key), $0, in: txn) }
+            }
+        }
+        let problemsNow = try t.store.verify().problems.filter { !$0.hasPrefix("event id index") }  // ids still swapped
+        #expect(problemsNow == ["customer event index: customer_events holds a run whose sequences do not ascend"])
     }
 
     @Test func aLateEventRefoldsItsCustomer() throws {

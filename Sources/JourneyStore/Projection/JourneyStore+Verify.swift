@@ -25,11 +25,18 @@ extension JourneyStore {
             let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
             let eventCount = try schema.events.count(in: txn)
             let idEntries = try schema.eventIDs.count(in: txn)
-            var customerEntries = 0
-            try schema.forEachCustomerEvent(in: txn) { _, _ in customerEntries += 1 }
             if idEntries != eventCount { problem("event id index holds \(idEntries) entries for \(eventCount) events") }
-            if customerEntries != eventCount { problem("customer event index holds \(customerEntries) entries for \(eventCount) events") }
-            try verifyEventIndexes(in: txn, problem)
+            // A malformed run is reported, not thrown: the rest of the store is still checked.
+            var customerEntries = 0, customerRunsReadable = true
+            do {
+                try schema.forEachCustomerEvent(in: txn) { _, _ in customerEntries += 1 }
+                if customerEntries != eventCount { problem("customer event index holds \(customerEntries) entries for \(eventCount) events") }
+            } catch let error as JourneyError where error.code == .corrupted {
+                let advice = "; run `journey verify`"
+                problem("customer event index: " + (error.message.hasSuffix(advice) ? String(error.message.dropLast(advice.count)) : error.message))
+                customerRunsReadable = false
+            }
+            try verifyEventIndexes(in: txn, customerRuns: customerRunsReadable, problem)
             let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
             if checkpoint != image.lastSequence { problem("projection checkpoint is \(checkpoint), the log ends at \(image.lastSequence)") }
             // Facts, customer by customer, to the byte.
@@ -63,7 +70,7 @@ extension JourneyStore {
     /// `event_ids` and `customer_events` hold exactly the entries the log implies, in order: each
     /// index is compared with the entries made from one scan of the log and sorted as LMDB orders
     /// them (sequential walks, not a lookup per entry). The first difference of each is reported.
-    private func verifyEventIndexes(in txn: ReadTransaction, _ problem: (@autoclosure () -> String) -> Void) throws {
+    private func verifyEventIndexes(in txn: ReadTransaction, customerRuns: Bool, _ problem: (@autoclosure () -> String) -> Void) throws {
         func scanLog(_ body: (UInt64, EventRecord) throws -> Void) throws {
             try schema.events.forEach(in: txn) { key, value in
                 try body(try UInt64(lmdbBytes: key), try EventRecord(value))
@@ -78,6 +85,7 @@ extension JourneyStore {
             problem(difference)
         }
         ids = []
+        guard customerRuns else { return }
         // `customer_events`: customers ascending, each one's sequences in log order.
         var customers: [CustomerEntry] = []
         try scanLog { sequence, record in customers.append(CustomerEntry(customer: record.customer, sequence: sequence)) }
