@@ -81,6 +81,15 @@ struct IDFilter {
         }
     }
 
+    /// Loads the block that ``mayContain(_:)`` will read for this hash, ahead of it (see
+    /// ``LogWriter/touch(idHash:customerHash:batch:)``); returns a word of it.
+    @inline(__always)
+    func touch(_ hash: UInt64) -> UInt64 {
+        guard isActive else { return 0 }
+        let (base, _) = position(hash)
+        return words.withUnsafeBufferPointer { $0[base] }
+    }
+
     /// The transaction that ``synchronize(schema:lastSequence:expected:in:)`` started has committed:
     /// its events need not be read from the log at the next one.
     mutating func committed() {

@@ -413,6 +413,8 @@ struct FoldedBlock {
     var refolds: [Int] = []
     /// Customers whose events were sorted before folding.
     var refolded = 0
+    /// What the live projector's loads ahead read, kept so that they are not optimised away.
+    var loaded: UInt64 = 0
 
     init(firstCustomer: UInt32) { self.firstCustomer = firstCustomer }
 
