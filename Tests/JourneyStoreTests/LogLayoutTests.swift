@@ -2,7 +2,7 @@ import Testing
 import LMDB
 @testable import JourneyStore
 
-/// The compact index entries of layout version 3, and the idempotency check built on them.
+/// The compact index entries of `event_ids`, and the idempotency check built on them.
 @Suite struct LogLayoutTests {
     @Test func idEntriesRoundTripAndLMDBSortsThemByHashThenSequence() throws {
         var rng = SeededRandom(seed: 41)
@@ -20,18 +20,12 @@ import LMDB
         }
         #expect(IDEntry(hash: 0xFFFF_FFFF_FFFF_FFFF, sequence: 7).hash == 0xFFFF_FFFF_0000_0000)
         #expect(IDEntry(hash: 0xAB00_0000_0000_0000, sequence: 7).bucket == 0xAB)
-        // Stored in random order, LMDB (comparing values as integers) gives them back in (hash, sequence) order.
+        // Inserted in random order, they read back in (hash, sequence) order.
         let t = try TemporaryStore()
-        let ids = t.store.schema.eventIDs
-        try t.store.env.write { txn in for entry in entries { try ids.put(entry.bucket, entry, in: txn) } }
+        try t.store.env.write { txn in try t.store.schema.insertIDEntries(entries, in: txn) }
         var stored: [IDEntry] = []
-        try t.store.env.read { txn in
-            try ids.forEach(in: txn) { key, value in
-                stored.append(try IDEntry(bucket: try UInt8(lmdbBytes: key), bytes: value))
-                return true
-            }
-        }
-        #expect(stored == entries.sorted { ($0.hash, $0.sequence) < ($1.hash, $1.sequence) })
+        try t.store.env.read { txn in try t.store.schema.forEachIDEntry(in: txn, ordered: true) { stored.append($0) } }
+        #expect(stored == entries.sorted { ($0.bucket, $0.hash, $0.sequence) < ($1.bucket, $1.hash, $1.sequence) })
     }
 
     @Test func storedSequencesRoundTripAtTheLimits() throws {
@@ -49,7 +43,7 @@ import LMDB
         let hash = Array(newID.utf8).withUnsafeBytes { stableHash64($0) }
         // Pretend event 1 ("e1") had the same hash as the new id.
         try t.store.env.write { txn in
-            try t.store.schema.eventIDs.put(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: 1), in: txn)
+            try t.store.schema.insertIDEntries([IDEntry(hash: hash, sequence: 1)], in: txn)
         }
         let line = #"{"id":"e-colliding","type":"email_open","customer":"c2","time":"2026-03-03T08:00:00Z"}"# + "\n"
         let first = try t.store.ingest(line)
@@ -312,5 +306,83 @@ extension RadixSortTests {
         #expect(bytes.allSatisfy { $0.count == CustomerRuns.keySize })
         #expect(try bytes.map { b in try b.withUnsafeBytes { try CustomerRuns.Key(bytes: $0) } } == keys)
         #expect(zip(bytes, bytes.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+    }
+}
+
+/// `event_ids` in sorted runs per bucket (store format 5).
+@Suite struct IDRunsTests {
+    private func runs(_ t: TemporaryStore) throws -> [UInt8: [Int]] {
+        try t.store.env.read { txn in
+            var sizes: [UInt8: [Int]] = [:]
+            try t.store.schema.eventIDs.forEach(in: txn) { key, value in
+                sizes[try IDRuns.Key(bytes: key).bucket, default: []].append(value.count / IDEntry.size)
+                return true
+            }
+            return sizes
+        }
+    }
+
+    private func expectedEntries(_ ids: Range<Int>) -> [IDEntry] {
+        // `views(k)` has id "v\(k)" and, appended in order from an empty store, sequence k + 1.
+        ids.map { k in IDEntry(hash: Array("v\(k)".utf8).withUnsafeBytes { stableHash64($0) }, sequence: UInt64(k + 1)) }
+            .sorted { ($0.bucket, $0.hash, $0.sequence) < ($1.bucket, $1.hash, $1.sequence) }
+    }
+
+    /// Batches of very different sizes: each bucket's runs more than double in size from newest to
+    /// oldest (so there are few), every id reads back once in order, and every stored id is found
+    /// again as a duplicate (small batches into a larger store look every id up, without the filter).
+    @Test func runsStayFewAndEveryIDIsFoundAgain() throws {
+        let t = try TemporaryStore()
+        let sizes = [5000] + Array(repeating: 1, count: 40) + Array(repeating: 37, count: 30) + [2000] + Array(repeating: 3, count: 50)
+        var next = 0
+        for n in sizes {
+            try t.store.append(IDFilterTests.views(next..<next + n))
+            next += n
+        }
+        let byBucket = try runs(t)
+        #expect(byBucket.count == 256)
+        for (bucket, counts) in byBucket {
+            #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 > IDRuns.mergeRatio * $1 }, "bucket \(bucket): \(counts)")
+        }
+        #expect(byBucket.values.map(\.count).max()! < 10)
+        let stored = try t.store.env.read { txn in
+            var entries: [IDEntry] = []
+            try t.store.schema.forEachIDEntry(in: txn, ordered: true) { entries.append($0) }
+            return entries
+        }
+        #expect(stored == expectedEntries(0..<next))
+        let again = try t.store.append(IDFilterTests.views(0..<next))
+        #expect(again.appended == 0)
+        #expect(again.duplicates == next)
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    /// A roll-back of the log's end keeps exactly the entries below the cut, whichever runs hold them.
+    @Test func removingTheLogsEndKeepsTheEntriesBelow() throws {
+        let t = try TemporaryStore()
+        for range in [0..<3000, 3000..<3100, 3100..<3110, 3110..<4000] { try t.store.append(IDFilterTests.views(range)) }
+        for cut in [3950, 3105, 3101, 2000, 1] {
+            try t.store.env.write { txn in try t.store.schema.removeIDEntries(from: UInt64(cut), in: txn) }
+            let stored = try t.store.env.read { txn in
+                var entries: [IDEntry] = []
+                try t.store.schema.forEachIDEntry(in: txn, ordered: true) { entries.append($0) }
+                return entries
+            }
+            #expect(stored == expectedEntries(0..<cut - 1), "cut \(cut)")
+        }
+    }
+
+    /// A run whose entries do not ascend is reported by verify, and the rest of the store still checked.
+    @Test func verifyReportsAMalformedRun() throws {
+        let t = try TemporaryStore()
+        try t.store.append(IDFilterTests.views(0..<100))
+        try t.store.env.write { txn in
+            let descending: [UInt64] = [1 << 40 | 9, 1 << 40 | 8]
+            try IDRuns.Key(0, 9).withBytes { key in
+                try descending.withUnsafeBytes { _ = try t.store.schema.eventIDs.putBytes(Array(key), $0, in: txn) }
+            }
+        }
+        let problems = try t.store.verify().problems
+        #expect(problems.contains("event id index: event_ids holds a run whose entries do not ascend (bucket 0)"))
     }
 }

@@ -163,8 +163,8 @@ import LMDB
                 try schema.events.withValue(s, in: txn) { stableHash64(try EventRecord($0!).idAndPayload().0) }
             }
             let h1 = try idHash(1), h2 = try idHash(2)
-            for (hash, s) in [(h1, UInt64(1)), (h2, 2)] { _ = try schema.eventIDs.delete(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
-            for (hash, s) in [(h1, UInt64(2)), (h2, 1)] { try schema.eventIDs.put(IDEntry.bucket(hash), IDEntry(hash: hash, sequence: s), in: txn) }
+            for (hash, s) in [(h1, UInt64(1)), (h2, 2)] { #expect(try schema.removeIDEntry(IDEntry(hash: hash, sequence: s), in: txn)) }
+            try schema.insertIDEntries([IDEntry(hash: h1, sequence: 2), IDEntry(hash: h2, sequence: 1)], in: txn)
             try schema.setSequences(of: 1, to: [2], in: txn)
             try schema.setSequences(of: 2, to: [1], in: txn)
         }

@@ -32,20 +32,13 @@ extension JourneyStore {
             let first = marker.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
             // Events from `first` on, with their id and customer index entries.
             var sequences: [UInt64] = []
-            var pendingDeletes: [(UInt64, UInt32, UInt64)] = []
+            var customers = Set<UInt32>()
             try schema.events.forEach(in: txn, from: first) { key, value in
-                let sequence = try UInt64(lmdbBytes: key)
-                let record = try EventRecord(value)
-                let idHash = stableHash64(try record.idAndPayload().0)
-                sequences.append(sequence)
-                pendingDeletes.append((idHash, record.customer, sequence))
+                sequences.append(try UInt64(lmdbBytes: key))
+                customers.insert(try EventRecord(value).customer)
                 return true
             }
-            var customers = Set<UInt32>()
-            for (idHash, customer, sequence) in pendingDeletes {
-                _ = try schema.eventIDs.delete(IDEntry.bucket(idHash), IDEntry(hash: idHash, sequence: sequence), in: txn)
-                customers.insert(customer)
-            }
+            try schema.removeIDEntries(from: first, in: txn)
             for customer in customers.sorted() { try schema.removeSequences(of: customer, from: first, in: txn) }
             for sequence in sequences { _ = try schema.events.delete(sequence, in: txn) }
             // Names numbered after the marker's counts.

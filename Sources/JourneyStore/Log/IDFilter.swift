@@ -42,7 +42,7 @@ struct IDFilter {
     /// `expected` new events; see the type's description. `lastSequence` is the log's last.
     mutating func synchronize(schema: StoreSchema, lastSequence: UInt64, expected: Int, in txn: WriteTransaction) throws {
         pending = lastSequence
-        let stored = try schema.eventIDs.count(in: txn)
+        let stored = try schema.events.count(in: txn)  // one `event_ids` entry per event
         let epoch = try schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
         let needed = stored + expected
         if !isActive {
@@ -87,7 +87,8 @@ struct IDFilter {
     func touch(_ hash: UInt64) -> UInt64 {
         guard isActive else { return 0 }
         let (base, _) = position(hash)
-        return words.withUnsafeBufferPointer { $0[base] }
+        // A block's eight words may straddle two cache lines (an array's elements are not 64-byte aligned).
+        return words.withUnsafeBufferPointer { $0[base] &+ $0[base + 7] }
     }
 
     /// The transaction that ``synchronize(schema:lastSequence:expected:in:)`` started has committed:

@@ -171,46 +171,28 @@ struct LogWriter {
     /// stored id decides.
     private static func isDuplicate(_ idHash: UInt64, id: UnsafeRawBufferPointer, schema: StoreSchema, cursor: Cursor,
                                     in txn: WriteTransaction) throws -> Bool {
-        let bucket = IDEntry.bucket(idHash)
-        guard var entry = try cursor.seek(exactly: bucket, valueAtLeast: IDEntry(hash: idHash, sequence: 0)) else { return false }
-        while true {
-            let stored = try IDEntry(bucket: bucket, bytes: entry.value)
-            guard stored.hash == idHash & IDEntry.kept else { return false }
-            if try sameID(asEvent: stored.sequence, id: id, schema: schema, in: txn) { return true }
-            guard let next = try cursor.nextDuplicate() else { return false }
-            entry = next
+        try IDRuns.firstSequence(withHash: idHash, cursor: cursor) { sequence in
+            try sameID(asEvent: sequence, id: id, schema: schema, in: txn)
         }
     }
 
-    /// Writes the batch's index entries in key order. Each `event_ids` bucket's entries above its last
-    /// stored one (all of them for a new bucket) go in with one `MDB_MULTIPLE` put of packed values
-    /// with `MDB_APPENDDUP`: the key is searched once, not once per value. Each customer's new
-    /// sequences extend its runs (``CustomerRuns``). The customers' sequences come from the
-    /// projector's grouping of the batch (`nil` when nothing was appended), which is
-    /// `customer_events` order already.
+    /// Writes the batch's index entries in key order: each `event_ids` bucket's new entries as one
+    /// sorted run (``IDRuns``), and each customer's new sequences extending its runs
+    /// (``CustomerRuns``). The customers' sequences come from the projector's grouping of the batch
+    /// (`nil` when nothing was appended), which is `customer_events` order already.
     private static func writeIndexes(_ batch: inout Batch, customers groups: Projector.Grouped?, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
-        var packed: [UInt8] = []
         try schema.eventIDs.withCursor(in: txn) { cursor in
             let ids = batch.pendingIDs
+            var values: [UInt64] = [], scratch: [UInt64] = [], merged: [UInt64] = []
             try forEachRun(ids, key: { IDEntry.bucket($0.hash) }) { bucket, run in
-                // Entries at or below the bucket's last stored one go in one by one.
-                var above = run.lowerBound
-                if try cursor.seek(exactly: bucket) != nil, let last = try cursor.lastDuplicate() {
-                    let stored = try IDEntry(bucket: bucket, bytes: last.value)
-                    while above < run.upperBound {
-                        let entry = IDEntry(hash: ids[above].hash, sequence: ids[above].sequence)
-                        if (entry.hash, entry.sequence) > (stored.hash, stored.sequence) { break }
-                        try entry.withBytes { value in
-                            try withUnsafeBytes(of: bucket) { key in _ = try cursor.put(key: key, value: value) }
-                        }
-                        above += 1
-                    }
+                values.removeAll(keepingCapacity: true)
+                for k in run { values.append(IDEntry(hash: ids[k].hash, sequence: ids[k].sequence).value) }
+                try values.withUnsafeBufferPointer {
+                    try IDRuns.add(bucket, $0, cursor: cursor, scratch: &scratch, merged: &merged)
                 }
-                try putPacked(bucket, ids[above..<run.upperBound].lazy.map { IDEntry(hash: $0.hash, sequence: $0.sequence) },
-                              size: IDEntry.size, cursor: cursor, buffer: &packed)
             }
         }
         // Each customer's sequences ascend, so they extend its runs after the ones already stored.
@@ -224,30 +206,6 @@ struct LogWriter {
                 sequences.removeAll(keepingCapacity: true)
                 for i in groups.order[Int(groups.first[r])..<Int(groups.first[r + 1])] { sequences.append(start + 1 + UInt64(i)) }
                 try runs.append(customer, sequences)
-            }
-        }
-    }
-
-    /// Appends `values` (each `size` bytes, ascending, above the key's stored ones) under `key` with one
-    /// `MDB_MULTIPLE` put, packed into `buffer`.
-    private static func putPacked<K: ByteEncodable, V: ByteEncodable>(_ key: K, _ values: some Collection<V>, size: Int, cursor: Cursor,
-                                                                      buffer: inout [UInt8]) throws {
-        // Written in place, not appended value by value (an append cost ~100 instructions, about
-        // as much as LMDB's put of the value).
-        let bytes = values.count * size
-        if buffer.count < bytes { buffer = [UInt8](repeating: 0, count: max(bytes, 2 * buffer.count)) }
-        try buffer.withUnsafeMutableBytes { packed in
-            var at = 0
-            for value in values {
-                value.withBytes { v in
-                    precondition(v.count == size, "index invariant: packed values have one size")
-                    UnsafeMutableRawBufferPointer(rebasing: packed[at..<at + size]).copyMemory(from: v)
-                }
-                at += size
-            }
-            try key.withBytes {
-                try cursor.putMultiple(key: $0, values: UnsafeRawBufferPointer(rebasing: packed[0..<bytes]), valueSize: size,
-                                       flags: .appendDuplicate)
             }
         }
     }

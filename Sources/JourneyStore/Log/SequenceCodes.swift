@@ -34,10 +34,9 @@ struct StoredSequence: ByteCodable, Equatable {
     }
 }
 
-/// An entry of `event_ids`. The key is the top 8 bits of the id's 64-bit hash (256 buckets); the
-/// value one native-endian `UInt64` that LMDB compares as a number (`MDB_INTEGERDUP`): the next 24
-/// hash bits above the 40-bit sequence. 8 bytes an event, packed in LMDB's fixed-size duplicate pages
-/// with no per-entry header. 32 hash bits are kept: the hash only finds candidates, the stored
+/// An entry of `event_ids`: the bucket is the top 8 bits of the id's 64-bit hash (256 buckets); the
+/// value one native-endian `UInt64`, the next 24 hash bits above the 40-bit sequence, kept in sorted
+/// runs (``IDRuns``): 8 bytes an event, with no per-entry header. 32 hash bits are kept: the hash only finds candidates, the stored
 /// event's id decides — in a store of N events a new id reads N / 2^32 other events on average
 /// (0.002 at 10 M).
 struct IDEntry: ByteEncodable, Equatable {
@@ -77,7 +76,11 @@ struct IDEntry: ByteEncodable, Equatable {
         guard bytes.count == Self.size else {
             throw LMDBError(code: LMDBError.corrupted.code, context: "expected \(Self.size) bytes for an event id entry, found \(bytes.count)")
         }
-        let v = bytes.loadUnaligned(as: UInt64.self)
+        self.init(bucket: bucket, value: bytes.loadUnaligned(as: UInt64.self))
+    }
+
+    /// Decodes a stored value of bucket `bucket`.
+    init(bucket: UInt8, value v: UInt64) {
         hash = UInt64(bucket) << 56 | (v & Self.hashBits) >> 8
         sequence = v & StoredSequence.max
     }

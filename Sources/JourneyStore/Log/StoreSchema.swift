@@ -6,7 +6,7 @@ import LMDB
 /// |---|---|---|
 /// | `meta` | text key | bytes: format version, currency, name counts, checkpoint |
 /// | `events` | sequence number, UInt64 big-endian from 1 | ``EventRecord`` |
-/// | `event_ids` | top 8 bits of the id's stable 64-bit hash (256 buckets) | ``IDEntry``: the next 24 hash bits above a 40-bit sequence, one native UInt64 (dup-sorted, fixed 8 bytes, compared as integers) |
+/// | `event_ids` | top 8 bits of the id's stable 64-bit hash (256 buckets) + the run's highest sequence (5 bytes) | a sorted run of ``IDEntry`` values: the next 24 hash bits above a 40-bit sequence, native UInt64s (``IDRuns``) |
 /// | `names` | name kind byte + name bytes | number, UInt32 big-endian |
 /// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
 /// | `customer_events` | customer number, UInt32 big-endian, + first sequence of a run (5 bytes) | the run's further sequences as LEB128 differences (``CustomerRuns``) |
@@ -19,12 +19,13 @@ final class StoreSchema: Sendable {
     /// Version 2: bucketed `event_ids`, 5-byte sequences in the indexes, 6-byte record times.
     /// Version 3: `event_ids` entries of 8 bytes compared as integers (256 buckets).
     /// Version 4: `customer_events` in runs of sequences per customer (``CustomerRuns``).
-    static let formatVersion: UInt32 = 4
+    /// Version 5: `event_ids` in sorted runs per bucket (``IDRuns``).
+    static let formatVersion: UInt32 = 5
     static let databasesMax = 16
 
     let meta: Database<String, [UInt8]>
     let events: Database<UInt64, [UInt8]>
-    let eventIDs: Database<UInt8, IDEntry>
+    let eventIDs: Database<[UInt8], [UInt8]>
     let names: Database<[UInt8], UInt32>
     let nameList: Database<[UInt8], [UInt8]>
     let customerEvents: Database<[UInt8], [UInt8]>
@@ -38,7 +39,7 @@ final class StoreSchema: Sendable {
         let c: DatabaseFlags = create ? .create : []
         meta = try env.openDatabase("meta", flags: c)
         events = try env.openDatabase("events", flags: c)
-        eventIDs = try env.openDatabase("event_ids", flags: c.union([.duplicateSort, .duplicateFixed, .integerDuplicate]))
+        eventIDs = try env.openDatabase("event_ids", flags: c)
         names = try env.openDatabase("names", flags: c)
         nameList = try env.openDatabase("name_list", flags: c)
         customerEvents = try env.openDatabase("customer_events", flags: c)
@@ -167,11 +168,3 @@ extension StoreSchema {
     }
 }
 
-extension StoreSchema {
-    /// Calls `body` with every `event_ids` entry, in the database's order.
-    func forEachIDEntry(in txn: some ReadableTransaction, _ body: (IDEntry) throws -> Void) throws {
-        try eventIDs.forEachPackedValue(in: txn, valueSize: IDEntry.size) { key, value in
-            try body(try IDEntry(bucket: try UInt8(lmdbBytes: key), bytes: value))
-        }
-    }
-}

@@ -1,0 +1,243 @@
+import LMDB
+
+/// `event_ids` (store format 5): every event's ``IDEntry`` in sorted runs, per bucket.
+///
+/// | key | value |
+/// |---|---|
+/// | the bucket (the top 8 bits of the id's hash), then the run's highest sequence (``StoredSequence``, 5 bytes) | the run's entries: ``IDEntry/value``s, native-endian `UInt64`s in ascending order (kept hash bits, then sequence) |
+///
+/// A batch's entries of a bucket become one new run, first merged with the bucket's newest runs
+/// while the newest is at most twice the size of what is being written (size-tiered, as in
+/// log-structured merge trees): a bucket holds O(log n) runs, which at least double in size from
+/// the newest to the oldest, and an entry is rewritten O(log n) times in all. A batch writes a few
+/// puts per bucket of sequential bytes, whatever its size. Format 4 kept one 8-byte duplicate per
+/// event under the bucket's key, so a batch's new ids went into the middle of the buckets: one
+/// B-tree descent and page copy each, a third of a batched API append's time.
+///
+/// A lookup reads each run of its bucket, with a binary search in each.
+enum IDRuns {
+    static let keySize = 1 + StoredSequence.size
+    /// A run's newest runs are merged into a new one while they hold at most this many times its entries.
+    static let mergeRatio = 2
+
+    /// A run's key.
+    struct Key: ByteEncodable, Equatable {
+        var bucket: UInt8
+        /// The highest sequence of the run (each sequence is in one run, so keys are unique).
+        var last: UInt64
+
+        init(_ bucket: UInt8, _ last: UInt64) {
+            precondition(last <= StoredSequence.max, "sequence \(last) above the store limit \(StoredSequence.max)")
+            self.bucket = bucket
+            self.last = last
+        }
+
+        init(bytes: UnsafeRawBufferPointer) throws(JourneyError) {
+            guard bytes.count == IDRuns.keySize else {
+                throw IDRuns.corrupt("a key of \(bytes.count) bytes, expected \(IDRuns.keySize)")
+            }
+            bucket = bytes[0]
+            last = StoredSequence.read(bytes.baseAddress! + 1)
+        }
+
+        func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            // Byte 0 the bucket, bytes 1–5 the 40-bit sequence, big-endian.
+            var bytes = (UInt64(bucket) << 56 | last << 16).bigEndian
+            return try Swift.withUnsafeBytes(of: &bytes) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<IDRuns.keySize])) }
+        }
+
+        /// The bucket of a stored key, without checking the rest.
+        static func bucket(of bytes: UnsafeRawBufferPointer) -> UInt8? {
+            bytes.count == IDRuns.keySize ? bytes[0] : nil
+        }
+    }
+
+    static func corrupt(_ what: String) -> JourneyError {
+        JourneyError(.corrupted, "event_ids holds \(what); run `journey verify`")
+    }
+
+    /// The number of entries of a stored run, checking its size.
+    @inline(__always)
+    static func count(_ value: UnsafeRawBufferPointer) throws(JourneyError) -> Int {
+        guard !value.isEmpty, value.count % IDEntry.size == 0 else {
+            throw corrupt("a run of \(value.count) bytes (a positive multiple of \(IDEntry.size))")
+        }
+        return value.count / IDEntry.size
+    }
+
+    @inline(__always)
+    static func entry(_ value: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        value.loadUnaligned(fromByteOffset: k * IDEntry.size, as: UInt64.self)
+    }
+
+    /// Calls `body` with each stored sequence whose entry has `hash`'s kept bits, until it returns
+    /// `true`; returns whether one did. `cursor` is on `event_ids`; `body` must not move it.
+    static func firstSequence(withHash hash: UInt64, cursor: Cursor, where body: (UInt64) throws -> Bool) throws -> Bool {
+        let bucket = IDEntry.bucket(hash)
+        let low = IDEntry(hash: hash, sequence: 0).value
+        let high = low | StoredSequence.max
+        var run = try cursor.seek(atLeast: Key(bucket, 0))
+        while let (key, value) = run, Key.bucket(of: key) == bucket {
+            let n = try count(value)
+            // The first entry at or above `low`.
+            var lo = 0, hi = n
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if entry(value, mid) < low { lo = mid + 1 } else { hi = mid }
+            }
+            // `body` reads other databases; this cursor, and the value it lent, stay put.
+            while lo < n, entry(value, lo) <= high {
+                if try body(entry(value, lo) & StoredSequence.max) { return true }
+                lo += 1
+            }
+            run = try cursor.next()
+        }
+        return false
+    }
+
+    /// Adds `values` (entries of `bucket`, ascending, with sequences above every stored one) as a new
+    /// run, merged with the bucket's newest runs by the size-tiered rule. `scratch` and `merged` are
+    /// reused buffers.
+    static func add(_ bucket: UInt8, _ values: UnsafeBufferPointer<UInt64>, cursor: Cursor,
+                    scratch: inout [UInt64], merged: inout [UInt64]) throws {
+        guard !values.isEmpty else { return }
+        var last: UInt64 = 0
+        for v in values { last = max(last, v & StoredSequence.max) }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: values)
+        while let (key, value) = try lastRun(of: bucket, cursor: cursor) {
+            let n = try count(value)
+            guard n <= mergeRatio * scratch.count else { break }
+            guard try Key(bytes: key).last < last else { throw corrupt("a run of bucket \(bucket) past the log's new events") }
+            // Merge the stored run (ascending) with `scratch` into `merged`, then drop the stored one.
+            merged.removeAll(keepingCapacity: true)
+            merged.reserveCapacity(n + scratch.count)
+            var i = 0, j = 0
+            while i < n && j < scratch.count {
+                let a = entry(value, i), b = scratch[j]
+                if a < b { merged.append(a); i += 1 } else { merged.append(b); j += 1 }
+            }
+            while i < n { merged.append(entry(value, i)); i += 1 }
+            merged.append(contentsOf: scratch[j...])
+            try cursor.deleteCurrent()
+            swap(&scratch, &merged)
+        }
+        try scratch.withUnsafeBytes { bytes in
+            try Key(bucket, last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
+        }
+    }
+
+    /// The bucket's newest run, the cursor on it; `nil` (cursor anywhere) when it has none.
+    static func lastRun(of bucket: UInt8, cursor: Cursor) throws -> Cursor.Entry? {
+        let after = bucket == .max ? nil : try cursor.seek(atLeast: Key(bucket + 1, 0))
+        let candidate = after == nil ? try cursor.last() : try cursor.previous()
+        guard let candidate, Key.bucket(of: candidate.key) == bucket else { return nil }
+        return candidate
+    }
+}
+
+extension StoreSchema {
+    /// Calls `body` with every entry of `event_ids`. With `ordered`, in (bucket, hash, sequence) order,
+    /// as `verify` compares them; otherwise run by run. Checks each run's form on the way.
+    func forEachIDEntry(in txn: some ReadableTransaction, ordered: Bool = false, _ body: (IDEntry) throws -> Void) throws {
+        var bucketEntries: [UInt64] = []
+        var bucket: UInt8?
+        func flush() throws {
+            guard let b = bucket else { return }
+            bucketEntries.sort()
+            for v in bucketEntries { try body(try IDEntry(bucket: b, value: v)) }
+            bucketEntries.removeAll(keepingCapacity: true)
+        }
+        try eventIDs.forEach(in: txn) { keyBytes, value in
+            let key = try IDRuns.Key(bytes: keyBytes)
+            let n = try IDRuns.count(value)
+            var previous: UInt64?, highest: UInt64 = 0
+            if ordered && key.bucket != bucket { try flush() }
+            bucket = key.bucket
+            for k in 0..<n {
+                let v = IDRuns.entry(value, k)
+                guard previous.map({ v > $0 }) ?? true else { throw IDRuns.corrupt("a run whose entries do not ascend (bucket \(key.bucket))") }
+                previous = v
+                highest = max(highest, v & StoredSequence.max)
+                if ordered { bucketEntries.append(v) } else { try body(try IDEntry(bucket: key.bucket, value: v)) }
+            }
+            guard highest == key.last else {
+                throw IDRuns.corrupt("a run keyed by sequence \(key.last) whose highest is \(highest) (bucket \(key.bucket))")
+            }
+            return true
+        }
+        if ordered { try flush() }
+    }
+
+    /// Inserts `entries`, whatever their sequences, into `event_ids`: each bucket they touch is
+    /// rewritten as one run. For tests and repairs (appends go through ``IDRuns/add(_:_:cursor:scratch:merged:)``).
+    func insertIDEntries(_ entries: [IDEntry], in txn: WriteTransaction) throws {
+        var byBucket = [[UInt64]](repeating: [], count: 256)
+        for e in entries { byBucket[Int(e.bucket)].append(e.value) }
+        try eventIDs.withCursor(in: txn) { cursor in
+            for (b, new) in byBucket.enumerated() where !new.isEmpty {
+                var values = new
+                while let (_, value) = try IDRuns.lastRun(of: UInt8(b), cursor: cursor) {
+                    for k in 0..<(try IDRuns.count(value)) { values.append(IDRuns.entry(value, k)) }
+                    try cursor.deleteCurrent()
+                }
+                values.sort()
+                let last = values.reduce(0) { max($0, $1 & StoredSequence.max) }
+                try values.withUnsafeBytes { bytes in
+                    try IDRuns.Key(UInt8(b), last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
+                }
+            }
+        }
+    }
+
+    /// Removes the entries of sequences `first` and above from `event_ids` (a roll-back of the log's
+    /// end): the runs holding any are rewritten without them.
+    func removeIDEntries(from first: UInt64, in txn: WriteTransaction) throws {
+        try eventIDs.withCursor(in: txn) { cursor in
+            for bucket in UInt8.min...UInt8.max {
+                // Runs are keyed by their highest sequence: those to rewrite are the bucket's last.
+                var kept: [UInt64] = []
+                var rewritten = false
+                while let (key, value) = try IDRuns.lastRun(of: bucket, cursor: cursor), try IDRuns.Key(bytes: key).last >= first {
+                    for k in 0..<(try IDRuns.count(value)) {
+                        let v = IDRuns.entry(value, k)
+                        if v & StoredSequence.max < first { kept.append(v) }
+                    }
+                    try cursor.deleteCurrent()
+                    rewritten = true
+                }
+                guard rewritten, !kept.isEmpty else { continue }
+                kept.sort()
+                let last = kept.reduce(0) { max($0, $1 & StoredSequence.max) }
+                try kept.withUnsafeBytes { bytes in
+                    try IDRuns.Key(bucket, last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
+                }
+            }
+        }
+    }
+
+    /// Removes one entry from `event_ids`, rewriting its run. For tests and repairs; `false` if absent.
+    @discardableResult
+    func removeIDEntry(_ entry: IDEntry, in txn: WriteTransaction) throws -> Bool {
+        try eventIDs.withCursor(in: txn) { cursor in
+            var run = try cursor.seek(atLeast: IDRuns.Key(entry.bucket, 0))
+            while let (keyBytes, value) = run, IDRuns.Key.bucket(of: keyBytes) == entry.bucket {
+                let key = try IDRuns.Key(bytes: keyBytes)
+                var values = (0..<(try IDRuns.count(value))).map { IDRuns.entry(value, $0) }
+                if let k = values.firstIndex(of: entry.value) {
+                    values.remove(at: k)
+                    try cursor.deleteCurrent()
+                    if !values.isEmpty {
+                        let last = values.reduce(0) { max($0, $1 & StoredSequence.max) }
+                        try values.withUnsafeBytes { bytes in
+                            try IDRuns.Key(key.bucket, last).withBytes { k in _ = try cursor.put(key: k, value: bytes) }
+                        }
+                    }
+                    return true
+                }
+                run = try cursor.next()
+            }
+            return false
+        }
+    }
+}
