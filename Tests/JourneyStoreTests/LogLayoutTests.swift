@@ -372,6 +372,33 @@ extension RadixSortTests {
         }
     }
 
+    /// A stored run at or past a new run's highest sequence (a store already corrupt) is an error,
+    /// whatever the sizes: it is never merged into, nor overwritten by, the new run.
+    @Test func aRunPastTheNewOnesIsAnError() throws {
+        let t = try TemporaryStore()
+        let bucket: UInt8 = 7
+        let stored = (Array(1...9) + [150]).map { IDEntry(hash: UInt64(bucket) << 56 | UInt64($0) << 32, sequence: UInt64($0)) }
+        try t.store.env.write { txn in try t.store.schema.insertIDEntries(stored, in: txn) }
+        for newLast: UInt64 in [150, 120] {
+            #expect(throws: JourneyError.self) {
+                try t.store.env.write { txn in
+                    try t.store.schema.eventIDs.withCursor(in: txn) { cursor in
+                        var scratch: [UInt64] = [], merged: [UInt64] = []
+                        try [IDEntry(hash: UInt64(bucket) << 56 | 1 << 40, sequence: newLast).value].withUnsafeBufferPointer {
+                            try IDRuns.add(bucket, $0, cursor: cursor, scratch: &scratch, merged: &merged)
+                        }
+                    }
+                }
+            }
+        }
+        let back = try t.store.env.read { txn in
+            var entries: [IDEntry] = []
+            try t.store.schema.forEachIDEntry(in: txn, ordered: true) { entries.append($0) }
+            return entries
+        }
+        #expect(back == stored)
+    }
+
     /// A run whose entries do not ascend is reported by verify, and the rest of the store still checked.
     @Test func verifyReportsAMalformedRun() throws {
         let t = try TemporaryStore()

@@ -106,9 +106,9 @@ enum IDRuns {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: values)
         while let (key, value) = try lastRun(of: bucket, cursor: cursor) {
+            guard try Key(bytes: key).last < last else { throw corrupt("a run of bucket \(bucket) past the log's new events") }
             let n = try count(value)
             guard n <= mergeRatio * scratch.count else { break }
-            guard try Key(bytes: key).last < last else { throw corrupt("a run of bucket \(bucket) past the log's new events") }
             // Merge the stored run (ascending) with `scratch` into `merged`, then drop the stored one.
             merged.removeAll(keepingCapacity: true)
             merged.reserveCapacity(n + scratch.count)
@@ -122,9 +122,16 @@ enum IDRuns {
             try cursor.deleteCurrent()
             swap(&scratch, &merged)
         }
-        try scratch.withUnsafeBytes { bytes in
-            try Key(bucket, last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
+        try putRun(bucket, last, scratch, cursor: cursor)
+    }
+
+    /// Writes a new run; a run with that key already (which the invariants exclude) is corruption,
+    /// not something to overwrite.
+    static func putRun(_ bucket: UInt8, _ last: UInt64, _ values: [UInt64], cursor: Cursor) throws {
+        let written = try values.withUnsafeBytes { bytes in
+            try Key(bucket, last).withBytes { key in try cursor.put(key: key, value: bytes, flags: .noOverwrite) }
         }
+        guard written else { throw corrupt("two runs of bucket \(bucket) with highest sequence \(last)") }
     }
 
     /// The bucket's newest run, the cursor on it; `nil` (cursor anywhere) when it has none.
@@ -182,10 +189,7 @@ extension StoreSchema {
                     try cursor.deleteCurrent()
                 }
                 values.sort()
-                let last = values.reduce(0) { max($0, $1 & StoredSequence.max) }
-                try values.withUnsafeBytes { bytes in
-                    try IDRuns.Key(UInt8(b), last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
-                }
+                try IDRuns.putRun(UInt8(b), values.reduce(0) { max($0, $1 & StoredSequence.max) }, values, cursor: cursor)
             }
         }
     }
@@ -208,10 +212,7 @@ extension StoreSchema {
                 }
                 guard rewritten, !kept.isEmpty else { continue }
                 kept.sort()
-                let last = kept.reduce(0) { max($0, $1 & StoredSequence.max) }
-                try kept.withUnsafeBytes { bytes in
-                    try IDRuns.Key(bucket, last).withBytes { key in _ = try cursor.put(key: key, value: bytes) }
-                }
+                try IDRuns.putRun(bucket, kept.reduce(0) { max($0, $1 & StoredSequence.max) }, kept, cursor: cursor)
             }
         }
     }
@@ -228,10 +229,7 @@ extension StoreSchema {
                     values.remove(at: k)
                     try cursor.deleteCurrent()
                     if !values.isEmpty {
-                        let last = values.reduce(0) { max($0, $1 & StoredSequence.max) }
-                        try values.withUnsafeBytes { bytes in
-                            try IDRuns.Key(key.bucket, last).withBytes { k in _ = try cursor.put(key: k, value: bytes) }
-                        }
+                        try IDRuns.putRun(key.bucket, values.reduce(0) { max($0, $1 & StoredSequence.max) }, values, cursor: cursor)
                     }
                     return true
                 }
