@@ -73,7 +73,8 @@ struct EventDraft {
         scratch.removeAll()
         type = nil; id = nil; customer = nil; time = nil
         order = nil; product = nil; category = nil; campaign = nil; currency = nil; total = nil
-        for i in fields.indices { fields[i] = nil }
+        // One uniqueness check for the whole array (each subscript assignment made a runtime call).
+        fields.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
         interests.removeAll(keepingCapacity: true)
         hasInterests = false
         items.removeAll(keepingCapacity: true)
@@ -88,6 +89,8 @@ struct EventDraft {
     }
 
     mutating func store(_ string: String) -> ByteSlice {
+        // A native string's bytes in place; a small or bridged one is copied to contiguous form first.
+        if let slice = string.utf8.withContiguousStorageIfAvailable({ store(UnsafeRawBufferPointer($0)) }) { return slice }
         var s = string
         return s.withUTF8 { store(UnsafeRawBufferPointer($0)) }
     }
