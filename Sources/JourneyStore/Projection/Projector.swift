@@ -29,8 +29,10 @@ struct Projector {
     /// batch (new customers) or folded again from the log (the others).
     private(set) var lastBatchSorted = 0, lastBatchRefolded = 0
 
-    /// Customers folded per block: small enough that a 10 k-event batch spreads over both threads.
-    static let blockSize = 512
+    /// Customers folded per block: at most 512, and at least eight blocks for a batch of 512 or more
+    /// customers, so that a small batch spreads over both threads too (a 10 k-event batch of ~1,000
+    /// customers was two blocks, one per thread, and the writer's waited for the helper's).
+    static func blockSize(customers: Int) -> Int { min(512, max(64, customers / 8)) }
     /// How many customers ahead of the one being folded the fold loads records (~10 records each).
     static let loadAhead = 4
 
@@ -123,7 +125,8 @@ struct Projector {
         var removed: [BuyerEntry] = [], inserted: [BuyerEntry] = []
         var sorted = 0, refolded = 0
         defer { (lastBatchSorted, lastBatchRefolded) = (sorted, refolded) }
-        let blocks = (customers.count + Self.blockSize - 1) / Self.blockSize
+        let blockSize = Self.blockSize(customers: customers.count)
+        let blocks = (customers.count + blockSize - 1) / blockSize
         let fold = self.fold
         try arena.withUnsafeBytes { arenaBytes in
             try stored.withUnsafeBytes { storedBytes in
@@ -135,7 +138,7 @@ struct Projector {
                     var putter = try AscendingPutter(cursor)
                     var blockStart = 0  // the rank of the first customer of the block being written
                     try foldBlocksInOrder(blocks, meanwhile: { try writingIndexes(groups) }, fold: { b, scratch in
-                        let lo = b * Self.blockSize, hi = min(customers.count, lo + Self.blockSize)
+                        let lo = b * blockSize, hi = min(customers.count, lo + blockSize)
                         var block = FoldedBlock(firstCustomer: customers[lo])  // positions name their customers
                         block.customers = Array(customers[lo..<hi])
                         // The batch's records lie in the arena in arrival order, so a customer's are
