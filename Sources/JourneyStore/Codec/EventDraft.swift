@@ -75,9 +75,11 @@ struct EventDraft {
         order = nil; product = nil; category = nil; campaign = nil; currency = nil; total = nil
         // One uniqueness check for the whole array (each subscript assignment made a runtime call).
         fields.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
-        interests.removeAll(keepingCapacity: true)
+        // `removeAll(keepingCapacity:)` is a generic range replacement (~55 instructions) even on an
+        // empty array, and most events have no items nor interests.
+        if !interests.isEmpty { interests.removeAll(keepingCapacity: true) }
         hasInterests = false
-        items.removeAll(keepingCapacity: true)
+        if !items.isEmpty { items.removeAll(keepingCapacity: true) }
     }
 
     /// Copies `bytes` into the scratch buffer.
