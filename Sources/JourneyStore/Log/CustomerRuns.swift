@@ -12,44 +12,15 @@ import LMDB
 /// out full). Format 3 kept one 5-byte duplicate per event under the customer's key: the puts of a
 /// batch grew each customer's sub-page a few values at a time, and most of it went in page headers
 /// and half-full pages at 10 M events (12 B an event).
-enum CustomerRuns {
-    static let keySize = 4 + StoredSequence.size
+enum CustomerRuns: RunLayout {
+    typealias Prefix = UInt32
+    static let database = "customer_events"
+    /// A run's key: the customer, then the run's first sequence.
+    typealias Key = RunKey<CustomerRuns>
+    static var keySize: Int { Key.size }
     /// The most bytes of differences a run holds (~80–250 sequences): runs stay far below LMDB's
     /// largest inline value, and extending one rewrites at most this much.
     static let valueBytesMax = 256
-
-    /// A run's key.
-    struct Key: ByteEncodable, Equatable {
-        var customer: UInt32
-        var first: UInt64
-
-        init(_ customer: UInt32, _ first: UInt64) {
-            precondition(first <= StoredSequence.max, "sequence \(first) above the store limit \(StoredSequence.max)")
-            self.customer = customer
-            self.first = first
-        }
-
-        init(bytes: UnsafeRawBufferPointer) throws(JourneyError) {
-            guard bytes.count == CustomerRuns.keySize else {
-                throw JourneyError(.corrupted, "a customer_events key has \(bytes.count) bytes, expected \(CustomerRuns.keySize); run `journey verify`")
-            }
-            customer = UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self))
-            first = StoredSequence.read(bytes.baseAddress! + 4)
-        }
-
-        func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-            // Bytes 0–3 the customer, 4–8 the 40-bit sequence, big-endian: 8 bytes and 1, contiguous.
-            var bytes = ((UInt64(customer) << 32 | first >> 8).bigEndian, UInt8(truncatingIfNeeded: first))
-            return try Swift.withUnsafeBytes(of: &bytes) { all in
-                try body(UnsafeRawBufferPointer(rebasing: all[0..<CustomerRuns.keySize]))
-            }
-        }
-
-        /// The customer of a stored key, without checking the rest.
-        static func customer(of bytes: UnsafeRawBufferPointer) -> UInt32? {
-            bytes.count == CustomerRuns.keySize ? UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self)) : nil
-        }
-    }
 
     /// Calls `body` with each sequence of the run at `key` with differences `value`, in order, and
     /// returns the last one.
@@ -149,10 +120,7 @@ enum CustomerRuns {
 
     /// The last run of `customer`, with `cursor` on it; `nil` (cursor anywhere) when it has none.
     static func lastRun(of customer: UInt32, cursor: Cursor) throws -> Cursor.Entry? {
-        let after = customer == .max ? nil : try cursor.seek(atLeast: Key(customer + 1, 0))
-        let candidate = after == nil ? try cursor.last() : try cursor.previous()
-        guard let candidate, Key.customer(of: candidate.key) == customer else { return nil }
-        return candidate
+        try cursor.lastEntry(below: customer == .max ? nil : Key(customer + 1, 0)) { Key.prefix(of: $0) == customer }
     }
 }
 
@@ -161,7 +129,7 @@ extension StoreSchema {
     func forEachSequence(of customer: UInt32, in txn: some ReadableTransaction, _ body: (UInt64) throws -> Void) throws {
         try customerEvents.withCursor(in: txn) { cursor in
             var entry = try cursor.seek(atLeast: CustomerRuns.Key(customer, 0))
-            while let (key, value) = entry, CustomerRuns.Key.customer(of: key) == customer {
+            while let (key, value) = entry, CustomerRuns.Key.prefix(of: key) == customer {
                 try CustomerRuns.forEachSequence(first: try CustomerRuns.Key(bytes: key).first, value, body)
                 entry = try cursor.next()
             }
@@ -210,4 +178,9 @@ extension StoreSchema {
             try writer.append(customer, sequences)
         }
     }
+}
+
+extension RunKey where Layout == CustomerRuns {
+    var customer: UInt32 { prefix }
+    var first: UInt64 { sequence }
 }

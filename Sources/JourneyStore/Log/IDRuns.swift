@@ -15,42 +15,15 @@ import LMDB
 /// B-tree descent and page copy each, a third of a batched API append's time.
 ///
 /// A lookup reads each run of its bucket, with a binary search in each.
-enum IDRuns {
-    static let keySize = 1 + StoredSequence.size
+enum IDRuns: RunLayout {
+    typealias Prefix = UInt8
+    static let database = "event_ids"
+    /// A run's key: the bucket, then the run's highest sequence (each sequence is in one run, so
+    /// keys are unique).
+    typealias Key = RunKey<IDRuns>
+    static var keySize: Int { Key.size }
     /// A run's newest runs are merged into a new one while they hold at most this many times its entries.
     static let mergeRatio = 2
-
-    /// A run's key.
-    struct Key: ByteEncodable, Equatable {
-        var bucket: UInt8
-        /// The highest sequence of the run (each sequence is in one run, so keys are unique).
-        var last: UInt64
-
-        init(_ bucket: UInt8, _ last: UInt64) {
-            precondition(last <= StoredSequence.max, "sequence \(last) above the store limit \(StoredSequence.max)")
-            self.bucket = bucket
-            self.last = last
-        }
-
-        init(bytes: UnsafeRawBufferPointer) throws(JourneyError) {
-            guard bytes.count == IDRuns.keySize else {
-                throw IDRuns.corrupt("a key of \(bytes.count) bytes, expected \(IDRuns.keySize)")
-            }
-            bucket = bytes[0]
-            last = StoredSequence.read(bytes.baseAddress! + 1)
-        }
-
-        func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-            // Byte 0 the bucket, bytes 1–5 the 40-bit sequence, big-endian.
-            var bytes = (UInt64(bucket) << 56 | last << 16).bigEndian
-            return try Swift.withUnsafeBytes(of: &bytes) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<IDRuns.keySize])) }
-        }
-
-        /// The bucket of a stored key, without checking the rest.
-        static func bucket(of bytes: UnsafeRawBufferPointer) -> UInt8? {
-            bytes.count == IDRuns.keySize ? bytes[0] : nil
-        }
-    }
 
     static func corrupt(_ what: String) -> JourneyError {
         JourneyError(.corrupted, "event_ids holds \(what); run `journey verify`")
@@ -77,7 +50,7 @@ enum IDRuns {
         let low = IDEntry(hash: hash, sequence: 0).value
         let high = low | StoredSequence.max
         var run = try cursor.seek(atLeast: Key(bucket, 0))
-        while let (key, value) = run, Key.bucket(of: key) == bucket {
+        while let (key, value) = run, Key.prefix(of: key) == bucket {
             let n = try count(value)
             // The first entry at or above `low`.
             var lo = 0, hi = n
@@ -136,10 +109,7 @@ enum IDRuns {
 
     /// The bucket's newest run, the cursor on it; `nil` (cursor anywhere) when it has none.
     static func lastRun(of bucket: UInt8, cursor: Cursor) throws -> Cursor.Entry? {
-        let after = bucket == .max ? nil : try cursor.seek(atLeast: Key(bucket + 1, 0))
-        let candidate = after == nil ? try cursor.last() : try cursor.previous()
-        guard let candidate, Key.bucket(of: candidate.key) == bucket else { return nil }
-        return candidate
+        try cursor.lastEntry(below: bucket == .max ? nil : Key(bucket + 1, 0)) { Key.prefix(of: $0) == bucket }
     }
 }
 
@@ -222,7 +192,7 @@ extension StoreSchema {
     func removeIDEntry(_ entry: IDEntry, in txn: WriteTransaction) throws -> Bool {
         try eventIDs.withCursor(in: txn) { cursor in
             var run = try cursor.seek(atLeast: IDRuns.Key(entry.bucket, 0))
-            while let (keyBytes, value) = run, IDRuns.Key.bucket(of: keyBytes) == entry.bucket {
+            while let (keyBytes, value) = run, IDRuns.Key.prefix(of: keyBytes) == entry.bucket {
                 let key = try IDRuns.Key(bytes: keyBytes)
                 var values = (0..<(try IDRuns.count(value))).map { IDRuns.entry(value, $0) }
                 if let k = values.firstIndex(of: entry.value) {
@@ -238,4 +208,9 @@ extension StoreSchema {
             return false
         }
     }
+}
+
+extension RunKey where Layout == IDRuns {
+    var bucket: UInt8 { prefix }
+    var last: UInt64 { sequence }
 }

@@ -85,3 +85,59 @@ struct IDEntry: ByteEncodable, Equatable {
         sequence = v & StoredSequence.max
     }
 }
+
+extension Cursor {
+    /// The last entry with a key below `bound` (the last of all when `bound` is nil), the cursor on
+    /// it, if `belongs` accepts its key; otherwise `nil`, the cursor anywhere. The runs of a
+    /// customer or an id bucket end just below the first key of the next one.
+    func lastEntry<K: ByteEncodable>(below bound: K?, where belongs: (UnsafeRawBufferPointer) -> Bool) throws -> Entry? {
+        let after = try bound.flatMap { try seek(atLeast: $0) }
+        let candidate = after == nil ? try last() : try previous()
+        guard let candidate, belongs(candidate.key) else { return nil }
+        return candidate
+    }
+}
+
+/// A database of runs of sequences (``CustomerRuns``, ``IDRuns``): each key is a big-endian prefix
+/// (a customer number, an id bucket), then a sequence of the run (``StoredSequence``, 5 bytes).
+protocol RunLayout {
+    associatedtype Prefix: FixedWidthInteger & UnsignedInteger
+    /// The database's name, for error messages.
+    static var database: String { get }
+}
+
+/// A key of a ``RunLayout`` database. Keys sort by prefix, then sequence.
+struct RunKey<Layout: RunLayout>: ByteEncodable, Equatable {
+    static var size: Int { Layout.Prefix.bitWidth / 8 + StoredSequence.size }
+    var prefix: Layout.Prefix
+    var sequence: UInt64
+
+    init(_ prefix: Layout.Prefix, _ sequence: UInt64) {
+        precondition(sequence <= StoredSequence.max, "sequence \(sequence) above the store limit \(StoredSequence.max)")
+        self.prefix = prefix
+        self.sequence = sequence
+    }
+
+    init(bytes: UnsafeRawBufferPointer) throws(JourneyError) {
+        guard bytes.count == Self.size else {
+            throw JourneyError(.corrupted, "\(Layout.database) holds a key of \(bytes.count) bytes, expected \(Self.size); run `journey verify`")
+        }
+        prefix = Layout.Prefix(bigEndian: bytes.loadUnaligned(as: Layout.Prefix.self))
+        sequence = StoredSequence.read(bytes.baseAddress! + Layout.Prefix.bitWidth / 8)
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        return try Swift.withUnsafeMutableBytes(of: &bytes) { raw in
+            raw.storeBytes(of: prefix.bigEndian, toByteOffset: 0, as: Layout.Prefix.self)
+            // The sequence's 5 bytes, big-endian, and 3 zero bytes past the key.
+            raw.storeBytes(of: (sequence << 24).bigEndian, toByteOffset: Layout.Prefix.bitWidth / 8, as: UInt64.self)
+            return try body(UnsafeRawBufferPointer(rebasing: raw[0..<Self.size]))
+        }
+    }
+
+    /// The prefix of a stored key, without checking the rest.
+    static func prefix(of bytes: UnsafeRawBufferPointer) -> Layout.Prefix? {
+        bytes.count == size ? Layout.Prefix(bigEndian: bytes.loadUnaligned(as: Layout.Prefix.self)) : nil
+    }
+}
