@@ -72,23 +72,6 @@ public struct Cursor {
         try key.withBytes { bytes in try move(MDB_SET_RANGE, key: bytes) }
     }
 
-    /// In a duplicate-sorted database: moves to `key` and its first value ≥ `value`, or returns `nil`
-    /// when the key is absent or all its values are smaller.
-    @inlinable
-    public func seek<K: ByteEncodable, V: ByteEncodable>(exactly key: K, valueAtLeast value: V) throws -> Entry? {
-        try key.withBytes { keyBytes in
-            try value.withBytes { valueBytes in
-                var k = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
-                var d = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
-                return try get(MDB_GET_BOTH_RANGE, &k, &d)
-            }
-        }
-    }
-
-    /// In a duplicate-sorted database: the last value of the current key.
-    @inlinable
-    public func lastDuplicate() throws(LMDBError) -> Entry? { try move(MDB_LAST_DUP) }
-
     /// In a ``DatabaseFlags/duplicateFixed`` database: the next page of packed values of the current
     /// key (call after positioning on the key), or `nil` when there are no more.
     @inlinable
@@ -206,29 +189,6 @@ extension Database {
             while let (key, value) = entry {
                 guard try body(key, value) else { return }
                 entry = try cursor.next()
-            }
-        }
-    }
-}
-
-extension Database {
-    /// In a ``DatabaseFlags/duplicateFixed`` database whose values are `valueSize` bytes: calls `body`
-    /// with every key and value in order, read a page of packed values at a time (one cursor step per
-    /// page, not per value).
-    @inlinable
-    public func forEachPackedValue(
-        in txn: some ReadableTransaction, valueSize: Int,
-        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        try withCursor(in: txn) { cursor in
-            var entry = try cursor.first()
-            while let (key, _) = entry {
-                try cursor.forEachPackedPage { values in
-                    for offset in stride(from: 0, to: values.count, by: valueSize) {
-                        try body(key, UnsafeRawBufferPointer(rebasing: values[offset..<offset + valueSize]))
-                    }
-                }
-                entry = try cursor.nextKey()
             }
         }
     }

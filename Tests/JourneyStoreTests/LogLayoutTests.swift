@@ -4,17 +4,17 @@ import LMDB
 
 /// The compact index entries of `event_ids`, and the idempotency check built on them.
 @Suite struct LogLayoutTests {
-    @Test func idEntriesRoundTripAndLMDBSortsThemByHashThenSequence() throws {
+    @Test func idEntriesRoundTripAndReadBackByHashThenSequence() throws {
         var rng = SeededRandom(seed: 41)
         var entries: [IDEntry] = []
         for k in 0..<3000 {
             // Some share their kept hash bits, to order by sequence.
             let hash = k % 10 == 0 && !entries.isEmpty ? entries[k / 2].hash : rng.next()
             let entry = IDEntry(hash: hash, sequence: rng.next() & StoredSequence.max)
-            let decoded = try entry.withBytes { bytes in
-                #expect(bytes.count == IDEntry.size)
-                return try IDEntry(bucket: entry.bucket, bytes: bytes)
-            }
+            // A run stores the value's `IDEntry.size` native bytes.
+            let value = entry.value
+            #expect(MemoryLayout.size(ofValue: value) == IDEntry.size)
+            let decoded = IDEntry(bucket: entry.bucket, value: value)
             #expect(decoded == entry)
             entries.append(entry)
         }
@@ -303,7 +303,7 @@ extension RadixSortTests {
         let keys = [CustomerRuns.Key(1, 5), CustomerRuns.Key(1, 256), CustomerRuns.Key(1, StoredSequence.max),
                     CustomerRuns.Key(2, 0), CustomerRuns.Key(UInt32.max, 1 << 32)]
         let bytes = keys.map { $0.withBytes { Array($0) } }
-        #expect(bytes.allSatisfy { $0.count == CustomerRuns.keySize })
+        #expect(bytes.allSatisfy { $0.count == CustomerRuns.Key.size })
         #expect(try bytes.map { b in try b.withUnsafeBytes { try CustomerRuns.Key(bytes: $0) } } == keys)
         #expect(zip(bytes, bytes.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
     }
@@ -383,10 +383,8 @@ extension RadixSortTests {
             #expect(throws: JourneyError.self) {
                 try t.store.env.write { txn in
                     try t.store.schema.eventIDs.withCursor(in: txn) { cursor in
-                        var scratch: [UInt64] = [], merged: [UInt64] = []
-                        try [IDEntry(hash: UInt64(bucket) << 56 | 1 << 40, sequence: newLast).value].withUnsafeBufferPointer {
-                            try IDRuns.add(bucket, $0, cursor: cursor, scratch: &scratch, merged: &merged)
-                        }
+                        var run = [IDEntry(hash: UInt64(bucket) << 56 | 1 << 40, sequence: newLast).value], spare: [UInt64] = []
+                        try IDRuns.add(bucket, &run, cursor: cursor, spare: &spare)
                     }
                 }
             }

@@ -17,7 +17,6 @@ enum CustomerRuns: RunLayout {
     static let database = "customer_events"
     /// A run's key: the customer, then the run's first sequence.
     typealias Key = RunKey<CustomerRuns>
-    static var keySize: Int { Key.size }
     /// The most bytes of differences a run holds (~80–250 sequences): runs stay far below LMDB's
     /// largest inline value, and extending one rewrites at most this much.
     static let valueBytesMax = 256

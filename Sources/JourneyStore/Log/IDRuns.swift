@@ -21,7 +21,6 @@ enum IDRuns: RunLayout {
     /// A run's key: the bucket, then the run's highest sequence (each sequence is in one run, so
     /// keys are unique).
     typealias Key = RunKey<IDRuns>
-    static var keySize: Int { Key.size }
     /// A run's newest runs are merged into a new one while they hold at most this many times its entries.
     static let mergeRatio = 2
 
@@ -68,39 +67,46 @@ enum IDRuns: RunLayout {
         return false
     }
 
-    /// Adds `values` (entries of `bucket`, ascending, with sequences above every stored one) as a new
-    /// run, merged with the bucket's newest runs by the size-tiered rule. `scratch` and `merged` are
-    /// reused buffers.
-    static func add(_ bucket: UInt8, _ values: UnsafeBufferPointer<UInt64>, cursor: Cursor,
-                    scratch: inout [UInt64], merged: inout [UInt64]) throws {
-        guard !values.isEmpty else { return }
-        var last: UInt64 = 0
-        for v in values { last = max(last, v & StoredSequence.max) }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: values)
+    /// Adds `run` (entries of `bucket`, ascending, with sequences above every stored one) as a new
+    /// run, merged with the bucket's newest runs by the size-tiered rule. `run` is consumed (it holds
+    /// what was written); `spare` is a reused buffer for the merges.
+    static func add(_ bucket: UInt8, _ run: inout [UInt64], cursor: Cursor, spare: inout [UInt64]) throws {
+        guard !run.isEmpty else { return }
+        let newest = highestSequence(run)
         while let (key, value) = try lastRun(of: bucket, cursor: cursor) {
-            guard try Key(bytes: key).last < last else { throw corrupt("a run of bucket \(bucket) past the log's new events") }
+            guard try Key(bytes: key).last < newest else { throw corrupt("a run of bucket \(bucket) past the log's new events") }
             let n = try count(value)
-            guard n <= mergeRatio * scratch.count else { break }
-            // Merge the stored run (ascending) with `scratch` into `merged`, then drop the stored one.
-            merged.removeAll(keepingCapacity: true)
-            merged.reserveCapacity(n + scratch.count)
+            guard n <= mergeRatio * run.count else { break }
+            // Merge the stored run (ascending) with `run` into `spare`, then drop the stored one.
+            spare.removeAll(keepingCapacity: true)
+            spare.reserveCapacity(n + run.count)
             var i = 0, j = 0
-            while i < n && j < scratch.count {
-                let a = entry(value, i), b = scratch[j]
-                if a < b { merged.append(a); i += 1 } else { merged.append(b); j += 1 }
+            while i < n && j < run.count {
+                let a = entry(value, i), b = run[j]
+                if a < b { spare.append(a); i += 1 } else { spare.append(b); j += 1 }
             }
-            while i < n { merged.append(entry(value, i)); i += 1 }
-            merged.append(contentsOf: scratch[j...])
+            while i < n { spare.append(entry(value, i)); i += 1 }
+            spare.append(contentsOf: run[j...])
             try cursor.deleteCurrent()
-            swap(&scratch, &merged)
+            swap(&run, &spare)
         }
-        try putRun(bucket, last, scratch, cursor: cursor)
+        try putRun(bucket, run, cursor: cursor)
     }
 
-    /// Writes a new run; a run with that key already (which the invariants exclude) is corruption,
-    /// not something to overwrite.
-    static func putRun(_ bucket: UInt8, _ last: UInt64, _ values: [UInt64], cursor: Cursor) throws {
+    /// The entries of a stored run, copied out (the value lives only while its cursor stays put).
+    static func entries(_ value: UnsafeRawBufferPointer) throws -> [UInt64] {
+        (0..<(try count(value))).map { entry(value, $0) }
+    }
+
+    /// The highest sequence of some entries: a run's key.
+    static func highestSequence(_ values: [UInt64]) -> UInt64 {
+        values.reduce(0) { max($0, $1 & StoredSequence.max) }
+    }
+
+    /// Writes `values` (ascending, not empty) as a run, keyed by their highest sequence; a run with
+    /// that key already (which the invariants exclude) is corruption, not something to overwrite.
+    static func putRun(_ bucket: UInt8, _ values: [UInt64], cursor: Cursor) throws {
+        let last = highestSequence(values)
         let written = try values.withUnsafeBytes { bytes in
             try Key(bucket, last).withBytes { key in try cursor.put(key: key, value: bytes, flags: .noOverwrite) }
         }
@@ -147,7 +153,7 @@ extension StoreSchema {
     }
 
     /// Inserts `entries`, whatever their sequences, into `event_ids`: each bucket they touch is
-    /// rewritten as one run. For tests and repairs (appends go through ``IDRuns/add(_:_:cursor:scratch:merged:)``).
+    /// rewritten as one run. For tests and repairs (appends go through ``IDRuns/add(_:_:cursor:spare:)``).
     func insertIDEntries(_ entries: [IDEntry], in txn: WriteTransaction) throws {
         var byBucket = [[UInt64]](repeating: [], count: 256)
         for e in entries { byBucket[Int(e.bucket)].append(e.value) }
@@ -155,11 +161,11 @@ extension StoreSchema {
             for (b, new) in byBucket.enumerated() where !new.isEmpty {
                 var values = new
                 while let (_, value) = try IDRuns.lastRun(of: UInt8(b), cursor: cursor) {
-                    for k in 0..<(try IDRuns.count(value)) { values.append(IDRuns.entry(value, k)) }
+                    values += try IDRuns.entries(value)
                     try cursor.deleteCurrent()
                 }
                 values.sort()
-                try IDRuns.putRun(UInt8(b), values.reduce(0) { max($0, $1 & StoredSequence.max) }, values, cursor: cursor)
+                try IDRuns.putRun(UInt8(b), values, cursor: cursor)
             }
         }
     }
@@ -173,16 +179,13 @@ extension StoreSchema {
                 var kept: [UInt64] = []
                 var rewritten = false
                 while let (key, value) = try IDRuns.lastRun(of: bucket, cursor: cursor), try IDRuns.Key(bytes: key).last >= first {
-                    for k in 0..<(try IDRuns.count(value)) {
-                        let v = IDRuns.entry(value, k)
-                        if v & StoredSequence.max < first { kept.append(v) }
-                    }
+                    kept += try IDRuns.entries(value).filter { $0 & StoredSequence.max < first }
                     try cursor.deleteCurrent()
                     rewritten = true
                 }
                 guard rewritten, !kept.isEmpty else { continue }
                 kept.sort()
-                try IDRuns.putRun(bucket, kept.reduce(0) { max($0, $1 & StoredSequence.max) }, kept, cursor: cursor)
+                try IDRuns.putRun(bucket, kept, cursor: cursor)
             }
         }
     }
@@ -194,12 +197,12 @@ extension StoreSchema {
             var run = try cursor.seek(atLeast: IDRuns.Key(entry.bucket, 0))
             while let (keyBytes, value) = run, IDRuns.Key.prefix(of: keyBytes) == entry.bucket {
                 let key = try IDRuns.Key(bytes: keyBytes)
-                var values = (0..<(try IDRuns.count(value))).map { IDRuns.entry(value, $0) }
+                var values = try IDRuns.entries(value)
                 if let k = values.firstIndex(of: entry.value) {
                     values.remove(at: k)
                     try cursor.deleteCurrent()
                     if !values.isEmpty {
-                        try IDRuns.putRun(key.bucket, values.reduce(0) { max($0, $1 & StoredSequence.max) }, values, cursor: cursor)
+                        try IDRuns.putRun(key.bucket, values, cursor: cursor)
                     }
                     return true
                 }

@@ -186,13 +186,11 @@ struct LogWriter {
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
         try schema.eventIDs.withCursor(in: txn) { cursor in
             let ids = batch.pendingIDs
-            var values: [UInt64] = [], scratch: [UInt64] = [], merged: [UInt64] = []
+            var values: [UInt64] = [], spare: [UInt64] = []
             try forEachRun(ids, key: { IDEntry.bucket($0.hash) }) { bucket, run in
                 values.removeAll(keepingCapacity: true)
                 for k in run { values.append(IDEntry(hash: ids[k].hash, sequence: ids[k].sequence).value) }
-                try values.withUnsafeBufferPointer {
-                    try IDRuns.add(bucket, $0, cursor: cursor, scratch: &scratch, merged: &merged)
-                }
+                try IDRuns.add(bucket, &values, cursor: cursor, spare: &spare)
             }
         }
         // Each customer's sequences ascend, so they extend its runs after the ones already stored.

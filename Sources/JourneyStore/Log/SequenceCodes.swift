@@ -39,7 +39,7 @@ struct StoredSequence: ByteCodable, Equatable {
 /// runs (``IDRuns``): 8 bytes an event, with no per-entry header. 32 hash bits are kept: the hash only finds candidates, the stored
 /// event's id decides — in a store of N events a new id reads N / 2^32 other events on average
 /// (0.002 at 10 M).
-struct IDEntry: ByteEncodable, Equatable {
+struct IDEntry: Equatable {
     static let size = 8
     /// The hash bits an entry keeps.
     static let kept: UInt64 = 0xFFFF_FFFF_0000_0000
@@ -62,24 +62,11 @@ struct IDEntry: ByteEncodable, Equatable {
 
     var bucket: UInt8 { Self.bucket(hash) }
 
-    /// The stored value: hash bits 55…32, then the sequence. Within a bucket its numeric order is
-    /// (kept hash, sequence) order.
+    /// The stored value, ``size`` bytes in a run: hash bits 55…32, then the sequence. Within a
+    /// bucket its numeric order is (kept hash, sequence) order.
     var value: UInt64 { (hash << 8) & Self.hashBits | sequence }
 
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var v = value
-        return try Swift.withUnsafeBytes(of: &v, body)
-    }
-
-    /// Decodes a stored value; `bucket` is its key.
-    init(bucket: UInt8, bytes: UnsafeRawBufferPointer) throws(LMDBError) {
-        guard bytes.count == Self.size else {
-            throw LMDBError(code: LMDBError.corrupted.code, context: "expected \(Self.size) bytes for an event id entry, found \(bytes.count)")
-        }
-        self.init(bucket: bucket, value: bytes.loadUnaligned(as: UInt64.self))
-    }
-
-    /// Decodes a stored value of bucket `bucket`.
+    /// Decodes a stored value of bucket `bucket`; the inverse of ``value``.
     init(bucket: UInt8, value v: UInt64) {
         hash = UInt64(bucket) << 56 | (v & Self.hashBits) >> 8
         sequence = v & StoredSequence.max
