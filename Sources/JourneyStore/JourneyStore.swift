@@ -157,7 +157,7 @@ public final class JourneyStore: Sendable {
                         for k in 0..<n {
                             drafts[k].load(events.baseAddress! + start + k)
                             do {
-                                try drafts[k].checkScannedLimits()
+                                try EventDraft.checkScannedLimits(drafts.baseAddress! + k)
                                 try drafts[k].validate(currency: w.currency)
                             } catch let error as FieldError {
                                 throw JourneyError(.invalidEvent, "event \(start + k) (id \"\(events[start + k].id)\"): \(error.message)")

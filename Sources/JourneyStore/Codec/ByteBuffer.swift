@@ -34,10 +34,10 @@ struct ByteBuffer {
 
     /// Writes up to `bound` bytes at the end through `body`, which returns how many it wrote.
     @inline(__always)
-    mutating func write(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+    mutating func write<E: Error>(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> Int) throws(E) {
         reserve(bound)
         let at = count
-        let written = storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + at) }
+        let written = try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> Int in try body(b.baseAddress! + at) }
         precondition(written <= bound, "buffer invariant: a write stays within its bound")
         count += written
     }

@@ -121,9 +121,8 @@ extension EventDraft {
     }
 
     /// Checks the rules the JSONL scanner enforces while scanning, for events built in Swift.
-    /// (Inlined: called, the whole draft was copied to pass it.)
-    @inline(__always)
-    func checkScannedLimits() throws(FieldError) {
+    /// (Reads the draft through a pointer: as a method, even inlined, it copied the whole draft.)
+    static func checkScannedLimits(_ d: UnsafePointer<EventDraft>) throws(FieldError) {
         // Names are autoclosures: made only for an error (making them per event was a third of the
         // API append's time).
         func fieldLength(_ s: ByteSlice?, _ name: @autoclosure () -> String) throws(FieldError) {
@@ -131,14 +130,14 @@ extension EventDraft {
                 throw FieldError(field: name(), expected: "a string of at most \(Limits.fieldBytesMax) bytes", found: "\(s.count) bytes")
             }
         }
-        try fieldLength(order, "order"); try fieldLength(product, "product")
-        try fieldLength(category, "category"); try fieldLength(campaign, "campaign")
-        for field in AttributeField.allCases { try fieldLength(fields[field.rawValue], field.path) }
-        guard items.count <= Limits.itemsMax else { throw FieldError(field: "items", expected: "at most \(Limits.itemsMax) line items") }
-        guard interests.count <= Limits.interestsMax else {
+        try fieldLength(d.pointee.order, "order"); try fieldLength(d.pointee.product, "product")
+        try fieldLength(d.pointee.category, "category"); try fieldLength(d.pointee.campaign, "campaign")
+        for field in AttributeField.allCases { try fieldLength(d.pointee.fields[field.rawValue], field.path) }
+        guard d.pointee.items.count <= Limits.itemsMax else { throw FieldError(field: "items", expected: "at most \(Limits.itemsMax) line items") }
+        guard d.pointee.interests.count <= Limits.interestsMax else {
             throw FieldError(field: "attributes.interests", expected: "at most \(Limits.interestsMax) entries")
         }
-        for (k, item) in items.enumerated() {
+        for (k, item) in d.pointee.items.enumerated() {
             try fieldLength(item.product, "items[\(k)].product"); try fieldLength(item.category, "items[\(k)].category")
             if let price = item.price, price < 0 || price > Limits.moneyMinorUnitsMax {
                 throw FieldError(field: "items[\(k)].price", expected: "an amount from 0 to \(Limits.moneyMinorUnitsMax) minor units", found: String(price))
@@ -147,10 +146,10 @@ extension EventDraft {
                 throw FieldError(field: "items[\(k)].quantity", expected: "an integer from 1 to \(Limits.quantityMax)", found: String(q))
             }
         }
-        if let t = total, t < 0 || t > Limits.moneyMinorUnitsMax {
+        if let t = d.pointee.total, t < 0 || t > Limits.moneyMinorUnitsMax {
             throw FieldError(field: "total", expected: "an amount from 0 to \(Limits.moneyMinorUnitsMax) minor units", found: String(t))
         }
-        if let t = time, t < 0 || t > Timestamp.max.millisecondsSinceEpoch {
+        if let t = d.pointee.time, t < 0 || t > Timestamp.max.millisecondsSinceEpoch {
             throw FieldError(field: "time", expected: "a time from 1970-01-01 to 9999-12-31")
         }
     }

@@ -71,53 +71,67 @@ struct EventRecord {
         _ draft: UnsafePointer<EventDraft>, customer: UInt32, into w: inout RecordWriter,
         number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
+        w.reset()
+        // Written through one pointer into room for the largest record the draft can make: each
+        // string at most once (the strings are slices of the scratch buffer that do not overlap),
+        // 10 bytes a varint.
+        let varints = 16 + AttributeField.allCases.count + draft.pointee.interests.count + 4 * draft.pointee.items.count
+        let bound = headerBytes + draft.pointee.scratch.count + 10 * varints
         try draft.pointee.scratch.withUnsafeBytes { scratch in
-            func string(_ s: ByteSlice) {
-                w.string(UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)]))
-            }
-            let type = draft.pointee.type!
-            w.reset()
-            w.u8(formatVersion)
-            w.u8(type.rawValue)
-            w.u48(UInt64(draft.pointee.time!))
-            w.u32(customer)
-            string(draft.pointee.id!)
-            switch type {
-            case .signup, .profile:
-                var mask: UInt64 = 0
-                for (k, field) in draft.pointee.fields.enumerated() where field != nil { mask |= 1 << UInt64(k) }
-                if draft.pointee.hasInterests { mask |= interestsBit }
-                w.varint(mask)
-                for field in draft.pointee.fields { if let field { string(field) } }
-                if draft.pointee.hasInterests {
-                    w.varint(UInt64(draft.pointee.interests.count))
-                    for s in draft.pointee.interests { string(s) }
-                }
-            case .productView:
-                w.varint(UInt64(try number(.product, draft.pointee.product!)))
-                w.varint(UInt64(try draft.pointee.category.map { try number(.category, $0) } ?? 0))
-            case .cartAbandon:
-                w.varint(draft.pointee.total!)
-                try encodeItems(draft, into: &w, number: number)
-            case .purchase:
-                string(draft.pointee.order!)
-                w.varint(draft.pointee.total!)
-                try encodeItems(draft, into: &w, number: number)
-                let email = draft.pointee.fields[AttributeField.email.rawValue], phone = draft.pointee.fields[AttributeField.phone.rawValue]
-                w.varint(UInt64((email != nil ? 1 : 0) | (phone != nil ? 2 : 0)))
-                if let email { string(email) }
-                if let phone { string(phone) }
-            case .refund:
-                string(draft.pointee.order!)
-                w.varint(draft.pointee.total!)
-            case .emailOpen:
-                w.varint(UInt64(try draft.pointee.campaign.map { try number(.campaign, $0) } ?? 0))
+            try w.write(upTo: bound) { w in
+                try encode(draft, customer: customer, scratch: scratch, into: &w, number: number)
             }
         }
     }
 
+    private static func encode(
+        _ draft: UnsafePointer<EventDraft>, customer: UInt32, scratch: UnsafeRawBufferPointer, into w: inout UnsafeByteWriter,
+        number: (NameKind, ByteSlice) throws -> UInt32
+    ) rethrows {
+        func string(_ s: ByteSlice) {
+            w.string(UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)]))
+        }
+        let type = draft.pointee.type!
+        w.u8(formatVersion)
+        w.u8(type.rawValue)
+        w.u48(UInt64(draft.pointee.time!))
+        w.u32(customer)
+        string(draft.pointee.id!)
+        switch type {
+        case .signup, .profile:
+            var mask: UInt64 = 0
+            for (k, field) in draft.pointee.fields.enumerated() where field != nil { mask |= 1 << UInt64(k) }
+            if draft.pointee.hasInterests { mask |= interestsBit }
+            w.varint(mask)
+            for field in draft.pointee.fields { if let field { string(field) } }
+            if draft.pointee.hasInterests {
+                w.varint(UInt64(draft.pointee.interests.count))
+                for s in draft.pointee.interests { string(s) }
+            }
+        case .productView:
+            w.varint(UInt64(try number(.product, draft.pointee.product!)))
+            w.varint(UInt64(try draft.pointee.category.map { try number(.category, $0) } ?? 0))
+        case .cartAbandon:
+            w.varint(draft.pointee.total!)
+            try encodeItems(draft, into: &w, number: number)
+        case .purchase:
+            string(draft.pointee.order!)
+            w.varint(draft.pointee.total!)
+            try encodeItems(draft, into: &w, number: number)
+            let email = draft.pointee.fields[AttributeField.email.rawValue], phone = draft.pointee.fields[AttributeField.phone.rawValue]
+            w.varint(UInt64((email != nil ? 1 : 0) | (phone != nil ? 2 : 0)))
+            if let email { string(email) }
+            if let phone { string(phone) }
+        case .refund:
+            string(draft.pointee.order!)
+            w.varint(draft.pointee.total!)
+        case .emailOpen:
+            w.varint(UInt64(try draft.pointee.campaign.map { try number(.campaign, $0) } ?? 0))
+        }
+    }
+
     private static func encodeItems(
-        _ draft: UnsafePointer<EventDraft>, into w: inout RecordWriter, number: (NameKind, ByteSlice) throws -> UInt32
+        _ draft: UnsafePointer<EventDraft>, into w: inout UnsafeByteWriter, number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
         w.varint(UInt64(draft.pointee.items.count))
         for item in draft.pointee.items {

@@ -1,4 +1,6 @@
-/// Appends the pieces of a binary record to a reusable byte buffer.
+/// A reusable buffer for one binary record (an event's or a customer's facts), written through an
+/// ``UnsafeByteWriter`` into room reserved for the largest encoding it can have: one capacity check
+/// per record rather than one per piece.
 struct RecordWriter {
     private(set) var bytes: ByteBuffer
 
@@ -6,14 +8,37 @@ struct RecordWriter {
 
     mutating func reset() { bytes.removeAll() }
 
-    @inline(__always) mutating func u8(_ v: UInt8) { bytes.append(v) }
-
-    /// The low `size` bytes of `v`, little-endian.
-    @inline(__always) private mutating func littleEndian(_ v: UInt64, size: Int) {
-        bytes.write(upTo: 8) { p in
-            UnsafeMutableRawPointer(p).storeBytes(of: v.littleEndian, as: UInt64.self)
-            return size
+    /// Writes up to `bound` bytes at the end through a writer limited to them.
+    @inline(__always) mutating func write<E: Error>(upTo bound: Int, _ body: (inout UnsafeByteWriter) throws(E) -> Void) throws(E) {
+        try bytes.write(upTo: bound) { (p) throws(E) -> Int in
+            var writer = UnsafeByteWriter(p, end: p + bound)
+            try body(&writer)
+            return writer.at - p
         }
+    }
+}
+
+/// Writes bytes through a pointer into room reserved beforehand, checking the room left.
+struct UnsafeByteWriter {
+    var at: UnsafeMutablePointer<UInt8>
+    let end: UnsafeMutablePointer<UInt8>
+
+    init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+        at = start
+        self.end = end
+    }
+
+    @inline(__always) mutating func u8(_ v: UInt8) {
+        precondition(at < end, "encoding invariant: the reserved room holds the value")
+        at.pointee = v
+        at += 1
+    }
+
+    /// The low `size` bytes of `v`, little-endian (8 bytes of room needed).
+    @inline(__always) private mutating func littleEndian(_ v: UInt64, size: Int) {
+        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
+        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
+        at += size
     }
 
     @inline(__always) mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
@@ -24,20 +49,24 @@ struct RecordWriter {
         littleEndian(v, size: 6)
     }
 
-    @inline(__always) mutating func i64(_ v: Int64) { littleEndian(UInt64(bitPattern: v), size: 8) }
+    /// Little-endian.
+    @inline(__always) mutating func u64(_ v: UInt64) {
+        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
+        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
+        at += 8
+    }
 
     /// LEB128: 7 bits a byte, low bits first.
     @inline(__always) mutating func varint(_ v: UInt64) {
-        bytes.write(upTo: 10) { p in
-            var x = v, n = 0
-            while x >= 0x80 {
-                p[n] = UInt8(truncatingIfNeeded: x) | 0x80
-                n += 1
-                x >>= 7
-            }
-            p[n] = UInt8(x)
-            return n + 1
+        precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
+        var x = v
+        while x >= 0x80 {
+            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            at += 1
+            x >>= 7
         }
+        at.pointee = UInt8(x)
+        at += 1
     }
 
     @inline(__always) mutating func varint(_ v: Int64) {
@@ -45,15 +74,16 @@ struct RecordWriter {
         varint(UInt64(v))
     }
 
+    @inline(__always) mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
+        if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
+        at += b.count
+    }
+
     /// A length-prefixed byte string.
     @inline(__always) mutating func string(_ b: UnsafeRawBufferPointer) {
         varint(UInt64(b.count))
-        bytes.append(b)
-    }
-
-    /// Writes up to `bound` bytes through `body` (see ``ByteBuffer/write(upTo:_:)``).
-    @inline(__always) mutating func write(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        bytes.write(upTo: bound, body)
+        bytes(b)
     }
 }
 

@@ -7,18 +7,23 @@ import LMDB
 ///
 /// A blocked Bloom filter: each id sets 7 bits in one 64-byte block (one cache miss per check), about
 /// 10 bits an id (~1 % false positives when full), over the 32 hash bits `event_ids` keeps, so it can
-/// be filled from that database. It is made for twice the ids it holds: memory is 1.25–2.5 bytes per
-/// stored event, in writing processes only.
+/// be filled from that database. It is made for twice the ids it holds, and for at least
+/// ``capacityMin``: memory is 1.25–2.5 bytes per stored event and at least 1.25 MiB, in writing
+/// processes only.
 ///
 /// It must hold every stored id (extra ones only cost lookups). ``synchronize(schema:lastSequence:expected:in:)``
 /// ensures that at the start of each write transaction: it fills the filter from `event_ids` when there is
 /// none, when it is too small, or after a roll-back (``MetaKey/rollBackEpoch``), and adds the ids of events
 /// that other processes appended since this one's last commit (``committed()``).
 struct IDFilter {
-    /// Filters are made for at least this many ids, and when the batch is at least this large or a
-    /// sixteenth of the log (a smaller batch into a large log does its few lookups rather than read
-    /// the whole id index first).
+    /// A filter is made when the batch has at least this many ids or a sixteenth of the log (a smaller
+    /// batch into a large log does its few lookups rather than read the whole id index first).
     static let idsMin = 65_536
+    /// Filters are made for at least this many ids (1.25 MiB). A filter cannot grow: one that is full
+    /// is made again, twice as large, from `event_ids`. Made for 64 k ids, a log that grew from empty
+    /// in batches of 10 k was read back three times by 200 k events (a tenth of the batched API
+    /// append's instructions).
+    static let capacityMin = 1 << 20
     static let bitsPerID = 10
 
     private var words: [UInt64] = []
@@ -53,7 +58,7 @@ struct IDFilter {
             coveredThrough = lastSequence
             return
         }
-        try fill(schema: schema, capacity: max(Self.idsMin, 2 * needed), in: txn)
+        try fill(schema: schema, capacity: max(Self.capacityMin, 2 * needed), in: txn)
         self.epoch = epoch
         coveredThrough = lastSequence
     }
@@ -82,7 +87,7 @@ struct IDFilter {
     }
 
     /// Loads the block that ``mayContain(_:)`` will read for this hash, ahead of it (see
-    /// ``LogWriter/touch(idHash:customerHash:batch:)``); returns a word of it.
+    /// ``LogWriter/touch(_:batch:)``); returns a word of it.
     @inline(__always)
     func touch(_ hash: UInt64) -> UInt64 {
         guard isActive else { return 0 }
@@ -101,24 +106,32 @@ struct IDFilter {
     @inline(__always)
     private mutating func add(_ hash: UInt64) {
         guard isActive else { return }
-        var (base, b) = position(hash)
-        words.withUnsafeMutableBufferPointer { w in
-            for _ in 0..<7 {
-                let bit = Int(truncatingIfNeeded: b & 511)
-                w[base + bit >> 6] |= 1 << UInt64(bit & 63)
-                b >>= 9
-            }
-        }
+        let blocks = blocks
+        words.withUnsafeMutableBufferPointer { Self.set(hash, blocks: blocks, in: $0) }
         count += 1
         // Past its capacity the filter would answer "maybe" more and more: stop asking it.
-        if count > capacity { blocks = 0; words = [] }
+        if count > capacity { self.blocks = 0; words = [] }
+    }
+
+    /// Sets the 7 bits of `hash` in a filter of `blocks` blocks.
+    @inline(__always)
+    private static func set(_ hash: UInt64, blocks: Int, in w: UnsafeMutableBufferPointer<UInt64>) {
+        var (base, b) = position(hash, blocks: blocks)
+        for _ in 0..<7 {
+            let bit = Int(truncatingIfNeeded: b & 511)
+            w[base + bit >> 6] |= 1 << UInt64(bit & 63)
+            b >>= 9
+        }
     }
 
     /// The first word of a hash's 64-byte block, and 63 bits that pick its 7 bits there (9 bits each:
     /// the word of the block and the bit of the word). Only the kept hash bits are used: a filter
     /// filled from `event_ids` must agree with one fed by appends.
     @inline(__always)
-    private func position(_ hash: UInt64) -> (Int, UInt64) {
+    private func position(_ hash: UInt64) -> (Int, UInt64) { Self.position(hash, blocks: blocks) }
+
+    @inline(__always)
+    private static func position(_ hash: UInt64, blocks: Int) -> (Int, UInt64) {
         let h = (hash >> 32) &* 0x9E37_79B9_7F4A_7C15
         let block = Int(truncatingIfNeeded: ((h >> 32) &* UInt64(blocks)) >> 32)
         return (block * 8, (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9)
@@ -130,12 +143,17 @@ struct IDFilter {
         blocks = 0
         words = []
         fills += 1
-        var filled = IDFilter()
-        filled.capacity = capacity
-        filled.blocks = max(1, (capacity * Self.bitsPerID + 511) / 512)
-        filled.words = Array(repeating: 0, count: filled.blocks * 8)
-        try schema.forEachIDEntry(in: txn) { filled.add($0.hash) }
-        (self.capacity, blocks, words, count) = (filled.capacity, filled.blocks, filled.words, filled.count)
+        let filledBlocks = max(1, (capacity * Self.bitsPerID + 511) / 512)
+        var filled = [UInt64](repeating: 0, count: filledBlocks * 8)
+        var added = 0
+        // Into the new words in place (adding through `add` checked the array's uniqueness per id).
+        try filled.withUnsafeMutableBufferPointer { w in
+            try schema.forEachIDEntry(in: txn) { entry in
+                Self.set(entry.hash, blocks: filledBlocks, in: w)
+                added += 1
+            }
+        }
+        (self.capacity, blocks, words, count) = (capacity, filledBlocks, filled, added)
     }
 
     /// Adds the ids of the events in (`after`, `through`], read from the log.

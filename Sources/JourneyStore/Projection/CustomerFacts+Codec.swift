@@ -11,12 +11,7 @@ extension CustomerFacts {
 
     func encode(into w: inout RecordWriter) {
         w.reset()
-        let bound = encodingBound
-        w.write(upTo: bound) { p in
-            var writer = UnsafeByteWriter(p, end: p + bound)
-            encode(into: &writer)
-            return writer.at - p
-        }
+        w.write(upTo: encodingBound) { writer in encode(into: &writer) }
     }
 
     /// The most bytes these facts can encode to: 10 per varint, 5 per list delta (values are
@@ -170,53 +165,5 @@ extension CustomerFacts {
             affinity.append(AffinityEntry(category: lastCategory, value: Double(bitPattern: bits)))
         }
         guard r.offset == bytes.count else { throw RecordReader.corrupt }
-    }
-}
-
-/// Writes bytes through a pointer into room reserved beforehand, checking the room left.
-struct UnsafeByteWriter {
-    var at: UnsafeMutablePointer<UInt8>
-    let end: UnsafeMutablePointer<UInt8>
-
-    init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
-        at = start
-        self.end = end
-    }
-
-    @inline(__always) mutating func u8(_ v: UInt8) {
-        precondition(at < end, "encoding invariant: the reserved room holds the value")
-        at.pointee = v
-        at += 1
-    }
-
-    /// Little-endian.
-    @inline(__always) mutating func u64(_ v: UInt64) {
-        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
-        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
-        at += 8
-    }
-
-    /// LEB128, as ``RecordWriter/varint(_:)-(UInt64)``.
-    @inline(__always) mutating func varint(_ v: UInt64) {
-        precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
-        var x = v
-        while x >= 0x80 {
-            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
-            at += 1
-            x >>= 7
-        }
-        at.pointee = UInt8(x)
-        at += 1
-    }
-
-    @inline(__always) mutating func varint(_ v: Int64) {
-        precondition(v >= 0, "record invariant: varints hold non-negative values")
-        varint(UInt64(v))
-    }
-
-    @inline(__always) mutating func bytes(_ b: UnsafeRawBufferPointer) {
-        precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
-        if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
-        at += b.count
     }
 }
