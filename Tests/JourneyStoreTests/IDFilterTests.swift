@@ -35,6 +35,24 @@ import Testing
         #expect(falsePositives < 20_000 / 20, "\(falsePositives) of 20,000 new ids to look up")
     }
 
+    @Test func smallBatchesIntoALargeLogMakeAFilterOnceTheirLookupsAddUp() throws {
+        let t = try TemporaryStore()
+        // 3,200 events stored by another process: this writer has no filter for them.
+        try Self.appendInAnotherProcess(t.path, 0..<3_200)
+        func filter() throws -> (active: Bool, fills: Int) { try t.store.writer.withLock { ($0.idFilter.isActive, $0.idFilter.fills) } }
+        // 50 ids a batch: 50 and 100 looked up are below 1/32 of the log, 150 reach it.
+        #expect(try t.store.append(Self.views(3_200..<3_250)).appended == 50)
+        #expect(try filter().active == false, "one small batch looks its ids up")
+        #expect(try t.store.append(Self.views(3_250..<3_300)).appended == 50)
+        #expect(try filter().active == false)
+        #expect(try t.store.append(Self.views(3_300..<3_350)).appended == 50)
+        #expect(try filter() == (true, 1), "the third batch's lookups would add up to 150 × 32 ≥ 3,300: it fills a filter")
+        // The filter holds the other process's ids: they are still found as duplicates.
+        let again = try t.store.append(Self.views(3_100..<3_400))
+        #expect(again.duplicates == 250 && again.appended == 50)
+        #expect(try t.store.verify().isConsistent)
+    }
+
     @Test func idsAnotherProcessStoredAreFound() throws {
         let t = try TemporaryStore()
         let a = t.store
