@@ -3,12 +3,12 @@ import Testing
 
 @Suite struct NameTableTests {
     func find(_ table: NameTable, _ name: String) -> UInt32? {
-        Array(name.utf8).withUnsafeBytes { table.find($0, hash: stableHash64($0)) }
+        Array(name.utf8).withUnsafeBytes { table.find($0, hash: tableHash64($0)) }
     }
 
     @discardableResult
     func insert(_ table: inout NameTable, _ name: String) -> UInt32 {
-        Array(name.utf8).withUnsafeBytes { table.insert($0, hash: stableHash64($0)) }
+        Array(name.utf8).withUnsafeBytes { table.insert($0, hash: tableHash64($0)) }
     }
 
     @Test func namesGetDenseNumbersAndAreFoundAgainThroughGrowth() {
@@ -45,5 +45,27 @@ import Testing
         // Stored in `event_ids`: another value would make every stored id look new. The constants
         // come from an independent implementation of FNV-1a + the MurmurHash3 finalizer (Python).
         #expect(Array(text.utf8).withUnsafeBytes { stableHash64($0) } == hash)
+    }
+
+    @Test func theTableHashReadsEveryByte() {
+        // Names of every length up to 24 bytes, and each with one byte changed at each position:
+        // a byte the hash skipped (its tail handling reads 1-8 bytes in overlapping loads) would
+        // make two of them collide.
+        var hashes = Set<UInt64>()
+        var count = 0
+        for n in 0...24 {
+            let base = (0..<n).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            var variants = [base]
+            for k in 0..<n {
+                var v = base
+                v[k] ^= 0x01
+                variants.append(v)
+            }
+            for v in variants {
+                hashes.insert(v.withUnsafeBytes { tableHash64($0) })
+                count += 1
+            }
+        }
+        #expect(hashes.count == count)
     }
 }

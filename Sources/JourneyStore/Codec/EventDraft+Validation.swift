@@ -37,7 +37,7 @@ extension EventDraft {
             try checkName(campaign, "campaign")
         }
         idHash = withBytes(id!) { stableHash64($0) }
-        customerHash = withBytes(customer!) { stableHash64($0) }
+        customerHash = withBytes(customer!) { tableHash64($0) }
     }
 
     private func requireID(_ slice: ByteSlice?, _ field: String) throws(FieldError) {

@@ -54,8 +54,8 @@ struct EventDraft {
     var interests: [ByteSlice] = []
     var hasInterests = false
     var items: [DraftItem] = []
-    /// `stableHash64` of the id and of the customer id, set by ``validate(currency:)``: the writer
-    /// looks both up by them, and for ingest they are computed on the reading thread.
+    /// `stableHash64` of the id and `tableHash64` of the customer id, set by ``validate(currency:)``:
+    /// the writer looks both up by them, and for ingest they are computed on the reading thread.
     var idHash: UInt64 = 0
     var customerHash: UInt64 = 0
 

@@ -101,7 +101,7 @@ struct IDFilter {
     }
 
     /// Loads the block that ``mayContain(_:)`` will read for this hash, ahead of it (see
-    /// ``LogWriter/touch(_:batch:)``); returns a word of it.
+    /// ``LogWriter/touch(idHash:customerHash:batch:)``); returns a word of it.
     @inline(__always)
     func touch(_ hash: UInt64) -> UInt64 {
         guard isActive else { return 0 }

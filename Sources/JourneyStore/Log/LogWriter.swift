@@ -126,7 +126,7 @@ struct LogWriter {
             }
             let id = bytes(draft.pointee.id!)
             let idHash = draft.pointee.idHash
-            assert(idHash == stableHash64(id) && draft.pointee.customerHash == stableHash64(bytes(draft.pointee.customer!)),
+            assert(idHash == stableHash64(id) && draft.pointee.customerHash == tableHash64(bytes(draft.pointee.customer!)),
                    "append invariant: the draft was validated (which hashes its ids) after its last change")
             if let first = batch.batchIDs.value(for: idHash) {
                 // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.

@@ -28,7 +28,7 @@ struct NameCache {
                 var next = UInt32(tables[k].count + 1)
                 try schema.nameList.forEach(in: txn, from: StoreSchema.nameListKey(kind, next)) { key, value in
                     guard key.count == 5, key[0] == kind.rawValue, next <= UInt32(stored) else { return false }
-                    tables[k].insert(value, hash: stableHash64(value))
+                    tables[k].insert(value, hash: tableHash64(value))
                     next += 1
                     return true
                 }
@@ -48,10 +48,10 @@ struct NameCache {
     /// The number of `name`, interning it (in memory and in the store) when new.
     @inline(__always)
     mutating func number(_ kind: NameKind, _ name: UnsafeRawBufferPointer, schema: StoreSchema, in txn: WriteTransaction) throws -> UInt32 {
-        try number(kind, name, hash: stableHash64(name), schema: schema, in: txn)
+        try number(kind, name, hash: tableHash64(name), schema: schema, in: txn)
     }
 
-    /// The number of `name`, whose `stableHash64` is `hash`, interning it when new.
+    /// The number of `name`, whose ``tableHash64(_:)`` is `hash`, interning it when new.
     @inline(__always)
     mutating func number(_ kind: NameKind, _ name: UnsafeRawBufferPointer, hash: UInt64, schema: StoreSchema,
                          in txn: WriteTransaction) throws -> UInt32 {

@@ -18,10 +18,14 @@ struct Projector {
     private var touched: [UInt32] = []
     /// The batch's records, back to back.
     private var arena = ByteBuffer(capacity: 0)
-    /// Per record: where it starts in the arena, its length, and its customer's place in `touched`.
-    private var starts: [Int] = []
-    private var lengths: [Int32] = []
-    private var entryOf: [Int32] = []
+    /// Per record: where it starts in the arena, its length, and its customer's place in `touched`
+    /// (one array, one append per event: three cost a capacity and uniqueness check each).
+    private var notes: [Note] = []
+    private struct Note {
+        var start: Int
+        var length: Int32
+        var entry: Int32
+    }
     private var newestTime: Int64 = -1
     private var record = RecordWriter()
     private var key: [UInt8] = []
@@ -46,13 +50,9 @@ struct Projector {
         for c in touched where Int(c) < slot.count { slot[Int(c)] = 0 }
         touched.removeAll(keepingCapacity: true)
         arena.removeAll()
-        starts.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        entryOf.removeAll(keepingCapacity: true)
+        notes.removeAll(keepingCapacity: true)
         arena.reserve(expectedEvents * Self.recordBytesEstimate)
-        starts.reserveCapacity(expectedEvents)
-        lengths.reserveCapacity(expectedEvents)
-        entryOf.reserveCapacity(expectedEvents)
+        notes.reserveCapacity(expectedEvents)
         newestTime = -1
     }
 
@@ -63,14 +63,12 @@ struct Projector {
     mutating func apply(_ record: EventRecord, schema: StoreSchema, in txn: WriteTransaction) throws {
         let c = Int(record.customer)
         if c >= slot.count { slot.append(contentsOf: repeatElement(0, count: max(c + 1 - slot.count, slot.count))) }
-        starts.append(arena.count)
-        lengths.append(Int32(record.bytes.count))
-        arena.append(record.bytes)
         if slot[c] == 0 {
             touched.append(record.customer)
             slot[c] = UInt32(touched.count)
         }
-        entryOf.append(Int32(slot[c]) - 1)
+        notes.append(Note(start: arena.count, length: Int32(record.bytes.count), entry: Int32(slot[c]) - 1))
+        arena.append(record.bytes)
         newestTime = max(newestTime, record.time)
     }
 
@@ -91,12 +89,12 @@ struct Projector {
         for (r, t) in ranked.enumerated() { rank[Int(t.index)] = Int32(r) }
         // A stable counting sort of the records by their customer's rank.
         var first = [Int32](repeating: 0, count: ranked.count + 1)
-        for k in entryOf { first[Int(rank[Int(k)]) + 1] += 1 }
+        for note in notes { first[Int(rank[Int(note.entry)]) + 1] += 1 }
         for r in 0..<ranked.count { first[r + 1] += first[r] }
-        var order = [Int32](repeating: 0, count: entryOf.count)
+        var order = [Int32](repeating: 0, count: notes.count)
         var fill = first
-        for (i, k) in entryOf.enumerated() {
-            let r = Int(rank[Int(k)])
+        for (i, note) in notes.enumerated() {
+            let r = Int(rank[Int(note.entry)])
             order[Int(fill[r])] = Int32(i)
             fill[r] += 1
         }
@@ -133,7 +131,7 @@ struct Projector {
                 func storedFacts(_ r: Int) -> UnsafeRawBufferPointer {
                     UnsafeRawBufferPointer(rebasing: storedBytes[(r == 0 ? 0 : storedEnds[r - 1])..<storedEnds[r]])
                 }
-                let starts = self.starts, lengths = self.lengths
+                let notes = self.notes
                 try schema.facts.withCursor(in: txn) { cursor in
                     var putter = try AscendingPutter(cursor)
                     var blockStart = 0  // the rank of the first customer of the block being written
@@ -150,7 +148,7 @@ struct Projector {
                             guard r < hi else { return }
                             for n in Int(groups.first[r])..<Int(groups.first[r + 1]) {
                                 let i = Int(groups.order[n])
-                                loaded &+= UInt64(arenaBytes[starts[i] + 2]) &+ UInt64(lengths[i])
+                                loaded &+= UInt64(arenaBytes[notes[i].start + 2]) &+ UInt64(notes[i].length)
                             }
                         }
                         for r in lo..<min(hi, lo + Self.loadAhead) { load(r) }
@@ -168,7 +166,7 @@ struct Projector {
                             var inOrder = true
                             for n in records {
                                 let i = Int(groups.order[n])
-                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[starts[i]..<starts[i] + Int(lengths[i])])
+                                let bytes = UnsafeRawBufferPointer(rebasing: arenaBytes[notes[i].start..<notes[i].start + Int(notes[i].length)])
                                 guard try FactsFold.applyInOrder(EventRecord(checked: bytes), to: &scratch.facts, policy: fold) else {
                                     inOrder = false
                                     break
@@ -183,7 +181,7 @@ struct Projector {
                                 places.removeAll(keepingCapacity: true)
                                 for n in records {
                                     let i = Int(groups.order[n])
-                                    places.append(RecordPlace(start: arenaBytes.baseAddress! + starts[i], length: UInt32(lengths[i])))
+                                    places.append(RecordPlace(start: arenaBytes.baseAddress! + notes[i].start, length: UInt32(notes[i].length)))
                                 }
                                 try places.withUnsafeMutableBufferPointer { try scratch.foldSorting($0, policy: fold) }
                                 block.refolded += 1
