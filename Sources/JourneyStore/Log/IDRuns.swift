@@ -78,15 +78,23 @@ enum IDRuns: RunLayout {
             let n = try count(value)
             guard n <= mergeRatio * run.count else { break }
             // Merge the stored run (ascending) with `run` into `spare`, then drop the stored one.
-            spare.removeAll(keepingCapacity: true)
-            spare.reserveCapacity(n + run.count)
-            var i = 0, j = 0
-            while i < n && j < run.count {
-                let a = entry(value, i), b = run[j]
-                if a < b { spare.append(a); i += 1 } else { spare.append(b); j += 1 }
+            // Written through pointers (an append per entry cost a capacity and uniqueness check:
+            // most of a batched append's `event_ids` time).
+            let m = n + run.count
+            if spare.count < m { spare.append(contentsOf: repeatElement(0, count: m - spare.count)) }
+            if spare.count > m { spare.removeLast(spare.count - m) }
+            run.withUnsafeBufferPointer { run in
+                spare.withUnsafeMutableBufferPointer { out in
+                    var i = 0, j = 0, k = 0
+                    while i < n && j < run.count {
+                        let a = entry(value, i), b = run[j]
+                        if a < b { out[k] = a; i += 1 } else { out[k] = b; j += 1 }
+                        k += 1
+                    }
+                    while i < n { out[k] = entry(value, i); i += 1; k += 1 }
+                    while j < run.count { out[k] = run[j]; j += 1; k += 1 }
+                }
             }
-            while i < n { spare.append(entry(value, i)); i += 1 }
-            spare.append(contentsOf: run[j...])
             try cursor.deleteCurrent()
             swap(&run, &spare)
         }

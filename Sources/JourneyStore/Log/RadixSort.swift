@@ -74,31 +74,46 @@ private func extract(_ key: UInt64, _ bits: Range<Int>) -> UInt64 {
 }
 
 /// Sorts `items`, whose keys are uniformly distributed (hashes), by key and then by `tie`: one
-/// counting pass places them by the top bits of the key into buckets of a few items each, then each
-/// bucket is sorted in cache. A batch's event ids sort so in two passes over the batch, where a radix
-/// sort on all 60 bits of their hashes made four. Keys that are not uniform would make large buckets
-/// (still correct, only slower).
+/// counting pass places them by the top bits of the key into buckets of one or two items on
+/// average, then each bucket is sorted by insertion, in cache. A batch's event ids sort so in two
+/// passes over the batch, where a radix sort on all 60 bits of their hashes made four. Keys that are
+/// not uniform would make large buckets (still correct, only slower).
 func sortUniformKeys<T>(_ items: inout [T], key: (T) -> UInt64, tie: (T) -> UInt64) {
     let n = items.count
     guard n > 1 else { return }
-    let bits = min(16, Int.bitWidth - n.leadingZeroBitCount)
+    // About n buckets (a bucket per 2^16 items was four per item at 10 k: the counts and their
+    // copy, zeroed and scanned per batch, cost more than the items).
+    let bits = min(16, Int.bitWidth - 1 - n.leadingZeroBitCount)
     let shift = UInt64(64 - bits)
     var starts = [Int](repeating: 0, count: (1 << bits) + 1)
-    for item in items { starts[Int(key(item) >> shift) + 1] += 1 }
-    for k in 0..<(1 << bits) { starts[k + 1] += starts[k] }
-    var fill = starts
     var sorted = items
-    sorted.withUnsafeMutableBufferPointer { out in
-        for item in items {
-            let d = Int(key(item) >> shift)
-            out[fill[d]] = item
-            fill[d] += 1
-        }
-        for k in 0..<(1 << bits) where starts[k + 1] - starts[k] > 1 {
-            var bucket = UnsafeMutableBufferPointer(rebasing: out[starts[k]..<starts[k + 1]])
-            bucket.sort { a, b in
+    starts.withUnsafeMutableBufferPointer { starts in
+        for item in items { starts[Int(key(item) >> shift) + 1] += 1 }
+        for k in 0..<(1 << bits) { starts[k + 1] += starts[k] }
+        sorted.withUnsafeMutableBufferPointer { out in
+            // Filled from each bucket's end down, so that `starts[d]` ends at the bucket's start.
+            for item in items.reversed() {
+                let d = Int(key(item) >> shift) + 1
+                starts[d] -= 1
+                out[starts[d]] = item
+            }
+            func precedes(_ a: T, _ b: T) -> Bool {
                 let ka = key(a), kb = key(b)
                 return ka != kb ? ka < kb : tie(a) < tie(b)
+            }
+            // Bucket d is now out[starts[d] ..< starts[d + 1]] (the last ends at n).
+            for d in 0..<(1 << bits) {
+                let lo = starts[d + 1], hi = d + 1 < (1 << bits) ? starts[d + 2] : n
+                guard hi - lo > 1 else { continue }
+                for i in (lo + 1)..<hi {
+                    let x = out[i]
+                    var j = i
+                    while j > lo && precedes(x, out[j - 1]) {
+                        out[j] = out[j - 1]
+                        j -= 1
+                    }
+                    out[j] = x
+                }
             }
         }
     }
