@@ -147,6 +147,8 @@ public final class JourneyStore: Sendable {
                 defer { swap(&drafts, &w.drafts) }
                 if drafts.isEmpty { drafts = (0..<LogWriter.apiGroup).map { _ in EventDraft() } }
                 var batch = try w.begin(txn, expectedEvents: events.count)
+                // Read once: `w.currency` passed per event was copied (its code retained and released).
+                let currency = w.currency
                 try drafts.withUnsafeMutableBufferPointer { drafts in
                     // A group at a time: loaded and validated, the table slots its lookups probe
                     // loaded together (their cache misses overlap: one at a time, the batch's id
@@ -158,13 +160,13 @@ public final class JourneyStore: Sendable {
                             drafts[k].load(events.baseAddress! + start + k)
                             do {
                                 try EventDraft.checkScannedLimits(drafts.baseAddress! + k)
-                                try drafts[k].validate(currency: w.currency)
+                                try drafts[k].validate(currency: currency)
                             } catch let error as FieldError {
                                 throw JourneyError(.invalidEvent, "event \(start + k) (id \"\(events[start + k].id)\"): \(error.message)")
                             }
                         }
                         for k in 0..<n { w.touch(idHash: drafts[k].idHash, customerHash: drafts[k].customerHash, batch: batch) }
-                        for k in 0..<n { _ = try w.appendDraft(drafts.baseAddress! + k, &batch) }
+                                for k in 0..<n { _ = try w.appendDraft(drafts.baseAddress! + k, &batch) }
                         start += n
                     }
                 }

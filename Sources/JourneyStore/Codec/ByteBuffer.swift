@@ -3,32 +3,55 @@
 /// instructions a call whatever the length: a JSONL line stores eight or nine strings in its draft,
 /// and a record is written in a dozen pieces.) Holds drafts' strings, records being encoded and the
 /// projector's copies of a batch's records.
-struct ByteBuffer {
+///
+/// Reading goes through the address of the array's bytes, kept up to date by every change: an
+/// array's `withUnsafeBytes`, reached through a pointer to a draft or the writer, retained and
+/// released its storage each time (atomic operations; a few per event). A copy of a buffer keeps its
+/// own array, so copies stay independent as arrays are.
+// @unchecked Sendable: `base` addresses the storage of this value's own array (as sendable as the
+// array); a buffer sent to another thread goes with its array.
+struct ByteBuffer: @unchecked Sendable {
     private var storage: [UInt8]
+    /// The address of `storage`'s bytes (nil only for an empty array without storage).
+    private var base: UnsafeMutablePointer<UInt8>?
     /// The bytes in use: `0 ..< count`.
     private(set) var count = 0
 
-    init(capacity: Int) { storage = [UInt8](repeating: 0, count: capacity) }
+    init(capacity: Int) {
+        storage = [UInt8](repeating: 0, count: capacity)
+        base = storage.withUnsafeMutableBufferPointer { $0.baseAddress }
+    }
 
     /// Makes room for `n` more bytes (at least doubling, so appends stay amortized O(1)).
     @inline(__always)
     mutating func reserve(_ n: Int) {
-        if storage.count - count < n { storage.append(contentsOf: repeatElement(0, count: max(n, storage.count))) }
+        if storage.count - count < n {
+            storage.append(contentsOf: repeatElement(0, count: max(n, storage.count)))
+            base = storage.withUnsafeMutableBufferPointer { $0.baseAddress }
+        }
     }
 
     @inline(__always)
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         let at = count
-        storage.withUnsafeMutableBytes { ($0.baseAddress! + at).copyMemory(from: base, byteCount: bytes.count) }
+        // Through the array's mutable view: it makes the storage unique first (a copy of this buffer may share it).
+        base = storage.withUnsafeMutableBufferPointer { b in
+            UnsafeMutableRawPointer(b.baseAddress! + at).copyMemory(from: source, byteCount: bytes.count)
+            return b.baseAddress
+        }
         count += bytes.count
     }
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
         reserve(1)
-        storage[count] = byte
+        let at = count
+        base = storage.withUnsafeMutableBufferPointer { b in
+            b[at] = byte
+            return b.baseAddress
+        }
         count += 1
     }
 
@@ -37,7 +60,12 @@ struct ByteBuffer {
     mutating func write<E: Error>(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> Int) throws(E) {
         reserve(bound)
         let at = count
-        let written = try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> Int in try body(b.baseAddress! + at) }
+        var address: UnsafeMutablePointer<UInt8>?
+        let written = try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> Int in
+            address = b.baseAddress
+            return try body(b.baseAddress! + at)
+        }
+        base = address
         precondition(written <= bound, "buffer invariant: a write stays within its bound")
         count += written
     }
@@ -45,14 +73,23 @@ struct ByteBuffer {
     mutating func removeAll() { count = 0 }
 
     subscript(k: Int) -> UInt8 {
-        get { precondition(k < count); return storage[k] }
-        set { precondition(k < count); storage[k] = newValue }
+        get {
+            precondition(k >= 0 && k < count, "buffer invariant: index \(k) within 0..<\(count)")
+            return base![k]
+        }
+        set {
+            precondition(k >= 0 && k < count, "buffer invariant: index \(k) within 0..<\(count)")
+            base = storage.withUnsafeMutableBufferPointer { b in
+                b[k] = newValue
+                return b.baseAddress
+            }
+        }
     }
 
-    /// Calls `body` with the bytes in use.
+    /// Calls `body` with the bytes in use, which stay valid while this buffer is not changed (`body`
+    /// must not change it).
     @inline(__always)
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let n = count
-        return try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }
