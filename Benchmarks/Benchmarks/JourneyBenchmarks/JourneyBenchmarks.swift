@@ -18,6 +18,8 @@ final class Fixture: @unchecked Sendable {
     let customers: [String]
     /// 200,000 events (or all, if fewer) as Swift values, for the API append benchmark.
     let appendEvents: [Event]
+    /// The same events with new ids, ten years later: new events of the store's customers.
+    let laterEvents: [Event]
 
     private init() {
         var generator = try! EventGenerator(customers: customerCount, events: eventCount, seed: 7)
@@ -36,6 +38,19 @@ final class Fixture: @unchecked Sendable {
         var events: [Event] = []
         for id in ids where events.count < 200_000 { events += try! store.events(of: id) }
         appendEvents = Array(events.prefix(200_000))
+        laterEvents = appendEvents.map { e in
+            var later = e
+            later.id += "-later"
+            later.time = Timestamp(millisecondsSinceEpoch: e.time.millisecondsSinceEpoch + 3_652 * 86_400_000)
+            return later
+        }
+    }
+
+    /// A copy of the fixture store, to append to.
+    func fixtureCopy() -> (JourneyStore, String) {
+        let path = directory + "/copy-" + UUID().uuidString
+        try! FileManager.default.copyItem(atPath: directory + "/fixture", toPath: path)
+        return (try! JourneyStore(at: path, options: .init(syncDisabled: true)), path)
     }
 
     func freshStore() -> (JourneyStore, String) {
@@ -75,6 +90,20 @@ let benchmarks: @Sendable () -> Void = {
         let fixture = Fixture.shared
         let events = fixture.appendEvents
         let (store, path) = fixture.freshStore()
+        benchmark.startMeasurement()
+        for start in stride(from: 0, to: events.count, by: 10_000) {
+            try store.append(events[start..<min(start + 10_000, events.count)])
+        }
+        benchmark.stopMeasurement()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    // The usual case of a service that embeds the store: new events of known customers, appended
+    // in batches to a store that already holds a million.
+    Benchmark("append_API,_200k_later_events_into_the_1M_store_in_batches_of_10k", configuration: large) { benchmark in
+        let fixture = Fixture.shared
+        let events = fixture.laterEvents
+        let (store, path) = fixture.fixtureCopy()
         benchmark.startMeasurement()
         for start in stride(from: 0, to: events.count, by: 10_000) {
             try store.append(events[start..<min(start + 10_000, events.count)])
