@@ -166,7 +166,7 @@ public final class JourneyStore: Sendable {
                             }
                         }
                         for k in 0..<n { w.touch(idHash: drafts[k].idHash, customerHash: drafts[k].customerHash, batch: batch) }
-                                for k in 0..<n { _ = try w.appendDraft(drafts.baseAddress! + k, &batch) }
+                        for k in 0..<n { _ = try w.appendDraft(drafts.baseAddress! + k, &batch) }
                         start += n
                     }
                 }

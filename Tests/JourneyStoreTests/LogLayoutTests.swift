@@ -159,7 +159,7 @@ import LMDB
 
     /// Uniform keys (with repeats), and keys sharing their top bits (one large bucket), come out
     /// ordered by key and then by the tie-breaker.
-    @Test(arguments: [0, 1, 2, 100, 40_000])
+    @Test(arguments: [0, 1, 2, 3, 4, 100, 40_000, 65_536, 70_000])
     func uniformKeySortOrdersByKeyThenTie(count: Int) {
         var rng = SeededRandom(seed: UInt64(count) + 11)
         for skewed in [false, true] {

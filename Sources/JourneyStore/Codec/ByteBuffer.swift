@@ -7,7 +7,9 @@
 /// Reading goes through the address of the array's bytes, kept up to date by every change: an
 /// array's `withUnsafeBytes`, reached through a pointer to a draft or the writer, retained and
 /// released its storage each time (atomic operations; a few per event). A copy of a buffer keeps its
-/// own array, so copies stay independent as arrays are.
+/// own array, so copies stay independent as arrays are. This relies on a native array's storage
+/// staying at its address while the array is not changed, as Swift's arrays do (a `ManagedBuffer`
+/// would make it a guarantee).
 // @unchecked Sendable: `base` addresses the storage of this value's own array (as sendable as the
 // array); a buffer sent to another thread goes with its array.
 struct ByteBuffer: @unchecked Sendable {
@@ -61,11 +63,12 @@ struct ByteBuffer: @unchecked Sendable {
         reserve(bound)
         let at = count
         var address: UnsafeMutablePointer<UInt8>?
+        // Also when `body` throws: the array may have moved to unique storage before.
+        defer { base = address }
         let written = try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> Int in
             address = b.baseAddress
             return try body(b.baseAddress! + at)
         }
-        base = address
         precondition(written <= bound, "buffer invariant: a write stays within its bound")
         count += written
     }

@@ -12,9 +12,10 @@ import LMDB
 /// processes only.
 ///
 /// It must hold every stored id (extra ones only cost lookups). ``synchronize(schema:lastSequence:expected:in:)``
-/// ensures that at the start of each write transaction: it fills the filter from `event_ids` when there is
-/// none, when it is too small, or after a roll-back (``MetaKey/rollBackEpoch``), and adds the ids of events
-/// that other processes appended since this one's last commit (``committed()``).
+/// ensures that at the start of each write transaction: it fills the filter from `event_ids` when the
+/// writer's lookups without one have added up (``lookupsPerFill``), when it is too small, or after a
+/// roll-back (``MetaKey/rollBackEpoch``), and adds the ids of events that other processes appended since
+/// this one's last commit (``committed()``).
 struct IDFilter {
     /// A filter is made for a batch of at least this many ids, or once the ids looked up without one
     /// (this batch's and earlier ones') reach 1/``lookupsPerFill`` of the log.
@@ -23,7 +24,8 @@ struct IDFilter {
     /// descent through pages out of cache): ~50 ns against ~2.3 µs, measured appending 200 k events in
     /// batches of 10 k into a 1 M-event log, where lookups were 85 % of the time. So a writer does
     /// lookups until they would have cost about as much as a fill, then fills (the ski-rental rule: at
-    /// most about twice the cost of the better choice made in hindsight). Before, a filter was made
+    /// most about twice the cost of the better choice made in hindsight); 32 rather than 50 leans to
+    /// filling a little early. Before, a filter was made
     /// only for a batch of a sixteenth of the log: a service appending batches of 10 k to a 1 M log
     /// never had one, and appended 5× slower than into an empty log.
     static let lookupsPerFill = 32
@@ -44,7 +46,8 @@ struct IDFilter {
     private var epoch: UInt64 = 0
     /// The last sequence of the transaction in progress, covered once it commits (nil: none).
     private var pending: UInt64?
-    /// Ids appended while there was no filter (each looked up in `event_ids`), since the last fill.
+    /// Events expected by the transactions begun without a filter since the last fill: about the ids
+    /// looked up in `event_ids` (an estimate: it counts duplicates, and transactions that aborted).
     private var idsWithoutFilter = 0
     /// Ids added from the log (other processes' events) and fills from `event_ids`, for tests.
     private(set) var idsReadFromLog = 0

@@ -74,10 +74,11 @@ private func extract(_ key: UInt64, _ bits: Range<Int>) -> UInt64 {
 }
 
 /// Sorts `items`, whose keys are uniformly distributed (hashes), by key and then by `tie`: one
-/// counting pass places them by the top bits of the key into buckets of one or two items on
-/// average, then each bucket is sorted by insertion, in cache. A batch's event ids sort so in two
-/// passes over the batch, where a radix sort on all 60 bits of their hashes made four. Keys that are
-/// not uniform would make large buckets (still correct, only slower).
+/// counting pass places them by the top bits of the key into buckets of one or two items on average
+/// (up to 2^16 buckets), then each bucket is sorted in cache: by insertion when small, by the
+/// standard library's sort otherwise. A batch's event ids sort so in two passes over the batch,
+/// where a radix sort on all 60 bits of their hashes made four. Keys that are not uniform (ids chosen
+/// to share their hashes' top bits) make large buckets: still correct, and O(n log n).
 func sortUniformKeys<T>(_ items: inout [T], key: (T) -> UInt64, tie: (T) -> UInt64) {
     let n = items.count
     guard n > 1 else { return }
@@ -101,10 +102,16 @@ func sortUniformKeys<T>(_ items: inout [T], key: (T) -> UInt64, tie: (T) -> UInt
                 let ka = key(a), kb = key(b)
                 return ka != kb ? ka < kb : tie(a) < tie(b)
             }
-            // Bucket d is now out[starts[d] ..< starts[d + 1]] (the last ends at n).
+            // Bucket d is now out[starts[d + 1] ..< starts[d + 2]] (the last ends at n).
             for d in 0..<(1 << bits) {
                 let lo = starts[d + 1], hi = d + 1 < (1 << bits) ? starts[d + 2] : n
                 guard hi - lo > 1 else { continue }
+                guard hi - lo <= 32 else {
+                    // A large bucket (keys that are not uniform): insertion would be quadratic.
+                    var bucket = UnsafeMutableBufferPointer(rebasing: out[lo..<hi])
+                    bucket.sort(by: precedes)
+                    continue
+                }
                 for i in (lo + 1)..<hi {
                     let x = out[i]
                     var j = i
