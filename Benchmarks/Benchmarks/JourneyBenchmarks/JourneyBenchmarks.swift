@@ -86,10 +86,8 @@ let benchmarks: @Sendable () -> Void = {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    Benchmark("append_API,_200k_events_in_batches_of_10k", configuration: large) { benchmark in
-        let fixture = Fixture.shared
-        let events = fixture.appendEvents
-        let (store, path) = fixture.freshStore()
+    /// Appends `events` to `store` in batches of 10 k, measured; then removes the store at `path`.
+    func appendInBatches(_ events: [Event], to store: JourneyStore, at path: String, _ benchmark: Benchmark) throws {
         benchmark.startMeasurement()
         for start in stride(from: 0, to: events.count, by: 10_000) {
             try store.append(events[start..<min(start + 10_000, events.count)])
@@ -98,18 +96,16 @@ let benchmarks: @Sendable () -> Void = {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    Benchmark("append_API,_200k_events_in_batches_of_10k", configuration: large) { benchmark in
+        let (store, path) = Fixture.shared.freshStore()
+        try appendInBatches(Fixture.shared.appendEvents, to: store, at: path, benchmark)
+    }
+
     // The usual case of a service that embeds the store: new events of known customers, appended
     // in batches to a store that already holds a million.
     Benchmark("append_API,_200k_later_events_into_the_1M_store_in_batches_of_10k", configuration: large) { benchmark in
-        let fixture = Fixture.shared
-        let events = fixture.laterEvents
-        let (store, path) = fixture.fixtureCopy()
-        benchmark.startMeasurement()
-        for start in stride(from: 0, to: events.count, by: 10_000) {
-            try store.append(events[start..<min(start + 10_000, events.count)])
-        }
-        benchmark.stopMeasurement()
-        try? FileManager.default.removeItem(atPath: path)
+        let (store, path) = Fixture.shared.fixtureCopy()
+        try appendInBatches(Fixture.shared.laterEvents, to: store, at: path, benchmark)
     }
 
     Benchmark("rebuild_(events)", configuration: large) { benchmark in
