@@ -89,6 +89,12 @@ struct ByteBuffer: @unchecked Sendable {
         }
     }
 
+    /// The bytes in use, valid while this buffer is not changed. Read through a pointer to a draft or
+    /// the writer, this reads two fields, where a method called there (`withUnsafeBytes`) copied the
+    /// buffer, retaining its array, for as long as its closure ran.
+    @inline(__always)
+    var unsafeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
     /// Calls `body` with the bytes in use, which stay valid while this buffer is not changed (`body`
     /// must not change it).
     @inline(__always)

@@ -77,10 +77,9 @@ struct EventRecord {
         // 10 bytes a varint.
         let varints = 16 + AttributeField.allCases.count + draft.pointee.interests.count + 4 * draft.pointee.items.count
         let bound = headerBytes + draft.pointee.scratch.count + 10 * varints
-        try draft.pointee.scratch.withUnsafeBytes { scratch in
-            try w.write(upTo: bound) { w in
-                try encode(draft, customer: customer, scratch: scratch, into: &w, number: number)
-            }
+        let scratch = draft.pointee.scratch.unsafeBytes
+        try w.write(upTo: bound) { w in
+            try encode(draft, customer: customer, scratch: scratch, into: &w, number: number)
         }
     }
 

@@ -104,10 +104,9 @@ struct LogWriter {
         }
         batch.sequence = sequence
         idFilter.noteAppended(idHash, sequence: sequence)
-        try record.bytes.withUnsafeBytes { bytes in
-            _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
-            try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
-        }
+        let bytes = record.bytes.unsafeBytes  // the writer's record buffer, unchanged below
+        _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
+        try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
         batch.pendingIDs.append((idHash, sequence))
         batch.appended += 1
         return true
@@ -120,33 +119,34 @@ struct LogWriter {
                                sequence: UInt64, batch: inout Batch,
                                schema: StoreSchema) throws -> (hash: UInt64, customer: UInt32)? {
         let txn = batch.txn
-        return try draft.pointee.scratch.withUnsafeBytes { scratch throws -> (hash: UInt64, customer: UInt32)? in
-            func bytes(_ s: ByteSlice) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)])
-            }
-            let id = bytes(draft.pointee.id!)
-            let idHash = draft.pointee.idHash
-            assert(idHash == stableHash64(id) && draft.pointee.customerHash == tableHash64(bytes(draft.pointee.customer!)),
-                   "append invariant: the draft was validated (which hashes its ids) after its last change")
-            if let first = batch.batchIDs.value(for: idHash) {
-                // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
-                for earlier in [first] + batch.collidingIDs[idHash, default: []]
-                where try Self.sameID(asEvent: earlier, id: id, schema: schema, in: txn) {
-                    return nil
-                }
-                batch.collidingIDs[idHash, default: []].append(sequence)
-            } else {
-                if filter.pointee.mayContain(idHash),
-                   try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
-                batch.batchIDs.insert(idHash, sequence)
-            }
-            let customer = try names.pointee.number(.customer, bytes(draft.pointee.customer!), hash: draft.pointee.customerHash,
-                                                    schema: schema, in: txn)
-            try EventRecord.encode(draft, customer: customer, into: &record.pointee) { kind, slice in
-                try names.pointee.number(kind, bytes(slice), schema: schema, in: txn)
-            }
-            return (idHash, customer)
+        let scratch = draft.pointee.scratch.unsafeBytes  // the draft is not changed while appended
+        func bytes(_ s: ByteSlice) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: scratch[Int(s.start)..<Int(s.start + s.count)])
         }
+        let id = bytes(draft.pointee.id!)
+        let idHash = draft.pointee.idHash
+        assert(idHash == stableHash64(id) && draft.pointee.customerHash == tableHash64(bytes(draft.pointee.customer!)),
+               "append invariant: the draft was validated (which hashes its ids) after its last change")
+        if let first = batch.batchIDs.value(for: idHash) {
+            // Same hash earlier in this batch: a duplicate, or (rarely) another id with that hash.
+            for earlier in [first] + batch.collidingIDs[idHash, default: []]
+            where try Self.sameID(asEvent: earlier, id: id, schema: schema, in: txn) {
+                return nil
+            }
+            batch.collidingIDs[idHash, default: []].append(sequence)
+        } else {
+            if filter.pointee.mayContain(idHash),
+               try Self.isDuplicate(idHash, id: id, schema: schema, cursor: batch.idCursor.cursor, in: txn) { return nil }
+            batch.batchIDs.insert(idHash, sequence)
+        }
+        let customer = try names.pointee.number(.customer, bytes(draft.pointee.customer!), hash: draft.pointee.customerHash,
+                                                schema: schema, in: txn)
+        // The closure holds the store unretained (capturing `schema` retained and released it per event).
+        let unretained = Unmanaged.passUnretained(schema)
+        try EventRecord.encode(draft, customer: customer, into: &record.pointee) { kind, slice in
+            try unretained._withUnsafeGuaranteedRef { try names.pointee.number(kind, bytes(slice), schema: $0, in: txn) }
+        }
+        return (idHash, customer)
     }
 
     /// Loads the hash-table slots that appending a draft with these hashes will probe first (the
