@@ -98,7 +98,7 @@ struct LogWriter {
                 }
             }
         }
-        guard let (idHash, customer) = appended else {
+        guard let (idHash, _) = appended else {
             batch.duplicates += 1
             return false
         }
