@@ -24,24 +24,7 @@ extension JourneyStore {
             let policy = try storedPolicy(in: txn)
             let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
             let eventCount = try schema.events.count(in: txn)
-            // A malformed run is reported, not thrown: the rest of the store is still checked.
-            var idEntries = 0, idRunsReadable = true
-            do {
-                try schema.forEachIDEntry(in: txn) { _ in idEntries += 1 }
-                if idEntries != eventCount { problem("event id index holds \(idEntries) entries for \(eventCount) events") }
-            } catch let error as JourneyError where error.code == .corrupted {
-                problem("event id index: " + error.message.droppingAdvice)
-                idRunsReadable = false
-            }
-            var customerEntries = 0, customerRunsReadable = true
-            do {
-                try schema.forEachCustomerEvent(in: txn) { _, _ in customerEntries += 1 }
-                if customerEntries != eventCount { problem("customer event index holds \(customerEntries) entries for \(eventCount) events") }
-            } catch let error as JourneyError where error.code == .corrupted {
-                problem("customer event index: " + error.message.droppingAdvice)
-                customerRunsReadable = false
-            }
-            try verifyEventIndexes(in: txn, idRuns: idRunsReadable, customerRuns: customerRunsReadable, problem)
+            try verifyEventIndexes(in: txn, events: eventCount, problem)
             let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
             if checkpoint != image.lastSequence { problem("projection checkpoint is \(checkpoint), the log ends at \(image.lastSequence)") }
             // Facts, customer by customer, to the byte.
@@ -72,39 +55,36 @@ extension JourneyStore {
             return VerifyReport(events: eventCount, customers: customers, problems: problems)
         }
     }
+
     /// `event_ids` and `customer_events` hold exactly the entries the log implies, in order: each
     /// index is compared with the entries made from one scan of the log and sorted as LMDB orders
-    /// them (sequential walks, not a lookup per entry). The first difference of each is reported.
-    private func verifyEventIndexes(in txn: ReadTransaction, idRuns: Bool, customerRuns: Bool,
-                                    _ problem: (@autoclosure () -> String) -> Void) throws {
+    /// them (sequential walks, not a lookup per entry), in one walk that also counts its entries.
+    /// The count and the first difference of each are reported; a malformed run is reported, not
+    /// thrown, and the rest of the store still checked.
+    private func verifyEventIndexes(in txn: ReadTransaction, events: Int, _ problem: (@autoclosure () -> String) -> Void) throws {
         func scanLog(_ body: (UInt64, EventRecord) throws -> Void) throws {
             try schema.events.forEach(in: txn) { key, value in
                 try body(try UInt64(lmdbBytes: key), try EventRecord(value))
                 return true
             }
         }
-        // `event_ids`: (kept hash bits, sequence), in bucket then value order.
-        if idRuns {
+        // One index at a time, so that only one list of expected entries is held.
+        do {
+            // `event_ids`: (kept hash bits, sequence), in bucket then value order.
             var ids: [IDEntry] = []
             try scanLog { sequence, record in ids.append(IDEntry(hash: stableHash64(try record.idAndPayload().0), sequence: sequence)) }
             sortUniformKeys(&ids, key: { $0.hash }, tie: { $0.sequence })
-            if let difference = try firstDifference(ids, "event id index", walk: { visit in
-                try schema.forEachIDEntry(in: txn, ordered: true, visit)
-            }) {
-                problem(difference)
-            }
+            try check(ids, "event id index", events: events, problem) { visit in try schema.forEachIDEntry(in: txn, ordered: true, visit) }
         }
-        guard customerRuns else { return }
         // `customer_events`: customers ascending, each one's sequences in log order.
         var customers: [CustomerEntry] = []
         try scanLog { sequence, record in customers.append(CustomerEntry(customer: record.customer, sequence: sequence)) }
         radixSort(&customers, bits: 0..<32) { UInt64($0.customer) }  // stable: sequences stay ascending
-        let difference = try firstDifference(customers, "customer event index") { visit in
+        try check(customers, "customer event index", events: events, problem) { visit in
             try schema.forEachCustomerEvent(in: txn) { customer, sequence in
                 try visit(CustomerEntry(customer: customer, sequence: sequence))
             }
         }
-        if let difference { problem(difference) }
     }
 
     private struct CustomerEntry: EventIndexEntry {
@@ -113,20 +93,28 @@ extension JourneyStore {
         var text: String { "event \(sequence) under customer \(customer)" }
     }
 
-    /// Compares the entries `walk` visits, in order, with `expected`: the first difference, or nil.
-    private func firstDifference<E: EventIndexEntry>(_ expected: [E], _ what: String,
-                                                     walk: ((E) throws -> Void) throws -> Void) throws -> String? {
-        var k = 0
+    /// Compares the entries `walk` visits, in order, with `expected`, and counts them against the
+    /// log's `events`: reports a wrong count, then the first difference.
+    private func check<E: EventIndexEntry>(_ expected: [E], _ what: String, events: Int, _ problem: (@autoclosure () -> String) -> Void,
+                                           walk: ((E) throws -> Void) throws -> Void) throws {
+        var k = 0, visited = 0
         var difference: String?
-        try walk { stored in
-            guard difference == nil else { return }
-            if k < expected.count && stored == expected[k] { k += 1; return }
-            difference = k < expected.count
-                ? "\(what) differs from the log at entry \(k + 1): it files \(stored.text), the log \(expected[k].text)"
-                : "\(what) holds an entry for event \(stored.sequence) past the log's \(expected.count)"
+        do {
+            try walk { stored in
+                visited += 1
+                guard difference == nil else { return }
+                if k < expected.count && stored == expected[k] { k += 1; return }
+                difference = k < expected.count
+                    ? "\(what) differs from the log at entry \(k + 1): it files \(stored.text), the log \(expected[k].text)"
+                    : "\(what) holds an entry for event \(stored.sequence) past the log's \(expected.count)"
+            }
+        } catch let error as JourneyError where error.code == .corrupted {
+            problem("\(what): " + error.message.droppingAdvice)
+            return
         }
+        if visited != events { problem("\(what) holds \(visited) entries for \(events) events") }
         if difference == nil && k < expected.count { difference = "\(what) lacks the entry of event \(expected[k].sequence)" }
-        return difference
+        if let difference { problem(difference) }
     }
 
     private func compare<V>(_ db: Database<[UInt8], V>, _ expected: [[UInt8]], _ what: String,
