@@ -168,15 +168,6 @@ extension StoreSchema {
             }
         }
     }
-
-    /// Replaces every run of `customer` by runs of `sequences` (ascending). For tests and repairs.
-    func setSequences(of customer: UInt32, to sequences: [UInt64], in txn: WriteTransaction) throws {
-        try removeSequences(of: customer, from: 0, in: txn)
-        try customerEvents.withCursor(in: txn) { cursor in
-            var writer = try CustomerRuns.Writer(cursor)
-            try writer.append(customer, sequences)
-        }
-    }
 }
 
 extension RunKey where Layout == CustomerRuns {

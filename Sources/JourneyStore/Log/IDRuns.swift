@@ -160,24 +160,6 @@ extension StoreSchema {
         if ordered { try flush() }
     }
 
-    /// Inserts `entries`, whatever their sequences, into `event_ids`: each bucket they touch is
-    /// rewritten as one run. For tests and repairs (appends go through ``IDRuns/add(_:_:cursor:spare:)``).
-    func insertIDEntries(_ entries: [IDEntry], in txn: WriteTransaction) throws {
-        var byBucket = [[UInt64]](repeating: [], count: 256)
-        for e in entries { byBucket[Int(e.bucket)].append(e.value) }
-        try eventIDs.withCursor(in: txn) { cursor in
-            for (b, new) in byBucket.enumerated() where !new.isEmpty {
-                var values = new
-                while let (_, value) = try IDRuns.lastRun(of: UInt8(b), cursor: cursor) {
-                    values += try IDRuns.entries(value)
-                    try cursor.deleteCurrent()
-                }
-                values.sort()
-                try IDRuns.putRun(UInt8(b), values, cursor: cursor)
-            }
-        }
-    }
-
     /// Removes the entries of sequences `first` and above from `event_ids` (a roll-back of the log's
     /// end): the runs holding any are rewritten without them.
     func removeIDEntries(from first: UInt64, in txn: WriteTransaction) throws {
@@ -195,28 +177,6 @@ extension StoreSchema {
                 kept.sort()
                 try IDRuns.putRun(bucket, kept, cursor: cursor)
             }
-        }
-    }
-
-    /// Removes one entry from `event_ids`, rewriting its run. For tests and repairs; `false` if absent.
-    @discardableResult
-    func removeIDEntry(_ entry: IDEntry, in txn: WriteTransaction) throws -> Bool {
-        try eventIDs.withCursor(in: txn) { cursor in
-            var run = try cursor.seek(atLeast: IDRuns.Key(entry.bucket, 0))
-            while let (keyBytes, value) = run, IDRuns.Key.prefix(of: keyBytes) == entry.bucket {
-                let key = try IDRuns.Key(bytes: keyBytes)
-                var values = try IDRuns.entries(value)
-                if let k = values.firstIndex(of: entry.value) {
-                    values.remove(at: k)
-                    try cursor.deleteCurrent()
-                    if !values.isEmpty {
-                        try IDRuns.putRun(key.bucket, values, cursor: cursor)
-                    }
-                    return true
-                }
-                run = try cursor.next()
-            }
-            return false
         }
     }
 }
