@@ -1,8 +1,8 @@
 /// A reusable byte buffer: an array kept at its full length with the bytes in use counted apart, so
 /// that appending is a capacity check and one copy. (`Array.append(contentsOf:)` cost ~100
-/// instructions a call whatever the length: a JSONL line stores eight or nine strings in its draft,
-/// and a record is written in a dozen pieces.) Holds drafts' strings, records being encoded and the
-/// projector's copies of a batch's records.
+/// instructions a call whatever the length, and a JSONL line stores eight or nine strings in its
+/// draft.) Holds drafts' strings, records being encoded and the projector's copies of a batch's
+/// records.
 ///
 /// Reading goes through the address of the array's bytes, kept up to date by every change: an
 /// array's `withUnsafeBytes`, reached through a pointer to a draft or the writer, retained and
@@ -38,11 +38,7 @@ struct ByteBuffer: @unchecked Sendable {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         let at = count
-        // Through the array's mutable view: it makes the storage unique first (a copy of this buffer may share it).
-        base = storage.withUnsafeMutableBufferPointer { b in
-            UnsafeMutableRawPointer(b.baseAddress! + at).copyMemory(from: source, byteCount: bytes.count)
-            return b.baseAddress
-        }
+        changeStorage { UnsafeMutableRawPointer($0 + at).copyMemory(from: source, byteCount: bytes.count) }
         count += bytes.count
     }
 
@@ -50,10 +46,7 @@ struct ByteBuffer: @unchecked Sendable {
     mutating func append(_ byte: UInt8) {
         reserve(1)
         let at = count
-        base = storage.withUnsafeMutableBufferPointer { b in
-            b[at] = byte
-            return b.baseAddress
-        }
+        changeStorage { $0[at] = byte }
         count += 1
     }
 
@@ -62,15 +55,22 @@ struct ByteBuffer: @unchecked Sendable {
     mutating func write<E: Error>(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> Int) throws(E) {
         reserve(bound)
         let at = count
-        var address: UnsafeMutablePointer<UInt8>?
-        // Also when `body` throws: the array may have moved to unique storage before.
-        defer { base = address }
-        let written = try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> Int in
-            address = b.baseAddress
-            return try body(b.baseAddress! + at)
-        }
+        let written = try changeStorage { (p) throws(E) -> Int in try body(p + at) }
         precondition(written <= bound, "buffer invariant: a write stays within its bound")
         count += written
+    }
+
+    /// Calls `body` with the address of the array's bytes, made this value's own first (a copy of the
+    /// buffer may share them), and keeps that address for reading, also when `body` throws. Every
+    /// write goes through here; call after ``reserve(_:)`` has made the room.
+    @inline(__always)
+    private mutating func changeStorage<R, E: Error>(_ body: (UnsafeMutablePointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        var address: UnsafeMutablePointer<UInt8>?
+        defer { base = address }
+        return try storage.withUnsafeMutableBufferPointer { (b) throws(E) -> R in
+            address = b.baseAddress
+            return try body(b.baseAddress!)
+        }
     }
 
     mutating func removeAll() { count = 0 }
@@ -82,10 +82,7 @@ struct ByteBuffer: @unchecked Sendable {
         }
         set {
             precondition(k >= 0 && k < count, "buffer invariant: index \(k) within 0..<\(count)")
-            base = storage.withUnsafeMutableBufferPointer { b in
-                b[k] = newValue
-                return b.baseAddress
-            }
+            changeStorage { $0[k] = newValue }
         }
     }
 
@@ -99,6 +96,6 @@ struct ByteBuffer: @unchecked Sendable {
     /// must not change it).
     @inline(__always)
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
+        try body(unsafeBytes)
     }
 }

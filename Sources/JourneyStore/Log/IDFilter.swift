@@ -25,9 +25,9 @@ struct IDFilter {
     /// batches of 10 k into a 1 M-event log, where lookups were 85 % of the time. So a writer does
     /// lookups until they would have cost about as much as a fill, then fills (the ski-rental rule: at
     /// most about twice the cost of the better choice made in hindsight); 32 rather than 50 leans to
-    /// filling a little early. Before, a filter was made
-    /// only for a batch of a sixteenth of the log: a service appending batches of 10 k to a 1 M log
-    /// never had one, and appended 5× slower than into an empty log.
+    /// filling a little early. Before, a filter was made only for a batch of a sixteenth of the log:
+    /// a service appending batches of 10 k to a 1 M log never had one, and appended 5× slower than
+    /// into an empty log.
     static let lookupsPerFill = 32
     /// Filters are made for at least this many ids (1.25 MiB). A filter cannot grow: one that is full
     /// is made again, twice as large, from `event_ids`. Made for 64 k ids, a log that grew from empty
