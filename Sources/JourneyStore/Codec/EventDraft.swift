@@ -59,10 +59,14 @@ struct EventDraft {
     var idHash: UInt64 = 0
     var customerHash: UInt64 = 0
 
-    init() {
-        scratch = ByteBuffer(capacity: 4096)
+    /// A draft with room for `scratchBytes` of strings (it grows past them when an event needs it).
+    init(scratchBytes: Int = EventDraft.scratchBytesInitial) {
+        scratch = ByteBuffer(capacity: scratchBytes)
         items.reserveCapacity(16)
     }
+
+    /// A JSONL line's strings fit in this many bytes but for rare, long lines.
+    static let scratchBytesInitial = 4096
 
     private init(placeholder: Void) {}
 

@@ -191,39 +191,13 @@ extension JourneyStore {
                 ring.stop()
                 reader.wait()
             }
-            var k = 0
-            while true {
-                let group = ring.filled(k)
-                // Read once: each access to the group's (a class's) arrays is checked at run time.
-                let drafts = group.drafts, entries = group.entries
-                if let batch {
-                    drafts.withUnsafeBufferPointer { drafts in
-                        for case .event(let draft) in entries {
-                            w.touch(idHash: drafts[draft].idHash, customerHash: drafts[draft].customerHash, batch: batch.pointee)
-                        }
-                    }
-                }
-                for entry in entries {
-                    switch entry {
-                    case .event(let draft):
-                        guard let batch else { continue }
-                        _ = try drafts.withUnsafeBufferPointer { try w.appendDraft($0.baseAddress! + draft, &batch.pointee) }
-                    case .invalid(let line, let reason, let input):
-                        guard options.skipInvalid else { throw JourneyError(.invalidEvent, "line \(line): \(reason)") }
-                        report.rejected += 1
-                        report.rejections.append(Rejection(line: line, reason: reason, input: input))
-                    case .failed(let error):
-                        throw error
-                    }
-                }
-                if let end = group.end {
-                    lineNumber = end.lineNumber
-                    finished = end.finished
-                    return
-                }
-                ring.release()
-                k += 1
+            let end = try w.appendGroups(of: ring, to: batch) { line, reason, input in
+                guard options.skipInvalid else { throw JourneyError(.invalidEvent, "line \(line): \(reason)") }
+                report.rejected += 1
+                report.rejections.append(Rejection(line: line, reason: reason, input: input))
             }
+            lineNumber = end.lineNumber
+            finished = end.finished
         }
         return finished
     }
@@ -248,7 +222,8 @@ private func copy(from input: Int32, to output: Int32, name: String) throws {
     guard lseek(output, 0, SEEK_SET) == 0 else { throw JourneyError(.io, "cannot rewind the spool of \(name)") }
 }
 
-/// Lines scanned and validated by a reading thread, for the writer to append.
+/// Lines scanned and validated by a reading thread (or Swift events loaded and validated by a
+/// loading thread), for the writer to append.
 final class ScannedGroup: @unchecked Sendable {
     // @unchecked: the ring hands a group to one thread at a time (its semaphores order the accesses).
     static let size = 512
@@ -259,12 +234,16 @@ final class ScannedGroup: @unchecked Sendable {
         case failed(JourneyError)
     }
 
-    var drafts = (0..<ScannedGroup.size).map { _ in EventDraft() }
+    var drafts: [EventDraft]
     var entries: [Entry] = []
     /// Set on the last group: the line number reached and whether the source is exhausted.
     var end: (lineNumber: Int, finished: Bool)?
 
-    init() { entries.reserveCapacity(Self.size) }
+    /// A group of `size` drafts, each with room for `scratchBytes` of strings to begin with.
+    init(size: Int = ScannedGroup.size, scratchBytes: Int = EventDraft.scratchBytesInitial) {
+        drafts = (0..<size).map { _ in EventDraft(scratchBytes: scratchBytes) }
+        entries.reserveCapacity(size)
+    }
 }
 
 /// A ring of ``ScannedGroup``s between the reading thread and the writer.
@@ -277,9 +256,14 @@ final class ScanRing: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private let currency: Currency
 
-    init(groups count: Int, currency: Currency) {
-        groups = (0..<count).map { _ in ScannedGroup() }
-        free = .raised(to: count)  // may end below `count` when the reader stops early
+    convenience init(groups count: Int, currency: Currency) {
+        self.init(groups: (0..<count).map { _ in ScannedGroup() }, currency: currency)
+    }
+
+    /// A ring over `groups` (kept by the caller to be used again: their drafts' buffers are warm).
+    init(groups: [ScannedGroup], currency: Currency) {
+        self.groups = groups
+        free = .raised(to: groups.count)  // may end below the count when the reader stops early
         ready = DispatchSemaphore(value: 0)
         self.currency = currency
     }
@@ -313,11 +297,75 @@ final class ScanRing: @unchecked Sendable {
         for _ in groups { free.signal() }
     }
 
+    /// The loading thread of a Swift API append: loads and validates `events` from position
+    /// `first` into groups, until their end or the first invalid one (an entry `.invalid` with the
+    /// event's position as its line and its id as its input).
+    func load(_ events: UnsafeBufferPointer<Event>, from first: Int) {
+        var position = first
+        fillGroups { drafts, entries in
+            for count in 0..<drafts.count {
+                guard position < events.count else { return (position, true) }
+                drafts[count].load(events.baseAddress! + position)
+                do throws(FieldError) {
+                    try EventDraft.checkScannedLimits(drafts.baseAddress! + count)
+                    try drafts[count].validate(currency: currency)
+                } catch {
+                    entries.append(.invalid(line: position, reason: error.message, input: events[position].id))
+                    return (position, false)
+                }
+                entries.append(.event(draft: count))
+                position += 1
+            }
+            return nil
+        }
+    }
+
     /// The reading thread: fills groups from `source` until its end or past byte `until`.
     func read<Source: LineSource>(_ source: UnsafeMutablePointer<Source>, firstLine: Int, until: Int,
                                   progress: (@Sendable (Int) -> Void)?) {
         var scanner = JSONEventScanner(exponent: currency.exponent)
         var lineNumber = firstLine
+        fillGroups { drafts, entries in
+            var count = 0
+            do {
+                while count < drafts.count {
+                    guard source.pointee.offset < until else {
+                        return (lineNumber, source.pointee.offset >= source.pointee.byteCount)
+                    }
+                    let next: UnsafeRawBufferPointer?
+                    do {
+                        next = try source.pointee.nextLine()
+                    } catch is LineTooLong {
+                        throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
+                    }
+                    guard let line = next else { return (lineNumber, true) }
+                    lineNumber += 1
+                    if lineNumber & 0xFFFF == 0 { progress?(lineNumber) }
+                    if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
+                    do throws(FieldError) {
+                        try scanner.scan(line, into: &drafts[count])
+                        try drafts[count].validate(currency: currency)
+                        entries.append(.event(draft: count))
+                        count += 1
+                    } catch {
+                        entries.append(.invalid(line: lineNumber, reason: error.message, input: String(decoding: line, as: UTF8.self)))
+                    }
+                }
+            } catch let error as JourneyError {
+                entries.append(.failed(error))
+                return (lineNumber, false)
+            } catch {
+                entries.append(.failed(JourneyError(.io, "\(error)")))
+                return (lineNumber, false)
+            }
+            return nil
+        }
+    }
+
+    /// The producing thread's loop: hands each free group's drafts and (emptied) entries to
+    /// `fill`, then the group to the writer, until `fill` returns the end (the line number reached,
+    /// whether the source is exhausted) or the writer stops.
+    private func fillGroups(_ fill: (UnsafeMutableBufferPointer<EventDraft>, inout [ScannedGroup.Entry]) -> (lineNumber: Int, finished: Bool)?) {
         var k = 0
         while true {
             free.wait()
@@ -329,49 +377,48 @@ final class ScanRing: @unchecked Sendable {
             var entries: [ScannedGroup.Entry] = []
             swap(&entries, &group.entries)
             entries.removeAll(keepingCapacity: true)
-            var end: (lineNumber: Int, finished: Bool)?
-            group.drafts.withUnsafeMutableBufferPointer { drafts in
-                var count = 0
-                do {
-                    while count < ScannedGroup.size {
-                        guard source.pointee.offset < until else {
-                            end = (lineNumber, source.pointee.offset >= source.pointee.byteCount)
-                            break
-                        }
-                        let next: UnsafeRawBufferPointer?
-                        do {
-                            next = try source.pointee.nextLine()
-                        } catch is LineTooLong {
-                            throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
-                        }
-                        guard let line = next else {
-                            end = (lineNumber, true)
-                            break
-                        }
-                        lineNumber += 1
-                        if lineNumber & 0xFFFF == 0 { progress?(lineNumber) }
-                        if line.allSatisfy({ $0 == Byte.space || $0 == Byte.tab || $0 == Byte.cr }) { continue }
-                        do throws(FieldError) {
-                            try scanner.scan(line, into: &drafts[count])
-                            try drafts[count].validate(currency: currency)
-                            entries.append(.event(draft: count))
-                            count += 1
-                        } catch {
-                            entries.append(.invalid(line: lineNumber, reason: error.message, input: String(decoding: line, as: UTF8.self)))
-                        }
-                    }
-                } catch let error as JourneyError {
-                    entries.append(.failed(error))
-                    end = (lineNumber, false)
-                } catch {
-                    entries.append(.failed(JourneyError(.io, "\(error)")))
-                    end = (lineNumber, false)
-                }
-            }
+            let end = group.drafts.withUnsafeMutableBufferPointer { fill($0, &entries) }
             swap(&entries, &group.entries)
             group.end = end
             ready.signal()
             if end != nil { return }  // the group is the writer's now
+            k += 1
+        }
+    }
+}
+
+extension LogWriter {
+    /// Appends the events of the groups `ring` fills, in order, up to its last group, and returns
+    /// what that group says (the line number reached, whether the source is exhausted). Without a
+    /// batch, nothing is appended (a validating pass). `refused` gets each invalid entry (its line,
+    /// the reason, the input) and may throw to stop.
+    mutating func appendGroups(of ring: ScanRing, to batch: UnsafeMutablePointer<Batch>?,
+                               refused: (Int, String, String) throws -> Void) throws -> (lineNumber: Int, finished: Bool) {
+        var k = 0
+        while true {
+            let group = ring.filled(k)
+            // Read once: each access to the group's (a class's) arrays is checked at run time.
+            let drafts = group.drafts, entries = group.entries
+            if let batch {
+                drafts.withUnsafeBufferPointer { drafts in
+                    for case .event(let draft) in entries {
+                        touch(idHash: drafts[draft].idHash, customerHash: drafts[draft].customerHash, batch: batch.pointee)
+                    }
+                }
+            }
+            for entry in entries {
+                switch entry {
+                case .event(let draft):
+                    guard let batch else { continue }
+                    _ = try drafts.withUnsafeBufferPointer { try appendDraft($0.baseAddress! + draft, &batch.pointee) }
+                case .invalid(let line, let reason, let input):
+                    try refused(line, reason, input)
+                case .failed(let error):
+                    throw error
+                }
+            }
+            if let end = group.end { return end }
+            ring.release()
             k += 1
         }
     }

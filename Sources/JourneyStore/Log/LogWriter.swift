@@ -9,6 +9,17 @@ struct LogWriter {
     /// The Swift API's drafts: a batch is loaded ``apiGroup`` events at a time.
     var drafts: [EventDraft] = []
     static let apiGroup = 64
+    /// The groups of a large Swift API append, kept warm between batches (~2 MB).
+    var apiGroups: [ScannedGroup] = []
+    /// From this many events, a Swift API append loads them on a second thread (below, starting
+    /// the thread and handing groups over costs more than it saves), but for the first
+    /// ``apiHeadEvents``, which the writer loads and appends itself while the thread starts.
+    static let apiPipelinedEventsMin = 1024
+    static let apiHeadEvents = 256
+    /// Events per group of a large Swift API append; the groups' drafts start with room for
+    /// ``apiScratchBytes`` of strings each (API events are short; a longer one grows its draft).
+    static let apiGroupSize = 256
+    static let apiScratchBytes = 512
     var record = RecordWriter()
     var names = NameCache()
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
