@@ -437,12 +437,9 @@ struct FoldedBlock {
 
 /// The secondary indexes' keys of a whole population, in key order, in flat buffers.
 struct IndexImage {
-    /// `by_spend` keys back to back, in key order, with each key's end and customer.
-    private var spendBytes: [UInt8] = []
-    private var spendEnds: [Int] = []
-    private var spendCustomers: [UInt32] = []
-    private var lastPurchase: [(Int64, UInt32)] = []
-    private var orders: [(Int, UInt32)] = []
+    private let spend: SpendKeys
+    private let lastPurchase: [(Int64, UInt32)]
+    private let orders: [(Int, UInt32)]
 
     /// Sorts `buyers` (in any order) into the three indexes' orders, reading the
     /// customers' ids in one walk of `name_list`.
@@ -457,87 +454,46 @@ struct IndexImage {
     /// `by_orders` are then sorted on their first field alone, and `by_spend` on the spend, with
     /// only runs of equal spend compared on the ids' bytes.
     init(_ buyers: [BuyerEntry], ids: ((Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        // Keys in buyer order.
-        var bytes: [UInt8] = [], ends: [Int] = []
-        bytes.reserveCapacity(buyers.count * 20)
-        ends.reserveCapacity(buyers.count)
-        var key: [UInt8] = []
-        try ids { k, id in
-            IndexKeys.spend(buyers[k].netSpend, customerID: id, into: &key)
-            bytes.append(contentsOf: key)
-            ends.append(bytes.count)
+        let byCustomer = Self.customerOrder(buyers)
+        // by_last_purchase and by_orders on a second thread while this one sorts by_spend, for
+        // large populations.
+        let shared = UnsafeSendable((byCustomer, buyers))
+        let sorted = Mutex<([(Int64, UInt32)], [(Int, UInt32)])>(([], []))
+        let helper = DispatchGroup()
+        let work = { @Sendable in
+            let (byCustomer, buyers) = shared.value
+            let result = Self.timesAndCounts(buyers, byCustomer: byCustomer)
+            sorted.withLock { $0 = result }
         }
-        guard ends.count == buyers.count else { throw JourneyError(.corrupted, "a buyer's id is missing; run `journey verify`") }
-        // Positions by customer number, so the stable sorts below break ties on it.
+        if buyers.count >= 4096 { DispatchQueue.global().async(group: helper, execute: work) } else { work() }
+        defer { helper.wait() }  // also on a throw: the helper reads copies, but finishes first
+        spend = try SpendKeys(buyers, byCustomer: byCustomer, ids: ids)
+        helper.wait()
+        (lastPurchase, orders) = sorted.withLock { $0 }
+    }
+
+    /// Positions of `buyers` by customer number, so the stable sorts break ties on it.
+    private static func customerOrder(_ buyers: [BuyerEntry]) -> [(customer: UInt32, position: Int)] {
         var byCustomer = buyers.indices.map { (customer: buyers[$0].customer, position: $0) }
         if !zip(byCustomer, byCustomer.dropFirst()).allSatisfy({ $0.customer < $1.customer }) {
             radixSort(&byCustomer, bits: 0..<32) { UInt64($0.customer) }
         }
-        // by_last_purchase: (time, customer); by_orders: (orders, customer) — on a second thread
-        // while this one sorts by_spend, for large populations.
-        let timesAndCounts = UnsafeSendable((byCustomer, buyers))
-        let sortedTimesAndCounts = Mutex<([(Int64, UInt32)], [(Int, UInt32)])>(([], []))
-        let helper = DispatchGroup()
-        let work = { @Sendable in
-            let (byCustomer, buyers) = timesAndCounts.value
-            var times = byCustomer.map { (UInt64(buyers[$0.position].lastPurchase), $0.customer) }
-            radixSort(&times, bits: 0..<64) { $0.0 }
-            var counts = byCustomer.map { (UInt64(buyers[$0.position].orders), $0.customer) }
-            radixSort(&counts, bits: 0..<64) { $0.0 }
-            let result = (times.map { (Int64($0.0), $0.1) }, counts.map { (Int($0.0), $0.1) })
-            sortedTimesAndCounts.withLock { $0 = result }
-        }
-        if buyers.count >= 4096 { DispatchQueue.global().async(group: helper, execute: work) } else { work() }
-        // by_spend: keys are 8 bytes of flipped spend, then the id. Two stable radix sorts, on the
-        // id's first 8 bytes and then on the spend, order them on their first 16 bytes; only runs
-        // equal in both (ids sharing 8 bytes and a spend) are compared on whole keys.
-        spendEnds.reserveCapacity(buyers.count)
-        spendCustomers.reserveCapacity(buyers.count)
-        try bytes.withUnsafeBytes { all in
-            func key(_ k: Int) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : ends[k - 1])..<ends[k]])
-            }
-            var spendOrder = byCustomer.map { c -> (flipped: UInt64, prefix: UInt64, position: Int) in
-                let bytes = key(c.position)
-                var prefix: UInt64 = 0
-                for i in 8..<min(16, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
-                return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), prefix, c.position)
-            }
-            radixSort(&spendOrder, bits: 0..<64) { $0.prefix }
-            radixSort(&spendOrder, bits: 0..<64) { $0.flipped }
-            var runStart = 0
-            for k in 1..<spendOrder.count + 1
-            where k == spendOrder.count || spendOrder[k].flipped != spendOrder[runStart].flipped
-                || spendOrder[k].prefix != spendOrder[runStart].prefix {
-                if k - runStart > 1 {
-                    spendOrder[runStart..<k].sort { key($0.position).lexicographicallyPrecedes(key($1.position)) }
-                }
-                runStart = k
-            }
-            spendBytes = [UInt8](unsafeUninitializedCapacity: all.count) { out, initialized in
-                for (_, _, k) in spendOrder {
-                    let bytes = key(k)
-                    UnsafeMutableRawPointer(out.baseAddress! + initialized).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-                    initialized += bytes.count
-                    spendEnds.append(initialized)
-                    spendCustomers.append(buyers[k].customer)
-                }
-            }
-            guard spendBytes.count == all.count else { throw JourneyError(.corrupted, "index keys do not add up") }
-        }
-        helper.wait()
-        (lastPurchase, orders) = sortedTimesAndCounts.withLock { $0 }
+        return byCustomer
+    }
+
+    /// `by_last_purchase` (time, customer) and `by_orders` (orders, customer) entries, sorted.
+    private static func timesAndCounts(_ buyers: [BuyerEntry], byCustomer: [(customer: UInt32, position: Int)])
+        -> ([(Int64, UInt32)], [(Int, UInt32)]) {
+        var times = byCustomer.map { (UInt64(buyers[$0.position].lastPurchase), $0.customer) }
+        radixSort(&times, bits: 0..<64) { $0.0 }
+        var counts = byCustomer.map { (UInt64(buyers[$0.position].orders), $0.customer) }
+        radixSort(&counts, bits: 0..<64) { $0.0 }
+        return (times.map { (Int64($0.0), $0.1) }, counts.map { (Int($0.0), $0.1) })
     }
 
     /// Calls `body` with each `by_spend` key and its customer, in key order.
     func forEachSpendKey(_ body: (UnsafeRawBufferPointer, UInt32) throws -> Void) rethrows {
-        try spendBytes.withUnsafeBytes { all in
-            var start = 0
-            for (end, c) in zip(spendEnds, spendCustomers) {
-                try body(UnsafeRawBufferPointer(rebasing: all[start..<end]), c)
-                start = end
-            }
-        }
+        try spend.forEach(body)
     }
 
     /// Calls `body` with each `by_last_purchase` key, in key order.
@@ -553,21 +509,138 @@ struct IndexImage {
     /// Adds the entries to the three indexes in key order: with `MDB_APPEND` once above the keys
     /// already stored (all of them after a rebuild emptied the indexes), so pages come out full.
     func write(schema: StoreSchema, in txn: WriteTransaction) throws {
-        try schema.bySpend.withCursor(in: txn) { cursor in
-            var putter = try AscendingPutter(cursor)
-            try forEachSpendKey { key, c in
-                var value = c.bigEndian
-                try withUnsafeBytes(of: &value) { _ = try putter.put(key: key, value: $0) }
-            }
-        }
+        try spend.write(schema, in: txn)
+        try Self.write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
+    }
+
+    private static func write(lastPurchase: [(Int64, UInt32)], orders: [(Int, UInt32)], schema: StoreSchema,
+                              in txn: WriteTransaction) throws {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try schema.byLastPurchase.withCursor(in: txn) { cursor in
             var putter = try AscendingPutter(cursor)
-            try forEachLastPurchaseKey { _ = try putter.put(key: $0, value: empty) }
+            for (t, c) in lastPurchase { try IndexKeys.withLastPurchaseKey(t, customer: c) { _ = try putter.put(key: $0, value: empty) } }
         }
         try schema.byOrders.withCursor(in: txn) { cursor in
             var putter = try AscendingPutter(cursor)
-            try forEachOrdersKey { _ = try putter.put(key: $0, value: empty) }
+            for (n, c) in orders { try IndexKeys.withOrdersKey(n, customer: c) { _ = try putter.put(key: $0, value: empty) } }
+        }
+    }
+
+    /// Writes the indexes of `buyers` (every buyer, as a rebuild folds them) as ``write(schema:in:)``
+    /// does, on two threads: a second one walks the buyers' ids in its own snapshot of `env` and
+    /// sorts the `by_spend` keys while this one sorts and writes the other two indexes. (The walk
+    /// and the sort were a quarter of a 10 M rebuild's time after its fold, with one core idle.)
+    /// The second thread's snapshot must be the one `txn` began from, which holds as long as no
+    /// other writer can commit meanwhile (LMDB's writer lock); otherwise this thread walks the ids.
+    static func write(_ buyers: [BuyerEntry], schema: StoreSchema, in txn: WriteTransaction, helper env: Environment) throws {
+        let byCustomer = customerOrder(buyers)
+        let ownID = txn.snapshotID
+        let shared = UnsafeSendable((buyers, byCustomer, schema))
+        // nil inside: the helper saw another snapshot.
+        let built = Mutex<Result<SpendKeys?, any Error>?>(nil)
+        let helper = DispatchGroup()
+        DispatchQueue.global().async(group: helper) {
+            let (buyers, byCustomer, schema) = shared.value
+            let result = Result { () throws -> SpendKeys? in
+                try env.read { helperTxn in
+                    guard helperTxn.snapshotID == ownID - 1 else { return nil }
+                    return try SpendKeys(buyers, byCustomer: byCustomer) { body in
+                        try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: helperTxn, body)
+                    }
+                }
+            }
+            built.withLock { $0 = result }
+        }
+        defer { helper.wait() }  // the helper reads `env`, which must outlive it
+        let (lastPurchase, orders) = timesAndCounts(buyers, byCustomer: byCustomer)
+        try write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
+        helper.wait()
+        let spend = try built.withLock { $0 }!.get() ?? SpendKeys(buyers, byCustomer: byCustomer) { body in
+            try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body)
+        }
+        try spend.write(schema, in: txn)
+    }
+}
+
+/// The `by_spend` keys of a population, in key order, back to back, with each key's end and customer.
+private struct SpendKeys {
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var customers: [UInt32] = []
+
+    /// Sorts the keys of `buyers` (listed by customer in `byCustomer`); `ids` calls its argument
+    /// with each buyer's position and id bytes.
+    ///
+    /// Keys are 8 bytes of flipped spend, then the id. Two stable radix sorts, on the id's first 8
+    /// bytes and then on the spend, order them on their first 16 bytes; only runs equal in both
+    /// (ids sharing 8 bytes and a spend) are compared on whole keys.
+    init(_ buyers: [BuyerEntry], byCustomer: [(customer: UInt32, position: Int)],
+         ids: ((Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        // Keys in buyer order.
+        var unsorted: [UInt8] = [], unsortedEnds: [Int] = []
+        unsorted.reserveCapacity(buyers.count * 20)
+        unsortedEnds.reserveCapacity(buyers.count)
+        var key: [UInt8] = []
+        try ids { k, id in
+            IndexKeys.spend(buyers[k].netSpend, customerID: id, into: &key)
+            unsorted.append(contentsOf: key)
+            unsortedEnds.append(unsorted.count)
+        }
+        guard unsortedEnds.count == buyers.count else { throw JourneyError(.corrupted, "a buyer's id is missing; run `journey verify`") }
+        ends.reserveCapacity(buyers.count)
+        customers.reserveCapacity(buyers.count)
+        try unsorted.withUnsafeBytes { all in
+            func key(_ k: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : unsortedEnds[k - 1])..<unsortedEnds[k]])
+            }
+            var order = byCustomer.map { c -> (flipped: UInt64, prefix: UInt64, position: Int) in
+                let bytes = key(c.position)
+                var prefix: UInt64 = 0
+                for i in 8..<min(16, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
+                return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), prefix, c.position)
+            }
+            radixSort(&order, bits: 0..<64) { $0.prefix }
+            radixSort(&order, bits: 0..<64) { $0.flipped }
+            var runStart = 0
+            for k in 1..<order.count + 1
+            where k == order.count || order[k].flipped != order[runStart].flipped || order[k].prefix != order[runStart].prefix {
+                if k - runStart > 1 {
+                    order[runStart..<k].sort { key($0.position).lexicographicallyPrecedes(key($1.position)) }
+                }
+                runStart = k
+            }
+            bytes = [UInt8](unsafeUninitializedCapacity: all.count) { out, initialized in
+                for (_, _, k) in order {
+                    let bytes = key(k)
+                    UnsafeMutableRawPointer(out.baseAddress! + initialized).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                    initialized += bytes.count
+                    ends.append(initialized)
+                    customers.append(buyers[k].customer)
+                }
+            }
+            guard bytes.count == all.count else { throw JourneyError(.corrupted, "index keys do not add up") }
+        }
+    }
+
+    /// Calls `body` with each key and its customer, in key order.
+    func forEach(_ body: (UnsafeRawBufferPointer, UInt32) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { all in
+            var start = 0
+            for (end, c) in zip(ends, customers) {
+                try body(UnsafeRawBufferPointer(rebasing: all[start..<end]), c)
+                start = end
+            }
+        }
+    }
+
+    /// Adds the keys to `by_spend` in key order (see ``IndexImage/write(schema:in:)``).
+    func write(_ schema: StoreSchema, in txn: WriteTransaction) throws {
+        try schema.bySpend.withCursor(in: txn) { cursor in
+            var putter = try AscendingPutter(cursor)
+            try forEach { key, c in
+                var value = c.bigEndian
+                try withUnsafeBytes(of: &value) { _ = try putter.put(key: key, value: $0) }
+            }
         }
     }
 }

@@ -86,8 +86,7 @@ extension JourneyStore {
                 buyers.append(contentsOf: block.buyers)
             }
         }
-        let index = try IndexImage(buyers, schema: schema, in: txn)
-        try index.write(schema: schema, in: txn)
+        try IndexImage.write(buyers, schema: schema, in: txn, helper: env)
         try schema.setMeta(MetaKey.checkpoint, image.lastSequence, in: txn)
         if image.newestTime >= 0 {
             try schema.setMeta(MetaKey.newestTime, UInt64(image.newestTime), in: txn)
