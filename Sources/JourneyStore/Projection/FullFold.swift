@@ -88,7 +88,8 @@ struct FullFold {
 
     /// Folds every customer and calls `body` on the calling thread with each block of customers'
     /// facts, in customer order. A second thread folds blocks ahead while `body` runs. Returns the
-    /// number of customers whose events had to be sorted first.
+    /// number of customers whose events had to be sorted first. Each block's copied records are
+    /// freed once it is folded: call this once.
     func fold(_ body: (FoldedBlock) throws -> Void) throws -> Int {
         var refolded = 0
         try foldBlocksInOrder(parts[0].blocks, fold: { b, scratch in try foldBlock(b, scratch: &scratch) }) { block in
@@ -154,6 +155,7 @@ struct FullFold {
                 block.ends.append(Int32(block.bytes.count))
             }
         }
+        for part in parts { part.release(block: b) }
         return block
     }
 }
@@ -221,11 +223,18 @@ struct ChunkedRecords: @unchecked Sendable {
         self.newestTime = newest
     }
 
+    /// Frees block `k`'s records (``FullFold/fold(_:)`` once the block is folded: the memory goes to
+    /// the blocks' facts and LMDB's pages, which would otherwise each fault in fresh pages).
+    func release(block k: Int) {
+        guard k < blocks else { return }
+        storage.release(block: k)
+    }
+
     /// Calls `body` with each record of block `k`, in log order.
     @inline(__always)
     func forEachRecord(inBlock k: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard k < blocks else { return }
-        for chunk in storage.chunks[k] {
+        for chunk in storage.chunks(k) {
             var at = UnsafeRawPointer(chunk.baseAddress!)
             let end = at + chunk.count
             while at < end {
@@ -239,27 +248,50 @@ struct ChunkedRecords: @unchecked Sendable {
 
 /// The chunks of a ``ChunkedRecords``: per block, the used part of each chunk.
 final class ChunkStorage: @unchecked Sendable {
-    // @unchecked: filled by one thread, then only read.
-    /// Per block, its chunks, each trimmed to its used part once closed.
-    private(set) var chunks: [[UnsafeMutableRawBufferPointer]]
+    // @unchecked: filled by one thread; then each block's list is read, and released, by one
+    // thread at a time (the lists are separate values behind a pointer, so threads working on
+    // different blocks do not share one).
+    /// Per block, its chunks, each trimmed to its used part once closed; nil once released.
+    private let lists: UnsafeMutablePointer<[UnsafeMutableRawBufferPointer]?>
+    private let blocks: Int
 
-    init(blocks: Int) { chunks = Array(repeating: [], count: blocks) }
+    init(blocks: Int) {
+        self.blocks = blocks
+        lists = .allocate(capacity: max(blocks, 1))
+        lists.initialize(repeating: [], count: max(blocks, 1))
+    }
+
+    /// The chunks of block `k`.
+    func chunks(_ k: Int) -> [UnsafeMutableRawBufferPointer] {
+        guard let list = lists[k] else { preconditionFailure("a block's records are read after they were released") }
+        return list
+    }
 
     /// A new chunk for block `k`, to be closed with ``close(block:at:)`` when full.
     func open(block k: Int, bytes: Int) -> UnsafeMutableRawBufferPointer {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 16)
-        chunks[k].append(chunk)
+        lists[k]!.append(chunk)
         return chunk
     }
 
     /// Trims block `k`'s last chunk to what was written, up to `end`.
     func close(block k: Int, at end: UnsafeMutableRawPointer) {
-        let last = chunks[k].count - 1
-        let chunk = chunks[k][last]
-        chunks[k][last] = UnsafeMutableRawBufferPointer(start: chunk.baseAddress, count: end - chunk.baseAddress!)
+        let last = lists[k]!.count - 1
+        let chunk = lists[k]![last]
+        lists[k]![last] = UnsafeMutableRawBufferPointer(start: chunk.baseAddress, count: end - chunk.baseAddress!)
     }
 
-    deinit { for list in chunks { for chunk in list { chunk.deallocate() } } }
+    /// Frees block `k`'s chunks: its records are not read again.
+    func release(block k: Int) {
+        for chunk in lists[k] ?? [] { chunk.deallocate() }
+        lists[k] = nil
+    }
+
+    deinit {
+        for k in 0..<blocks { release(block: k) }
+        lists.deinitialize(count: max(blocks, 1))
+        lists.deallocate()
+    }
 }
 
 /// Where a record lies in memory.
