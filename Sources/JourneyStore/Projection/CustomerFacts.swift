@@ -272,16 +272,14 @@ extension CustomerFacts {
 
     private mutating func addAffinity(_ category: UInt32, _ weight: Double, at t: Int64, _ policy: FoldPolicy) {
         guard weight > 0 else { return }
-        if t > affinityTime {
-            if !affinity.isEmpty {
-                let factor = exp2(-Double(t - affinityTime) / policy.halfLifeMs)
-                affinity.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k].value *= factor } }
-            }
-            affinityTime = t
-        }
-        // A customer has a handful of categories: a linear search from the front.
+        // Decayed to `t`, then searched, through one pointer (each access to the array as such
+        // checks its uniqueness).
+        let decay = t > affinityTime && !affinity.isEmpty ? exp2(-Double(t - affinityTime) / policy.halfLifeMs) : nil
+        if t > affinityTime { affinityTime = t }
         let n = affinity.count
         let at = affinity.withUnsafeMutableBufferPointer { entries -> Int in
+            if let decay { for k in entries.indices { entries[k].value *= decay } }
+            // A customer has a handful of categories: a linear search from the front.
             var k = 0
             while k < n && entries[k].category < category { k += 1 }
             if k < n && entries[k].category == category {

@@ -112,15 +112,18 @@ struct FullFold {
         scratch.fill.removeAll(keepingCapacity: true)
         scratch.fill.append(contentsOf: repeatElement(0, count: end - first + 1))
         var count = 0
-        for part in parts {
-            try part.forEachRecord(inBlock: b) { record in
-                let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
-                guard c >= first && c < end else { throw RecordReader.corrupt }
-                scratch.fill[c - first + 1] += 1
-                count += 1
+        // Through a pointer: a subscript of the scratch's array checked its uniqueness per record.
+        try scratch.fill.withUnsafeMutableBufferPointer { fill in
+            for part in parts {
+                try part.forEachRecord(inBlock: b) { record in
+                    let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
+                    guard c >= first && c < end else { throw RecordReader.corrupt }
+                    fill[c - first + 1] += 1
+                    count += 1
+                }
             }
+            for k in 1..<fill.count { fill[k] += fill[k - 1] }
         }
-        for k in 1..<scratch.fill.count { scratch.fill[k] += scratch.fill[k - 1] }
         scratch.places.removeAll(keepingCapacity: true)
         scratch.places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
         try scratch.places.withUnsafeMutableBufferPointer { places in
