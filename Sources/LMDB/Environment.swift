@@ -88,12 +88,26 @@ public final class Environment: @unchecked Sendable {
         self.options = options
         self.gate = .allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
-        // A file left by an earlier run may already be larger than the initial map size.
-        var info = MDB_envinfo()
-        mdb_env_info(env, &info)
-        if info.me_mapsize < options.mapSizeBytesInitial {
-            mdb_env_set_mapsize(env, options.mapSizeBytesInitial)
-        }
+        // LMDB opens an existing file with a map just large enough for its pages, so the first write
+        // that needs a new page would fill it, and a large write would run again after the map
+        // grows: the map starts at twice what the pages occupy (address space only), at least the
+        // initial size.
+        let want = min(max(options.mapSizeBytesInitial, 2 * usedBytes), options.mapSizeBytesMax)
+        if mapSizeBytes < want { mdb_env_set_mapsize(env, Self.roundedUp(want)) }
+    }
+
+    /// `bytes` rounded up to a multiple of 1 MiB (LMDB wants a multiple of the OS page size).
+    private static func roundedUp(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) & ~((1 << 20) - 1) }
+
+    /// Grows the map to at least `bytes` (up to ``Options/mapSizeBytesMax``) before a large write,
+    /// which would otherwise fill the map part way and run again from the start once it grew. Waits
+    /// for this process's open transactions; call it outside of any.
+    public func reserveMap(atLeast bytes: Int) throws(LMDBError) {
+        pthread_rwlock_wrlock(gate)
+        defer { pthread_rwlock_unlock(gate) }
+        let target = Self.roundedUp(min(bytes, options.mapSizeBytesMax))
+        guard target > mapSizeBytes else { return }
+        try check(mdb_env_set_mapsize(handle, target), "cannot grow map to \(target) bytes")
     }
 
     deinit {

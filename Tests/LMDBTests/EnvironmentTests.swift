@@ -90,4 +90,27 @@ import Testing
         }
         #expect(try env.read { txn in try db.count(in: txn) } == 0)
     }
+
+    /// A store reopened with a small initial map gets room to write (twice what its pages take), so
+    /// its next write does not fill the map and run again; and a writer can ask for room up front.
+    @Test func aReopenedMapHasRoomAndCanBeReserved() throws {
+        let dir = TemporaryDirectory()
+        let initial = 64 * 1024
+        do {
+            let env = try Environment(path: dir.path, options: .init(mapSizeBytesInitial: initial))
+            let db: Database<UInt64, [UInt8]> = try env.openDatabase("blobs", flags: .create)
+            let blob = [UInt8](repeating: 7, count: 1000)
+            try env.write { txn in
+                for key in UInt64(1)...2000 { try db.put(key, blob, in: txn, flags: .append) }
+            }
+        }
+        let env = try Environment(path: dir.path, options: .init(mapSizeBytesInitial: initial))
+        #expect(env.usedBytes > 2_000_000)
+        #expect(env.mapSizeBytes >= 2 * env.usedBytes)
+        try env.reserveMap(atLeast: 64 << 20)
+        #expect(env.mapSizeBytes >= 64 << 20)
+        let before = env.mapSizeBytes
+        try env.reserveMap(atLeast: 1 << 20)
+        #expect(env.mapSizeBytes == before, "reserving less than the map has leaves it as it is")
+    }
 }

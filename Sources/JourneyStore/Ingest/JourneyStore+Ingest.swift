@@ -109,7 +109,10 @@ extension JourneyStore {
     }
 
     func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
-        try withWriter { (w: inout LogWriter) in
+        // Room for the file before its transaction: stored events take fewer bytes than their JSONL,
+        // and pages the transaction copies on write at most what the store holds.
+        try env.reserveMap(atLeast: 2 * env.usedBytes + source.byteCount)
+        return try withWriter { (w: inout LogWriter) in
             if source.byteCount <= options.transactionBytesMax {
                 return try writeAppending(&w) { txn, w in
                     try source.rewind()
