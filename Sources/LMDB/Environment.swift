@@ -92,20 +92,25 @@ public final class Environment: @unchecked Sendable {
         // that needs a new page would fill it, and a large write would run again after the map
         // grows: the map starts at twice what the pages occupy (address space only), at least the
         // initial size.
-        let want = min(max(options.mapSizeBytesInitial, 2 * usedBytes), options.mapSizeBytesMax)
-        if mapSizeBytes < want { mdb_env_set_mapsize(env, Self.roundedUp(want)) }
+        let want = min(Self.roundedUp(max(options.mapSizeBytesInitial, 2 * usedBytes)), options.mapSizeBytesMax)
+        if mapSizeBytes < want { mdb_env_set_mapsize(env, want) }
     }
 
-    /// `bytes` rounded up to a multiple of 1 MiB (LMDB wants a multiple of the OS page size).
-    private static func roundedUp(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) & ~((1 << 20) - 1) }
+    /// `bytes` rounded up to a multiple of the OS page size, as LMDB wants a map size.
+    private static func roundedUp(_ bytes: Int) -> Int {
+        let page = max(Int(sysconf(Int32(_SC_PAGESIZE))), 1)
+        return (bytes + page - 1) / page * page
+    }
 
     /// Grows the map to at least `bytes` (up to ``Options/mapSizeBytesMax``) before a large write,
-    /// which would otherwise fill the map part way and run again from the start once it grew. Waits
-    /// for this process's open transactions; call it outside of any.
+    /// which would otherwise fill the map part way and run again from the start once it grew. When
+    /// the map must grow, waits for this process's open transactions: call it outside of any.
     public func reserveMap(atLeast bytes: Int) throws(LMDBError) {
+        let target = min(Self.roundedUp(bytes), options.mapSizeBytesMax)
+        // Only a map that must grow waits for this process's readers.
+        guard target > mapSizeBytes else { return }
         pthread_rwlock_wrlock(gate)
         defer { pthread_rwlock_unlock(gate) }
-        let target = Self.roundedUp(min(bytes, options.mapSizeBytesMax))
         guard target > mapSizeBytes else { return }
         try check(mdb_env_set_mapsize(handle, target), "cannot grow map to \(target) bytes")
     }
