@@ -172,6 +172,9 @@ public final class JourneyStore: Sendable {
                         throw JourneyError(.invalidEvent, "event \(position) (id \"\(id)\"): \(reason)")
                     }
                 }
+                ring.stop()
+                loader.wait()
+                w.trimAPIGroups()
                 let (appended, duplicates) = try w.finish(batch)
                 return AppendReport(appended: appended, duplicates: duplicates)
             }

@@ -79,6 +79,12 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.syncDisabled { flags |= UInt32(MDB_NOSYNC) }
             try check(mdb_env_open(env, path, flags, 0o644), "cannot open LMDB environment at \(path)")
+            // LMDB opens an existing file with a map just large enough for its pages, so the first
+            // write that needs a new page would fill it, and a large write would run again after
+            // the map grows: the map starts at twice what the pages occupy (address space only), at
+            // least the initial size.
+            let want = min(Self.roundedUp(max(options.mapSizeBytesInitial, 2 * Self.usedBytes(env))), options.mapSizeBytesMax)
+            if Self.mapSizeBytes(env) < want { try check(mdb_env_set_mapsize(env, want), "cannot map \(want) bytes of \(path)") }
         } catch {
             mdb_env_close(env)
             throw error
@@ -88,12 +94,6 @@ public final class Environment: @unchecked Sendable {
         self.options = options
         self.gate = .allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
-        // LMDB opens an existing file with a map just large enough for its pages, so the first write
-        // that needs a new page would fill it, and a large write would run again after the map
-        // grows: the map starts at twice what the pages occupy (address space only), at least the
-        // initial size.
-        let want = min(Self.roundedUp(max(options.mapSizeBytesInitial, 2 * usedBytes)), options.mapSizeBytesMax)
-        if mapSizeBytes < want { mdb_env_set_mapsize(env, want) }
     }
 
     /// `bytes` rounded up to a multiple of the OS page size, as LMDB wants a map size.
@@ -103,13 +103,15 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Grows the map to at least `bytes` (up to ``Options/mapSizeBytesMax``) before a large write,
-    /// which would otherwise fill the map part way and run again from the start once it grew. When
-    /// the map must grow, waits for this process's open transactions: call it outside of any.
+    /// which would otherwise fill the map part way and run again from the start once it grew. The
+    /// map grows at least twofold, so writes rarely need to. Best effort: when this process has
+    /// transactions open (on any thread), the map is left as it is and the write grows it when it
+    /// fills it, rather than waiting for them (or, on a reading thread, for itself).
     public func reserveMap(atLeast bytes: Int) throws(LMDBError) {
-        let target = min(Self.roundedUp(bytes), options.mapSizeBytesMax)
-        // Only a map that must grow waits for this process's readers.
-        guard target > mapSizeBytes else { return }
-        pthread_rwlock_wrlock(gate)
+        let current = mapSizeBytes
+        guard bytes > current else { return }
+        let target = min(Self.roundedUp(max(bytes, 2 * current)), options.mapSizeBytesMax)
+        guard target > current, pthread_rwlock_trywrlock(gate) == 0 else { return }
         defer { pthread_rwlock_unlock(gate) }
         guard target > mapSizeBytes else { return }
         try check(mdb_env_set_mapsize(handle, target), "cannot grow map to \(target) bytes")
@@ -122,18 +124,22 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// The current size of the memory map in bytes.
-    public var mapSizeBytes: Int {
+    public var mapSizeBytes: Int { Self.mapSizeBytes(handle) }
+
+    /// Bytes the environment's pages occupy (last used page + 1, times the page size).
+    public var usedBytes: Int { Self.usedBytes(handle) }
+
+    private static func mapSizeBytes(_ env: OpaquePointer) -> Int {
         var info = MDB_envinfo()
-        mdb_env_info(handle, &info)
+        mdb_env_info(env, &info)
         return info.me_mapsize
     }
 
-    /// Bytes the environment's pages occupy (last used page + 1, times the page size).
-    public var usedBytes: Int {
+    private static func usedBytes(_ env: OpaquePointer) -> Int {
         var info = MDB_envinfo()
-        mdb_env_info(handle, &info)
+        mdb_env_info(env, &info)
         var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
+        mdb_env_stat(env, &stat)
         return (info.me_last_pgno + 1) * Int(stat.ms_psize)
     }
 

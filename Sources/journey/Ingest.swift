@@ -18,9 +18,13 @@ struct Ingest: ParsableCommand {
     var rejects: String?
     @Flag(help: "Print the counts as one JSON object.")
     var json = false
+    @Option(help: ArgumentHelp("Most MiB of JSONL in one write transaction (a larger file is validated first, then appended in transactions of this size and rolled back as a whole on failure). One transaction holds ~220 bytes of memory per event.",
+                               valueName: "MiB"))
+    var transactionMib = IngestOptions().transactionBytesMax >> 20
 
     func validate() throws {
         if rejects != nil && !skipInvalid { throw ValidationError("--rejects needs --skip-invalid") }
+        if transactionMib < 1 || transactionMib > 1 << 20 { throw ValidationError("--transaction-mib: expected 1 to 1048576") }
         if files.isEmpty { throw ValidationError("give at least one FILE, or - for standard input") }
     }
 
@@ -31,7 +35,7 @@ struct Ingest: ParsableCommand {
             let rejectsFile = try rejects.map { try OutputFile(path: $0) }
             for file in files {
                 let report: IngestReport
-                var options = IngestOptions(skipInvalid: skipInvalid)
+                var options = IngestOptions(skipInvalid: skipInvalid, transactionBytesMax: transactionMib << 20)
                 let progress = Progress(label: "ingest \(file)", unit: "lines")
                 options.progress = progress.callback
                 do {

@@ -36,6 +36,29 @@ import Testing
         #expect(events.status != 0, "line 1 was not committed")
     }
 
+    /// `--transaction-mib` splits a file into transactions: the same store as one transaction; a bad
+    /// last line still commits nothing.
+    @Test func transactionSizeSplitsALargeFileWithTheSameResult() throws {
+        var random = RandomEvents(seed: 21, customers: 500)
+        let text = random.events(12_000).map { $0.jsonLine(currency: .usd) }.joined(separator: "\n") + "\n"
+        #expect(text.utf8.count > 2 << 20, "more than two 1 MiB transactions")
+        let one = try TemporaryStore(), split = try TemporaryStore()
+        let file = try one.write("big.jsonl", text)
+        let a = try journey("--store", one.path, "ingest", file, "--json")
+        let b = try journey("--store", split.path, "ingest", file, "--json", "--transaction-mib", "1")
+        #expect(a.status == 0 && b.status == 0)
+        #expect(a.stdout == b.stdout)
+        #expect(try LargeIngestTests.profiles(one.store) == LargeIngestTests.profiles(split.store))
+        let stored = try split.store.eventCount
+        // The same events under new ids, then a bad line: the whole file is rolled back.
+        let bad = try split.write("bad.jsonl", text.replacingOccurrences(of: #""id":""#, with: #""id":"z"#) + Self.badSecondLine)
+        let refused = try journey("--store", split.path, "ingest", bad, "--transaction-mib", "1")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("nothing from this file was committed"))
+        #expect(try split.reopen().eventCount == stored)
+        #expect(try journey("--store", split.path, "ingest", bad, "--transaction-mib", "0").status != 0, "0 MiB is refused")
+    }
+
     @Test func skipInvalidWritesTheRejectsFile() throws {
         let t = try TemporaryStore()
         let file = try t.write("bad.jsonl", Self.badSecondLine)

@@ -154,12 +154,17 @@ import LMDB
         }
     }
 
-    @Test func theMapGrowsPastATinyInitialSize() throws {
+    /// Room reserved before the transaction, or (without) the transaction filling the map and
+    /// running again after it grows: the same events either way.
+    @Test(arguments: [true, false])
+    func theMapGrowsPastATinyInitialSize(reserving: Bool) throws {
         let t = try TemporaryStore(options: .init(mapSizeBytesInitial: 256 * 1024))
         var random = RandomEvents(seed: 7, customers: 2000)
         let events = random.events(20_000)
         let text = events.map { $0.jsonLine(currency: .usd) }.joined(separator: "\n")
-        let report = try t.store.ingest(text)
+        var options = IngestOptions()
+        options.reservesMap = reserving
+        let report = try t.store.ingestJSONL(Array(text.utf8), options: options)
         #expect(report.appended == 20_000)
         #expect(t.store.env.mapSizeBytes > 256 * 1024)
         #expect(try t.reopen().eventCount == 20_000)

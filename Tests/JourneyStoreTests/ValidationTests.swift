@@ -154,4 +154,44 @@ import Testing
         #expect(try LargeIngestTests.profiles(one.store) == LargeIngestTests.profiles(many.store))
         #expect(try one.store.verify().isConsistent)
     }
+
+    /// Batch sizes around the two-thread path's edges (below it, at it, a whole number of the
+    /// loader's groups after the writer's first ones, one more): every event stored, and the store
+    /// consistent.
+    @Test(arguments: [LogWriter.apiPipelinedEventsMin - 1, LogWriter.apiPipelinedEventsMin,
+                      LogWriter.apiHeadEvents + 4 * LogWriter.apiGroupSize, LogWriter.apiHeadEvents + 4 * LogWriter.apiGroupSize + 1])
+    func largeBatchEdgesStoreEveryEvent(count: Int) throws {
+        let t = try TemporaryStore()
+        var random = RandomEvents(seed: UInt64(count), customers: 200)
+        var events = random.events(count)
+        for k in events.indices { events[k].id = "b\(k)" }
+        #expect(try t.store.append(events) == AppendReport(appended: count, duplicates: 0))
+        #expect(try t.store.eventCount == count)
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    /// Duplicates within a large batch are found whichever thread loaded each copy: the writer's
+    /// first events, the loader's first group, a later group after the loader's ring went round.
+    @Test func duplicatesInALargeBatchAreSkippedAcrossThreads() throws {
+        let t = try TemporaryStore()
+        var events = IDFilterTests.views(0..<5_000)
+        events[LogWriter.apiHeadEvents + 44] = events[100]          // the loader's copy of a writer's event
+        events[4_500] = events[10]                                  // long after the ring went round
+        events[4_600] = events[LogWriter.apiHeadEvents + 1]         // a loader's event again, later
+        let report = try t.store.append(events)
+        #expect(report == AppendReport(appended: 4_997, duplicates: 3))
+        #expect(try t.store.eventCount == 4_997)
+        #expect(try t.store.verify().isConsistent)
+    }
+
+    /// A batch holding one very large event leaves no draft of that size kept by the writer.
+    @Test func aVeryLargeEventIsNotKeptByTheWritersDrafts() throws {
+        let t = try TemporaryStore()
+        var events = IDFilterTests.views(0..<2_000)
+        let lines = (0..<1_000).map { LineItem(product: "product-\($0)-" + String(repeating: "x", count: 60), category: "c\($0)", price: Money(minorUnits: 100)) }
+        events[1_500] = Event(id: "big", customer: "c1", time: time("2026-01-01T00:00:00Z"), payload: .purchase(order: "o1", items: lines))
+        #expect(try t.store.append(events).appended == 2_000)
+        let largest = try t.store.writer.withLock { (w: inout LogWriter) in w.apiGroups.flatMap(\.drafts).map(\.heldBytes).max() ?? 0 }
+        #expect(largest > 0 && largest <= LogWriter.apiDraftBytesMax)
+    }
 }

@@ -113,4 +113,17 @@ import Testing
         try env.reserveMap(atLeast: 1 << 20)
         #expect(env.mapSizeBytes == before, "reserving less than the map has leaves it as it is")
     }
+
+    /// Reserving stops at the maximum map size; with a read open in this process, it waits for
+    /// nothing and leaves the map as it is.
+    @Test func reservingStopsAtTheMaximumAndNeverWaits() throws {
+        let dir = TemporaryDirectory()
+        let env = try Environment(path: dir.path, options: .init(mapSizeBytesInitial: 1 << 20, mapSizeBytesMax: 8 << 20))
+        try env.read { _ in
+            try env.reserveMap(atLeast: 4 << 20)
+            #expect(env.mapSizeBytes == 1 << 20)
+        }
+        try env.reserveMap(atLeast: 64 << 20)
+        #expect(env.mapSizeBytes == 8 << 20)
+    }
 }

@@ -18,6 +18,8 @@ struct ByteBuffer: @unchecked Sendable {
     private var base: UnsafeMutablePointer<UInt8>?
     /// The bytes in use: `0 ..< count`.
     private(set) var count = 0
+    /// The bytes held, in use or not.
+    var capacity: Int { storage.count }
 
     init(capacity: Int) {
         storage = [UInt8](repeating: 0, count: capacity)

@@ -68,6 +68,12 @@ struct EventDraft {
     /// A JSONL line's strings fit in this many bytes but for rare, long lines.
     static let scratchBytesInitial = 4096
 
+    /// About the bytes this draft holds for its strings and lists, in use or not (a draft keeps
+    /// room for the largest event it has held).
+    var heldBytes: Int {
+        scratch.capacity + items.capacity * MemoryLayout<DraftItem>.stride + interests.capacity * MemoryLayout<ByteSlice>.stride
+    }
+
     private init(placeholder: Void) {}
 
     /// A draft that reserves nothing: what stands in while a draft is moved out of its owner.

@@ -22,6 +22,9 @@ public struct IngestOptions: Sendable {
     public var progress: (@Sendable (Int) -> Void)?
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     var failAfterTransactions: Int?
+    /// Tests only: `false` skips reserving map room for the file, so the transaction fills the map
+    /// and runs again after it grows.
+    var reservesMap = true
 
     /// About the length of a generated JSONL line: from a file's size, how many events to size a
     /// batch's tables for (an estimate only; they grow past it).
@@ -111,7 +114,7 @@ extension JourneyStore {
     func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
         // Room for the file before its transaction: stored events take fewer bytes than their JSONL,
         // and pages the transaction copies on write at most what the store holds.
-        try env.reserveMap(atLeast: 2 * env.usedBytes + source.byteCount)
+        if options.reservesMap { try env.reserveMap(atLeast: 2 * env.usedBytes + source.byteCount) }
         return try withWriter { (w: inout LogWriter) in
             if source.byteCount <= options.transactionBytesMax {
                 return try writeAppending(&w) { txn, w in

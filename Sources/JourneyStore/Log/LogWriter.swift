@@ -6,7 +6,8 @@ import LMDB
 struct LogWriter {
     let schema: StoreSchema
     let currency: Currency
-    /// The Swift API's drafts: a batch is loaded ``apiGroup`` events at a time.
+    /// The Swift API's drafts on the writer's thread: a batch under ``apiPipelinedEventsMin`` events,
+    /// and the first ``apiHeadEvents`` of a larger one, are loaded ``apiGroup`` events at a time.
     var drafts: [EventDraft] = []
     static let apiGroup = 64
     /// The groups of a large Swift API append, kept warm between batches (~2 MB).
@@ -20,6 +21,18 @@ struct LogWriter {
     /// ``apiScratchBytes`` of strings each (API events are short; a longer one grows its draft).
     static let apiGroupSize = 256
     static let apiScratchBytes = 512
+    /// A draft of ``apiGroups`` that grew past this many bytes (a batch held a very large event) is
+    /// replaced by a fresh one after the batch, so the writer keeps ~2 MB, not 2,048 of its largest.
+    static let apiDraftBytesMax = 16 << 10
+
+    /// Replaces the drafts of ``apiGroups`` that grew past ``apiDraftBytesMax``.
+    mutating func trimAPIGroups() {
+        for group in apiGroups {
+            for k in group.drafts.indices where group.drafts[k].heldBytes > Self.apiDraftBytesMax {
+                group.drafts[k] = EventDraft(scratchBytes: Self.apiScratchBytes)
+            }
+        }
+    }
     var record = RecordWriter()
     var names = NameCache()
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.

@@ -164,9 +164,11 @@ struct FullFold {
 }
 
 /// Records copied out of the map into chunks, per block of customers, each record as a 4-byte
-/// length and its bytes. The chunks are freed with the last copy of this value.
+/// length and its bytes. A block's chunks are freed by ``release(block:)`` once it is folded, the
+/// rest with the last copy of this value.
 struct ChunkedRecords: @unchecked Sendable {
-    // @unchecked: written by the thread that reads the log, then only read.
+    // @unchecked: written by the thread that reads the log; then each block is read and released
+    // by one folding thread.
     static let chunkBytes = 64 << 10
 
     private let storage: ChunkStorage
@@ -562,13 +564,26 @@ struct IndexImage {
     }
 
     /// Writes the indexes of `buyers` (every buyer, as a rebuild folds them) as ``write(schema:in:)``
-    /// does, on two threads: a second one walks the buyers' ids in its own snapshot of `env` and
-    /// sorts the `by_spend` keys while this one sorts and writes the other two indexes. (The walk
-    /// and the sort were a quarter of a 10 M rebuild's time after its fold, with one core idle.)
-    /// The second thread's snapshot must be the one `txn` began from, which holds as long as no
-    /// other writer can commit meanwhile (LMDB's writer lock); otherwise this thread walks the ids.
+    /// does, on two threads for a large population: a second one walks the buyers' ids in its own
+    /// snapshot of `env` and sorts the `by_spend` keys while this one sorts and writes the other two
+    /// indexes. (The walk and the sort were a quarter of a 10 M rebuild's time after its fold, with
+    /// one core idle.) `txn` must not have changed `name_list`: the second thread's snapshot is
+    /// checked to be the one `txn` began from, which holds as long as no other writer can commit
+    /// meanwhile (LMDB's writer lock). When it is another one, or the second thread fails (say, no
+    /// reader slot is free), this thread walks the ids itself (and reports what it finds).
     static func write(_ buyers: [BuyerEntry], schema: StoreSchema, in txn: WriteTransaction, helper env: Environment) throws {
         let byCustomer = customerOrder(buyers)
+        func walkingHere() throws -> SpendKeys {
+            try SpendKeys(buyers, byCustomer: byCustomer) { body in
+                try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body)
+            }
+        }
+        guard buyers.count >= 4096 else {
+            let (lastPurchase, orders) = timesAndCounts(buyers, byCustomer: byCustomer)
+            try write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
+            try walkingHere().write(schema, in: txn)
+            return
+        }
         let ownID = txn.snapshotID
         let shared = UnsafeSendable((buyers, byCustomer, schema))
         // nil inside: the helper saw another snapshot.
@@ -590,10 +605,8 @@ struct IndexImage {
         let (lastPurchase, orders) = timesAndCounts(buyers, byCustomer: byCustomer)
         try write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
         helper.wait()
-        let spend = try built.withLock { $0 }!.get() ?? SpendKeys(buyers, byCustomer: byCustomer) { body in
-            try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body)
-        }
-        try spend.write(schema, in: txn)
+        let fromHelper: SpendKeys?? = try? built.withLock { $0 }?.get()
+        try (fromHelper.flatMap { $0 } ?? walkingHere()).write(schema, in: txn)
     }
 }
 
