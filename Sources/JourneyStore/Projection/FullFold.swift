@@ -108,57 +108,83 @@ struct FullFold {
         block.bytes.reserveCapacity(scratch.lastBlockBytes + scratch.lastBlockBytes / 8)
         defer { scratch.lastBlockBytes = block.bytes.count }
         block.ends.reserveCapacity(end - first)
-        // Sort the block's records by customer (stable: log order within a customer).
+        // Sort the block's records by customer (stable: log order within a customer), copying them
+        // into one buffer in that order, so the fold reads them front to back (reading them where
+        // the log's order left them, a cache miss per record was most of this function's time).
+        let customersHere = end - first
         scratch.fill.removeAll(keepingCapacity: true)
-        scratch.fill.append(contentsOf: repeatElement(0, count: end - first + 1))
-        var count = 0
-        // Through a pointer: a subscript of the scratch's array checked its uniqueness per record.
+        scratch.fill.append(contentsOf: repeatElement(0, count: customersHere + 1))
+        scratch.byteFill.removeAll(keepingCapacity: true)
+        scratch.byteFill.append(contentsOf: repeatElement(0, count: customersHere + 1))
+        var count = 0, bytes = 0
+        // Through pointers: a subscript of the scratch's arrays checked their uniqueness per record.
         try scratch.fill.withUnsafeMutableBufferPointer { fill in
-            for part in parts {
-                try part.forEachRecord(inBlock: b) { record in
-                    let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
-                    guard c >= first && c < end else { throw RecordReader.corrupt }
-                    fill[c - first + 1] += 1
-                    count += 1
-                }
-            }
-            for k in 1..<fill.count { fill[k] += fill[k - 1] }
-        }
-        scratch.places.removeAll(keepingCapacity: true)
-        scratch.places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
-        try scratch.places.withUnsafeMutableBufferPointer { places in
-            try scratch.fill.withUnsafeMutableBufferPointer { fill in
+            try scratch.byteFill.withUnsafeMutableBufferPointer { byteFill in
                 for part in parts {
                     try part.forEachRecord(inBlock: b) { record in
                         let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
-                        let slot = Int(fill[c - first])
-                        fill[c - first] += 1
-                        places[slot] = RecordPlace(start: record.baseAddress!, length: UInt32(record.count))
+                        guard c >= first && c < end else { throw RecordReader.corrupt }
+                        fill[c - first + 1] += 1
+                        byteFill[c - first + 1] += record.count
+                        count += 1
+                        bytes += record.count
                     }
+                }
+                for k in 1..<fill.count {
+                    fill[k] += fill[k - 1]
+                    byteFill[k] += byteFill[k - 1]
                 }
             }
         }
-        // Placing advanced each customer's start to its end: customer i's records now end at fill[i]
-        // and start where customer i − 1's end.
-        var places = scratch.places
+        // Moved out while the fold (which changes the scratch) reads through pointers into them.
+        var places = scratch.places, sorted = scratch.sorted
         scratch.places = []
-        defer { scratch.places = places }
-        try places.withUnsafeMutableBufferPointer { places in
-            for c in first..<end {
-                let lo = c == first ? 0 : Int(scratch.fill[c - first - 1]), hi = Int(scratch.fill[c - first])
-                if lo < hi {
-                    let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
-                    // Most customers' events are in time order; the others are sorted and folded again.
-                    if try !scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: true) {
-                        try scratch.foldSorting(run, policy: policy)
-                        block.refolded += 1
+        scratch.sorted = []
+        defer {
+            scratch.places = places
+            scratch.sorted = sorted
+        }
+        places.removeAll(keepingCapacity: true)
+        places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
+        if sorted.count < bytes { sorted = [UInt8](repeating: 0, count: bytes + bytes / 4) }
+        try sorted.withUnsafeMutableBytes { sorted in
+            try places.withUnsafeMutableBufferPointer { places in
+                try scratch.fill.withUnsafeMutableBufferPointer { fill in
+                    try scratch.byteFill.withUnsafeMutableBufferPointer { byteFill in
+                        for part in parts {
+                            try part.forEachRecord(inBlock: b) { record in
+                                let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
+                                let slot = Int(fill[c - first]), at = byteFill[c - first]
+                                fill[c - first] += 1
+                                byteFill[c - first] += record.count
+                                let copy = sorted.baseAddress! + at
+                                copy.copyMemory(from: record.baseAddress!, byteCount: record.count)
+                                places[slot] = RecordPlace(start: UnsafeRawPointer(copy), length: UInt32(record.count))
+                            }
+                        }
                     }
-                    if let entries = scratch.append(to: &block) { block.buyers.append(BuyerEntry(customer: UInt32(c), entries: entries)) }
                 }
-                block.ends.append(Int32(block.bytes.count))
+            }
+            // The copies are all the fold reads.
+            for part in parts { part.release(block: b) }
+            // Placing advanced each customer's start to its end: customer i's records now end at
+            // fill[i] and start where customer i − 1's end.
+            try places.withUnsafeMutableBufferPointer { places in
+                for c in first..<end {
+                    let lo = c == first ? 0 : Int(scratch.fill[c - first - 1]), hi = Int(scratch.fill[c - first])
+                    if lo < hi {
+                        let run = UnsafeMutableBufferPointer(rebasing: places[lo..<hi])
+                        // Most customers' events are in time order; the others are sorted and folded again.
+                        if try !scratch.fold(UnsafeBufferPointer(run), policy: policy, strictlyAscending: true) {
+                            try scratch.foldSorting(run, policy: policy)
+                            block.refolded += 1
+                        }
+                        if let entries = scratch.append(to: &block) { block.buyers.append(BuyerEntry(customer: UInt32(c), entries: entries)) }
+                    }
+                    block.ends.append(Int32(block.bytes.count))
+                }
             }
         }
-        for part in parts { part.release(block: b) }
         return block
     }
 }
@@ -310,6 +336,10 @@ struct FoldScratch {
     var facts = CustomerFacts()
     var places: [RecordPlace] = []
     var fill: [Int32] = []
+    /// Per customer of a block, where its records start in ``sorted`` (then end, once placed).
+    var byteFill: [Int] = []
+    /// A block's records, in customer order.
+    var sorted: [UInt8] = []
     var lastBlockBytes = 0
 
     /// Folds the records at `places` into `facts` from scratch. With `strictlyAscending`, stops and
