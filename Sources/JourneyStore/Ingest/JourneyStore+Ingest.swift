@@ -15,7 +15,7 @@ public struct IngestOptions: Sendable {
     /// the file still commits all or nothing (see ``JourneyStore/ingestJSONL(atPath:options:)``).
     /// One transaction is the fastest way in and the only one readers never see half of, but it
     /// holds about 220 bytes of memory per event until it commits (LMDB's dirty pages, the batch's
-    /// tables, the folded facts): the 10 M-line generated file (1.5 GB) takes 12 s and 2.1 GiB as
+    /// tables, the folded facts): the 10 M-line generated file (1.5 GB) takes 10–11 s and 2.0 GiB as
     /// one transaction, 30 s and 0.9 GiB as six of 256 MiB.
     public var transactionBytesMax: Int
     /// Called now and then with the number of lines read so far (for a progress display).
