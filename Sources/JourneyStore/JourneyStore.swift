@@ -161,10 +161,12 @@ public final class JourneyStore: Sendable {
                 let loader = DispatchGroup()
                 let shared = UnsafeSendable(events)
                 DispatchQueue.global().async(group: loader) { ring.load(shared.value, from: head) }
-                // The loader reads `events` until it is done, also when this thread stops early.
+                // The loader reads `events` until it is done, also when this thread stops early;
+                // then its drafts can be trimmed.
                 defer {
                     ring.stop()
                     loader.wait()
+                    w.trimAPIGroups()
                 }
                 try appendLoading(events, in: 0..<head, to: &batch, writer: &w)
                 _ = try withUnsafeMutablePointer(to: &batch) { batch in
@@ -172,9 +174,6 @@ public final class JourneyStore: Sendable {
                         throw JourneyError(.invalidEvent, "event \(position) (id \"\(id)\"): \(reason)")
                     }
                 }
-                ring.stop()
-                loader.wait()
-                w.trimAPIGroups()
                 let (appended, duplicates) = try w.finish(batch)
                 return AppendReport(appended: appended, duplicates: duplicates)
             }
@@ -200,10 +199,8 @@ public final class JourneyStore: Sendable {
             while start < range.upperBound {
                 let n = min(drafts.count, range.upperBound - start)
                 for k in 0..<n {
-                    drafts[k].load(events.baseAddress! + start + k)
                     do {
-                        try EventDraft.checkScannedLimits(drafts.baseAddress! + k)
-                        try drafts[k].validate(currency: currency)
+                        try EventDraft.loadValidated(events.baseAddress! + start + k, into: drafts.baseAddress! + k, currency: currency)
                     } catch let error as FieldError {
                         throw JourneyError(.invalidEvent, "event \(start + k) (id \"\(events[start + k].id)\"): \(error.message)")
                     }

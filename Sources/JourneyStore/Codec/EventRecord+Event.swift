@@ -120,6 +120,16 @@ extension EventDraft {
         }
     }
 
+    /// Loads the Swift ``Event`` at `event` into the draft at `draft` and checks it by the rules a
+    /// JSONL line follows: the limits the scanner enforces, then validation (which hashes its ids).
+    @inline(__always)
+    static func loadValidated(_ event: UnsafePointer<Event>, into draft: UnsafeMutablePointer<EventDraft>,
+                              currency: Currency) throws(FieldError) {
+        draft.pointee.load(event)
+        try checkScannedLimits(draft)
+        try draft.pointee.validate(currency: currency)
+    }
+
     /// Checks the rules the JSONL scanner enforces while scanning, for events built in Swift.
     /// (Reads the draft through a pointer: as a method, even inlined, it copied the whole draft.)
     static func checkScannedLimits(_ d: UnsafePointer<EventDraft>) throws(FieldError) {

@@ -50,11 +50,7 @@ struct UnsafeByteWriter {
     }
 
     /// Little-endian.
-    @inline(__always) mutating func u64(_ v: UInt64) {
-        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
-        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
-        at += 8
-    }
+    @inline(__always) mutating func u64(_ v: UInt64) { littleEndian(v, size: 8) }
 
     /// LEB128: 7 bits a byte, low bits first.
     @inline(__always) mutating func varint(_ v: UInt64) {

@@ -317,10 +317,8 @@ final class ScanRing: @unchecked Sendable {
         fillGroups { drafts, entries in
             for count in 0..<drafts.count {
                 guard position < events.count else { return (position, true) }
-                drafts[count].load(events.baseAddress! + position)
                 do throws(FieldError) {
-                    try EventDraft.checkScannedLimits(drafts.baseAddress! + count)
-                    try drafts[count].validate(currency: currency)
+                    try EventDraft.loadValidated(events.baseAddress! + position, into: drafts.baseAddress! + count, currency: currency)
                 } catch {
                     entries.append(.invalid(line: position, reason: error.message, input: events[position].id))
                     return (position, false)

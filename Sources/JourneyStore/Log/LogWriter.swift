@@ -115,14 +115,14 @@ struct LogWriter {
         // and the store through `schema`: a closure that captured a draft or called a method of
         // `self` made the compiler copy the draft (four arrays retained and released) or the whole
         // writer, several times per event.
-        let appended = try withUnsafeMutablePointer(to: &names) { names in
+        let idHash = try withUnsafeMutablePointer(to: &names) { names in
             try withUnsafeMutablePointer(to: &record) { record in
                 try withUnsafePointer(to: &idFilter) { filter in
                     try Self.encode(draft, names: names, record: record, filter: filter, sequence: sequence, batch: &batch, schema: schema)
                 }
             }
         }
-        guard let (idHash, _) = appended else {
+        guard let idHash else {
             batch.duplicates += 1
             return false
         }
@@ -137,11 +137,11 @@ struct LogWriter {
     }
 
     /// Checks the draft's id against the batch and the log, and encodes its record into `record`
-    /// with its names interned. Returns `nil` for a duplicate, else the id's hash and the customer.
+    /// with its names interned. Returns `nil` for a duplicate, else the id's hash.
     private static func encode(_ draft: UnsafePointer<EventDraft>, names: UnsafeMutablePointer<NameCache>,
                                record: UnsafeMutablePointer<RecordWriter>, filter: UnsafePointer<IDFilter>,
                                sequence: UInt64, batch: inout Batch,
-                               schema: StoreSchema) throws -> (hash: UInt64, customer: UInt32)? {
+                               schema: StoreSchema) throws -> UInt64? {
         let txn = batch.txn
         let scratch = draft.pointee.scratch.unsafeBytes  // the draft is not changed while appended
         func bytes(_ s: ByteSlice) -> UnsafeRawBufferPointer {
@@ -170,7 +170,7 @@ struct LogWriter {
         try EventRecord.encode(draft, customer: customer, into: &record.pointee) { kind, slice in
             try unretained._withUnsafeGuaranteedRef { try names.pointee.number(kind, bytes(slice), schema: $0, in: txn) }
         }
-        return (idHash, customer)
+        return idHash
     }
 
     /// Loads the hash-table slots that appending a draft with these hashes will probe first (the

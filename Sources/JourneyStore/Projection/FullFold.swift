@@ -42,39 +42,20 @@ struct FullFold {
             guard let a = try cursor.first(), let b = try cursor.last() else { return (0, 0) }
             return (try UInt64(lmdbBytes: a.key), try UInt64(lmdbBytes: b.key))
         }
-        let ownID = txn.snapshotID
-        let split = last > first + 4096 && env != nil ? first + (last - first) / 2 : nil
-        // The second half, on a helper thread with its own snapshot (if it is the same one).
-        // nil inside: the helper saw another snapshot.
-        let secondHalf = Mutex<Result<ChunkedRecords?, any Error>?>(nil)
-        let helperDone = DispatchGroup()
-        if let split, let env {
-            let shared = UnsafeSendable((schema, customers, blocks))
-            DispatchQueue.global().async(group: helperDone) {
-                let (schema, customers, blocks) = shared.value
-                let result = Result { () throws -> ChunkedRecords? in
-                    try env.read { helperTxn in
-                        guard helperTxn.snapshotID == ownID || helperTxn.snapshotID == ownID - 1 else { return nil }
-                        return try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: split, in: helperTxn)
-                    }
-                }
-                secondHalf.withLock { $0 = result }
+        func read(from: UInt64?, below: UInt64? = nil, in txn: some ReadableTransaction,
+                  progress: ((Int) -> Void)? = nil) throws -> ChunkedRecords {
+            try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: from, below: below, in: txn, progress: progress)
+        }
+        let parts: [ChunkedRecords]
+        if last > first + 4096, let env {
+            // The second half on a helper thread, in its own snapshot (or here, if it saw another one).
+            let split = first + (last - first) / 2
+            parts = try withHelper(inSnapshotOf: txn, of: env, { helperTxn in try read(from: split, in: helperTxn) }) { secondHalf in
+                let firstHalf = try read(from: nil, below: split, in: txn, progress: progress)
+                return [firstHalf, try secondHalf()?.get() ?? read(from: split, in: txn)]
             }
-        }
-        let firstHalf: ChunkedRecords
-        do {
-            firstHalf = try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: nil, below: split,
-                                           in: txn, progress: progress)
-        } catch {
-            helperDone.wait()
-            throw error
-        }
-        helperDone.wait()
-        var parts = [firstHalf]
-        if let split {
-            // The helper's half, or (it saw another snapshot) the same half read here.
-            parts.append(try secondHalf.withLock { $0 }!.get()
-                         ?? ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: split, in: txn))
+        } else {
+            parts = [try read(from: nil, in: txn, progress: progress)]
         }
         self.customers = customers
         self.events = parts.reduce(0) { $0 + $1.events }
@@ -603,40 +584,20 @@ struct IndexImage {
     /// reader slot is free), this thread walks the ids itself (and reports what it finds).
     static func write(_ buyers: [BuyerEntry], schema: StoreSchema, in txn: WriteTransaction, helper env: Environment) throws {
         let byCustomer = customerOrder(buyers)
-        func walkingHere() throws -> SpendKeys {
+        func spendKeys(walkingIDsIn names: some ReadableTransaction) throws -> SpendKeys {
             try SpendKeys(buyers, byCustomer: byCustomer) { body in
-                try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: txn, body)
+                try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: names, body)
             }
         }
-        guard buyers.count >= 4096 else {
+        /// Writes the indexes, `by_spend` from the helper's keys, or (none, or it failed) from a
+        /// walk here, which reports a real problem with the ids.
+        func writeAll(_ helperKeys: () -> Result<SpendKeys, any Error>?) throws {
             let (lastPurchase, orders) = timesAndCounts(buyers, byCustomer: byCustomer)
             try write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
-            try walkingHere().write(schema, in: txn)
-            return
+            try ((try? helperKeys()?.get()) ?? spendKeys(walkingIDsIn: txn)).write(schema, in: txn)
         }
-        let ownID = txn.snapshotID
-        let shared = UnsafeSendable((buyers, byCustomer, schema))
-        // nil inside: the helper saw another snapshot.
-        let built = Mutex<Result<SpendKeys?, any Error>?>(nil)
-        let helper = DispatchGroup()
-        DispatchQueue.global().async(group: helper) {
-            let (buyers, byCustomer, schema) = shared.value
-            let result = Result { () throws -> SpendKeys? in
-                try env.read { helperTxn in
-                    guard helperTxn.snapshotID == ownID - 1 else { return nil }
-                    return try SpendKeys(buyers, byCustomer: byCustomer) { body in
-                        try schema.forEachCustomerID(buyers.lazy.map(\.customer), in: helperTxn, body)
-                    }
-                }
-            }
-            built.withLock { $0 = result }
-        }
-        defer { helper.wait() }  // the helper reads `env`, which must outlive it
-        let (lastPurchase, orders) = timesAndCounts(buyers, byCustomer: byCustomer)
-        try write(lastPurchase: lastPurchase, orders: orders, schema: schema, in: txn)
-        helper.wait()
-        let fromHelper: SpendKeys?? = try? built.withLock { $0 }?.get()
-        try (fromHelper.flatMap { $0 } ?? walkingHere()).write(schema, in: txn)
+        guard buyers.count >= 4096 else { return try writeAll { nil } }
+        try withHelper(inSnapshotOf: txn, of: env, { try spendKeys(walkingIDsIn: $0) }, writeAll)
     }
 }
 

@@ -24,7 +24,7 @@ extension JourneyStore {
             let policy = try storedPolicy(in: txn)
             let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
             let eventCount = try schema.events.count(in: txn)
-            try verifyEventIndexes(in: txn, events: eventCount, problem)
+            try verifyEventIndexes(in: txn, problem)
             let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
             if checkpoint != image.lastSequence { problem("projection checkpoint is \(checkpoint), the log ends at \(image.lastSequence)") }
             // Facts, customer by customer, to the byte.
@@ -61,7 +61,7 @@ extension JourneyStore {
     /// them (sequential walks, not a lookup per entry), in one walk that also counts its entries.
     /// The count and the first difference of each are reported; a malformed run is reported, not
     /// thrown, and the rest of the store still checked.
-    private func verifyEventIndexes(in txn: ReadTransaction, events: Int, _ problem: (@autoclosure () -> String) -> Void) throws {
+    private func verifyEventIndexes(in txn: ReadTransaction, _ problem: (@autoclosure () -> String) -> Void) throws {
         func scanLog(_ body: (UInt64, EventRecord) throws -> Void) throws {
             try schema.events.forEach(in: txn) { key, value in
                 try body(try UInt64(lmdbBytes: key), try EventRecord(value))
@@ -74,13 +74,13 @@ extension JourneyStore {
             var ids: [IDEntry] = []
             try scanLog { sequence, record in ids.append(IDEntry(hash: stableHash64(try record.idAndPayload().0), sequence: sequence)) }
             sortUniformKeys(&ids, key: { $0.hash }, tie: { $0.sequence })
-            try check(ids, "event id index", events: events, problem) { visit in try schema.forEachIDEntry(in: txn, ordered: true, visit) }
+            try check(ids, "event id index", problem) { visit in try schema.forEachIDEntry(in: txn, ordered: true, visit) }
         }
         // `customer_events`: customers ascending, each one's sequences in log order.
         var customers: [CustomerEntry] = []
         try scanLog { sequence, record in customers.append(CustomerEntry(customer: record.customer, sequence: sequence)) }
         radixSort(&customers, bits: 0..<32) { UInt64($0.customer) }  // stable: sequences stay ascending
-        try check(customers, "customer event index", events: events, problem) { visit in
+        try check(customers, "customer event index", problem) { visit in
             try schema.forEachCustomerEvent(in: txn) { customer, sequence in
                 try visit(CustomerEntry(customer: customer, sequence: sequence))
             }
@@ -93,9 +93,9 @@ extension JourneyStore {
         var text: String { "event \(sequence) under customer \(customer)" }
     }
 
-    /// Compares the entries `walk` visits, in order, with `expected`, and counts them against the
-    /// log's `events`: reports a wrong count, then the first difference.
-    private func check<E: EventIndexEntry>(_ expected: [E], _ what: String, events: Int, _ problem: (@autoclosure () -> String) -> Void,
+    /// Compares the entries `walk` visits, in order, with `expected` (one per event of the log):
+    /// reports a wrong count, then the first difference.
+    private func check<E: EventIndexEntry>(_ expected: [E], _ what: String, _ problem: (@autoclosure () -> String) -> Void,
                                            walk: ((E) throws -> Void) throws -> Void) throws {
         var k = 0, visited = 0
         var difference: String?
@@ -112,7 +112,7 @@ extension JourneyStore {
             problem("\(what): " + error.message.droppingAdvice)
             return
         }
-        if visited != events { problem("\(what) holds \(visited) entries for \(events) events") }
+        if visited != expected.count { problem("\(what) holds \(visited) entries for \(expected.count) events") }
         if difference == nil && k < expected.count { difference = "\(what) lacks the entry of event \(expected[k].sequence)" }
         if let difference { problem(difference) }
     }
