@@ -15,11 +15,11 @@ struct Shop {
 
     mutating func purchase(_ customer: String, day: Double, cents: Int64, category: String? = "cameras", product: String = "p1") {
         events.append(Event(id: id(), customer: customer, time: Self.at(day), payload: .purchase(
-            order: "o\(counter)", items: [LineItem(product: product, category: category, price: Money(minorUnits: cents))])))
+            order: "o\(counter)", items: [LineItem(product: product, category: category, price: Money(minorUnits: Int128(cents)))])))
     }
 
     mutating func refund(_ customer: String, day: Double, cents: Int64) {
-        events.append(Event(id: id(), customer: customer, time: Self.at(day), payload: .refund(order: "o", total: Money(minorUnits: cents))))
+        events.append(Event(id: id(), customer: customer, time: Self.at(day), payload: .refund(order: "o", total: Money(minorUnits: Int128(cents)))))
     }
 
     mutating func view(_ customer: String, day: Double, category: String?, product: String = "p9") {

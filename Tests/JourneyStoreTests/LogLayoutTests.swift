@@ -100,7 +100,7 @@ import LMDB
         var buyers: [BuyerEntry] = []
         var ids: [UInt32: [UInt8]] = [:]
         for c in (1...UInt32(count)).shuffled(using: &rng) {
-            let entries = IndexEntries(netSpend: Int64(rng.next() % 40) * 500 - 1000, lastPurchase: Int64(rng.next() % 50) * 86_400_000,
+            let entries = IndexEntries(netSpend: Int128(rng.next() % 40) * 500 - 1000, lastPurchase: Int64(rng.next() % 50) * 86_400_000,
                                        orders: Int(rng.next() % 6) + 1)
             buyers.append(BuyerEntry(customer: c, entries: entries))
             // Short ids, and long ones sharing their first 8 bytes (compared past the radix sorts).

@@ -28,7 +28,7 @@ struct RandomEvents {
     mutating func items() -> [LineItem] {
         (0..<Int.random(in: 1...4, using: &random)).map { _ in
             LineItem(product: string("p", 50), category: maybe { $0.string("cat", 8) },
-                     price: Money(minorUnits: Int64.random(in: 0...500_000, using: &random)),
+                     price: Money(minorUnits: Int128(Int64.random(in: 0...500_000, using: &random))),
                      quantity: Int.random(in: 1...5, using: &random))
         }
     }
@@ -53,7 +53,7 @@ struct RandomEvents {
         case 2: payload = .productView(product: string("p", 50), category: maybe { $0.string("cat", 8) })
         case 3: payload = .cartAbandon(items: items())
         case 4: payload = .purchase(order: string("o", 1_000_000), items: items(), contact: contact())
-        case 5: payload = .refund(order: string("o", 1_000_000), total: Money(minorUnits: Int64.random(in: 1...100_000, using: &random)))
+        case 5: payload = .refund(order: string("o", 1_000_000), total: Money(minorUnits: Int128(Int64.random(in: 1...100_000, using: &random))))
         default: payload = .emailOpen(campaign: maybe { $0.string("camp", 5) })
         }
         let ms = Int64.random(in: 1_700_000_000_000...1_800_000_000_000, using: &random)

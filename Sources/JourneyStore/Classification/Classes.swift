@@ -72,8 +72,8 @@ public enum Tier: Int, CaseIterable, Sendable, Comparable {
     public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
 
     /// The highest rung `netSpend` reaches, or `nil` below the first.
-    public init?(netSpend: Int64, minimums: [Int64]) {
-        guard let k = minimums.lastIndex(where: { netSpend >= $0 }) else { return nil }
+    public init?(netSpend: Int128, minimums: [Int64]) {
+        guard let k = minimums.lastIndex(where: { netSpend >= Int128($0) }) else { return nil }
         self = Tier(rawValue: k + 1)!
     }
 }

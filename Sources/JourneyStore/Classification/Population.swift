@@ -15,10 +15,10 @@ struct Population {
     var topCutoffs: [[UInt8]] = []
     var recencyBounds: [Int64] = []
     var frequencyBounds: [Int] = []
-    var monetaryBounds: [Int64] = []
-    /// Σ net spend of all buyers and of the top 20 %.
-    var revenueTotal: Int64 = 0
-    var revenueTop20: Int64 = 0
+    var monetaryBounds: [Int128] = []
+    /// Σ net spend of all buyers and of the top 20 % (128-bit: see ``Money``).
+    var revenueTotal: Int128 = 0
+    var revenueTop20: Int128 = 0
 
     init(schema: StoreSchema, in txn: some ReadableTransaction) throws {
         buyers = try schema.byOrders.count(in: txn)
@@ -28,10 +28,10 @@ struct Population {
         let quintile = (1...4).map { (k: Int) in (k * p + 4) / 5 - 1 }
         topCutoffs = Array(repeating: [], count: topRanks.count)
         var rank = 0
-        var ascendingSpend = [Int64](repeating: 0, count: 4)
+        var ascendingSpend = [Int128](repeating: 0, count: 4)
         try schema.bySpend.forEach(in: txn) { key, _ in
             rank += 1
-            let spend = IndexKeys.spend(fromKey: key)
+            guard rank <= p, let spend = IndexKeys.spend(fromKey: key) else { throw Self.damaged("by_spend") }
             revenueTotal += spend
             if rank <= topRanks[3] { revenueTop20 += spend }
             for k in topRanks.indices where topRanks[k] == rank { topCutoffs[k] = Array(key) }
@@ -40,23 +40,30 @@ struct Population {
             for k in quintile.indices where quintile[k] == ascending { ascendingSpend[k] = spend }
             return true
         }
+        guard rank == p else { throw Self.damaged("by_spend") }
         monetaryBounds = ascendingSpend
-        recencyBounds = try Self.values(at: quintile, of: schema.byLastPurchase, in: txn, IndexKeys.time(fromKey:))
-        frequencyBounds = try Self.values(at: quintile, of: schema.byOrders, in: txn, IndexKeys.orders(fromKey:))
+        recencyBounds = try Self.values(at: quintile, of: schema.byLastPurchase, named: "by_last_purchase", in: txn, IndexKeys.time(fromKey:))
+        frequencyBounds = try Self.values(at: quintile, of: schema.byOrders, named: "by_orders", in: txn, IndexKeys.orders(fromKey:))
+    }
+
+    static func damaged(_ index: String) -> JourneyError {
+        JourneyError(.corrupted, "the \(index) index is damaged (an entry of the wrong size, or a count that disagrees with by_orders); run `journey verify`, then `journey rebuild`")
     }
 
     /// The values of an ascending index at the given 0-based positions, reading no further than the last.
     private static func values<T: Numeric>(
-        at positions: [Int], of db: Database<[UInt8], [UInt8]>, in txn: some ReadableTransaction,
-        _ value: (UnsafeRawBufferPointer) -> T
+        at positions: [Int], of db: Database<[UInt8], [UInt8]>, named name: String, in txn: some ReadableTransaction,
+        _ value: (UnsafeRawBufferPointer) -> T?
     ) throws -> [T] {
         var out = [T](repeating: 0, count: positions.count)
         var position = 0
         try db.forEach(in: txn) { key, _ in
-            for k in positions.indices where positions[k] == position { out[k] = value(key) }
+            guard let v = value(key) else { throw damaged(name) }
+            for k in positions.indices where positions[k] == position { out[k] = v }
             position += 1
             return position <= positions[positions.count - 1]
         }
+        guard position > positions[positions.count - 1] else { throw damaged(name) }
         return out
     }
 
@@ -68,7 +75,7 @@ struct Population {
         return nil
     }
 
-    func rfm(lastPurchase: Int64, orders: Int, netSpend: Int64) -> RFM? {
+    func rfm(lastPurchase: Int64, orders: Int, netSpend: Int128) -> RFM? {
         guard buyers > 0, orders > 0 else { return nil }
         return RFM(recency: 1 + recencyBounds.filter { lastPurchase > $0 }.count,
                    frequency: 1 + frequencyBounds.filter { orders > $0 }.count,

@@ -30,7 +30,7 @@ extension EventDraft {
             try requireName(order, "order", "an order id (required for refund)")
             guard let total, total > 0 else {
                 throw FieldError(field: "total", expected: "an amount > 0 (required for refund)",
-                                 found: total.map { Money(minorUnits: $0).decimalString(exponent: currency.exponent) } ?? "nothing")
+                                 found: total.map { Money(minorUnits: Int128($0)).decimalString(exponent: currency.exponent) } ?? "nothing")
             }
             try validateCurrency(currency)
         case .emailOpen:

@@ -29,7 +29,7 @@ extension EventRecord {
             payload = .productView(product: product, category: category == 0 ? nil : try name(.category, category))
         case .cartAbandon:
             let total = try r.amount()
-            payload = .cartAbandon(items: try items(&r, name: name), total: Money(minorUnits: total))
+            payload = .cartAbandon(items: try items(&r, name: name), total: Money(minorUnits: Int128(total)))
         case .purchase:
             let order = String(decoding: try r.string(), as: UTF8.self)
             let total = try r.amount()
@@ -37,10 +37,10 @@ extension EventRecord {
             let mask = try r.varint()
             let email = mask & 1 != 0 ? String(decoding: try r.string(), as: UTF8.self) : nil
             let phone = mask & 2 != 0 ? String(decoding: try r.string(), as: UTF8.self) : nil
-            payload = .purchase(order: order, items: lines, total: Money(minorUnits: total), contact: Contact(email: email, phone: phone))
+            payload = .purchase(order: order, items: lines, total: Money(minorUnits: Int128(total)), contact: Contact(email: email, phone: phone))
         case .refund:
             let order = String(decoding: try r.string(), as: UTF8.self)
-            payload = .refund(order: order, total: Money(minorUnits: try r.amount()))
+            payload = .refund(order: order, total: Money(minorUnits: Int128(try r.amount())))
         case .emailOpen:
             let campaign = try r.varint32()
             payload = .emailOpen(campaign: campaign == 0 ? nil : try name(.campaign, campaign))
@@ -60,7 +60,7 @@ extension EventRecord {
             let price = try r.amount()
             let quantity = try r.varint32()
             out.append(LineItem(product: product, category: category == 0 ? nil : try name(.category, category),
-                                price: Money(minorUnits: price), quantity: Int(quantity)))
+                                price: Money(minorUnits: Int128(price)), quantity: Int(quantity)))
         }
         return out
     }
@@ -70,6 +70,7 @@ extension EventDraft {
     /// Loads the Swift ``Event`` at `event`, so that it goes through the same validation and encoding
     /// as JSONL. Read in place: passed by value from a buffer, the whole event was copied (its strings
     /// retained and released) per event.
+    /// Amounts past 64 bits are clamped: validation refuses anything past ``Limits/moneyMinorUnitsMax``.
     mutating func load(_ event: UnsafePointer<Event>) {
         reset()
         type = event.pointee.type
@@ -83,7 +84,7 @@ extension EventDraft {
         func loadItems(_ list: [LineItem]) {
             for item in list {
                 items.append(DraftItem(product: store(item.product), category: item.category.map { store($0) },
-                                       price: item.price.minorUnits, quantity: Int64(item.quantity)))
+                                       price: Int64(clamping: item.price.minorUnits), quantity: Int64(clamping: item.quantity)))
             }
         }
         switch event.pointee.payload {
@@ -106,15 +107,15 @@ extension EventDraft {
             category = c.map { store($0) }
         case .cartAbandon(let list, let t):
             loadItems(list)
-            total = t.minorUnits
+            total = Int64(clamping: t.minorUnits)
         case .purchase(let o, let list, let t, let c):
             order = store(o)
             loadItems(list)
-            total = t.minorUnits
+            total = Int64(clamping: t.minorUnits)
             loadContact(c)
         case .refund(let o, let t):
             order = store(o)
-            total = t.minorUnits
+            total = Int64(clamping: t.minorUnits)
         case .emailOpen(let c):
             campaign = c.map { store($0) }
         }

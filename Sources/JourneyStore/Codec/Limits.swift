@@ -12,6 +12,9 @@ public enum Limits {
     public static let interestsMax = 100
     /// Units of one line item.
     public static let quantityMax = 1_000_000
-    /// Any amount, in minor units (10^15: ten trillion dollars), so sums of a customer's lifetime fit in Int64.
+    /// Any amount, in minor units (10^15: ten trillion dollars).
     public static let moneyMinorUnitsMax: Int64 = 1_000_000_000_000_000
+    /// Any sum of amounts (a customer's spend, a population's revenue): at most ``moneyMinorUnitsMax``
+    /// for each of the most events a store holds (2^40), so sums are 128-bit and never overflow.
+    public static let moneySumMinorUnitsMax = Int128(moneyMinorUnitsMax) << 40
 }

@@ -70,6 +70,22 @@ struct UnsafeByteWriter {
         varint(UInt64(v))
     }
 
+    /// A non-negative 128-bit sum as LEB128 (the same bytes as ``varint(_:)-(UInt64)`` below 2^64;
+    /// up to 19 bytes of room needed).
+    @inline(__always) mutating func varint(_ v: Int128) {
+        precondition(v >= 0, "record invariant: varints hold non-negative values")
+        guard v >> 64 != 0 else { return varint(UInt64(v)) }
+        precondition(end - at >= 19, "encoding invariant: the reserved room holds the value")
+        var x = UInt128(v)
+        while x >= 0x80 {
+            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            at += 1
+            x >>= 7
+        }
+        at.pointee = UInt8(x)
+        at += 1
+    }
+
     @inline(__always) mutating func bytes(_ b: UnsafeRawBufferPointer) {
         precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
         if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
@@ -130,6 +146,23 @@ struct RecordReader {
         let v = try varint()
         guard v <= UInt32.max else { throw Self.corrupt }
         return UInt32(v)
+    }
+
+    /// A sum of amounts (a customer's gross or refunded spend): at most `sumMax`, as a sum of a
+    /// store's amounts is, so a damaged record cannot hand the classification an absurd value.
+    mutating func amountSum() throws(JourneyError) -> Int128 {
+        var result: UInt128 = 0
+        var shift: UInt128 = 0
+        while true {
+            guard offset < base.count, shift < 98 else { throw Self.corrupt }
+            let b = base[offset]
+            offset += 1
+            result |= UInt128(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        guard result <= UInt128(Limits.moneySumMinorUnitsMax) else { throw Self.corrupt }
+        return Int128(result)
     }
 
     @inline(__always) mutating func amount() throws(JourneyError) -> Int64 {

@@ -163,8 +163,8 @@ public struct LineItem: Hashable, Sendable {
         self.quantity = quantity
     }
 
-    /// Σ price × quantity (trapping on overflow: amounts are limited far below it when validated).
+    /// Σ price × quantity (128-bit; validation refuses a total past ``Limits/moneyMinorUnitsMax``).
     public static func total(of items: [LineItem]) -> Money {
-        Money(minorUnits: items.reduce(0) { $0 + $1.price.minorUnits * Int64($1.quantity) })
+        Money(minorUnits: items.reduce(0) { $0 + $1.price.minorUnits * Int128($1.quantity) })
     }
 }

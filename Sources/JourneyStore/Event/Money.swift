@@ -1,17 +1,19 @@
 /// An exact amount in the store's currency, in integer minor units (cents for USD).
 ///
-/// Never floating point: `"99.99"` + `"0.02"` is exactly 10001 minor units.
+/// Never floating point: `"99.99"` + `"0.02"` is exactly 10001 minor units. One amount of an event
+/// is at most ``Limits/moneyMinorUnitsMax``; sums (a customer's lifetime spend, a population's
+/// revenue) are 128-bit, so no sum of a store's amounts can overflow (2^40 events × 10^15 < 2^127).
 public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic {
     /// The amount in minor units (cents for USD, yen for JPY).
-    public var minorUnits: Int64
+    public var minorUnits: Int128
     /// An amount of `minorUnits`.
-    public init(minorUnits: Int64) { self.minorUnits = minorUnits }
+    public init(minorUnits: Int128) { self.minorUnits = minorUnits }
 
     /// Nothing.
     public static let zero = Money(minorUnits: 0)
     /// Compares amounts.
     public static func < (a: Money, b: Money) -> Bool { a.minorUnits < b.minorUnits }
-    /// Exact sum (traps on overflow, far above ``Limits/moneyMinorUnitsMax``).
+    /// Exact sum (traps only past ±1.7 × 10^38 minor units, which no store's amounts add up to).
     public static func + (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits + b.minorUnits) }
     /// Exact difference.
     public static func - (a: Money, b: Money) -> Money { Money(minorUnits: a.minorUnits - b.minorUnits) }
@@ -19,10 +21,10 @@ public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic {
     /// The amount as a decimal string with the currency's number of decimals: `"199.00"`, `"-5.10"`.
     public func decimalString(exponent: Int) -> String {
         guard exponent > 0 else { return String(minorUnits) }
-        var scale: Int64 = 1
+        var scale: UInt128 = 1
         for _ in 0..<exponent { scale *= 10 }
         let magnitude = minorUnits.magnitude
-        let whole = magnitude / UInt64(scale), fraction = magnitude % UInt64(scale)
+        let whole = magnitude / scale, fraction = magnitude % scale
         var digits = String(fraction)
         while digits.count < exponent { digits = "0" + digits }
         return (minorUnits < 0 ? "-" : "") + String(whole) + "." + digits

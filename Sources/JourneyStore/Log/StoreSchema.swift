@@ -11,7 +11,7 @@ import LMDB
 /// | `name_list` | name kind byte + number (UInt32 big-endian); customers (kind 3) last, so new ones append | name bytes |
 /// | `customer_events` | customer number, UInt32 big-endian, + first sequence of a run (5 bytes) | the run's further sequences as LEB128 differences (``CustomerRuns``) |
 /// | `facts` | customer number, UInt32 big-endian | ``CustomerFacts`` |
-/// | `by_spend` | net spend descending (8 bytes) + customer id bytes | customer number (buyers only) |
+/// | `by_spend` | net spend descending (16 bytes) + customer id bytes | customer number (buyers only) |
 /// | `by_last_purchase` | last purchase time, Int64 big-endian + customer number | empty (buyers only) |
 /// | `by_orders` | order count, UInt32 big-endian + customer number | empty (buyers only) |
 final class StoreSchema: Sendable {
@@ -20,7 +20,9 @@ final class StoreSchema: Sendable {
     /// Version 3: `event_ids` entries of 8 bytes compared as integers (256 buckets).
     /// Version 4: `customer_events` in runs of sequences per customer (``CustomerRuns``).
     /// Version 5: `event_ids` in sorted runs per bucket (``IDRuns``).
-    static let formatVersion: UInt32 = 5
+    /// Version 6: 128-bit spend sums (facts, and 16-byte spends in `by_spend` keys); an affinity time
+    /// per category.
+    static let formatVersion: UInt32 = 6
     static let databasesMax = 16
 
     let meta: Database<String, [UInt8]>

@@ -1,25 +1,27 @@
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
-/// Layout, version 1: u8 version, then varints — events folded, first seen, last seen, signup + 1
-/// (0: none), purchase count, purchase times (first, then deltas), gross, refunded, reactivations, cart
-/// abandons, last cart abandon + 1, last cart value, email opens, last email open + 1; a field mask
-/// (bit k: AttributeField k, bit 10: interests) with the strings; four sorted number lists (bought
-/// products, bought categories, viewed products, viewed categories) as count + deltas; affinity time,
-/// entry count, and per entry a category delta and the value's IEEE-754 bits (u64 little-endian).
+/// Layout, version 2: u8 version, then varints — events folded, first seen, last seen, signup + 1
+/// (0: none), purchase count, purchase times (first, then deltas), gross, refunded (128-bit sums),
+/// reactivations, cart abandons, last cart abandon + 1, last cart value, email opens, last email
+/// open + 1; a field mask (bit k: AttributeField k, bit 10: interests) with the strings; four sorted
+/// number lists (bought products, bought categories, viewed products, viewed categories) as count +
+/// deltas; affinity entry count, and per entry a category delta, the value's IEEE-754 bits (u64
+/// little-endian) and last seen − the entry's time. (Version 1 had 64-bit sums and one affinity
+/// time for all entries.)
 extension CustomerFacts {
-    static let formatVersion: UInt8 = 1
+    static let formatVersion: UInt8 = 2
 
     func encode(into w: inout RecordWriter) {
         w.reset()
         w.write(upTo: encodingBound) { writer in encode(into: &writer) }
     }
 
-    /// The most bytes these facts can encode to: 10 per varint, 5 per list delta (values are
-    /// 32-bit), 13 per affinity entry.
+    /// The most bytes these facts can encode to: 10 per varint (19 per 128-bit sum), 5 per list
+    /// delta (values are 32-bit), 23 per affinity entry.
     private var encodingBound: Int {
         let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
             + viewedCategorySet.values.count
-        return 1 + 20 * 10 + 10 * purchaseTimes.count + text.count + 5 * lists + 13 * affinity.count
+        return 1 + 20 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 5 * lists + 23 * affinity.count
     }
 
     /// Appends the encoded facts to `bytes`: written through a pointer into temporary room for the
@@ -87,13 +89,13 @@ extension CustomerFacts {
         boughtCategorySet.withSorted(numbers)
         viewedProductSet.withSorted(numbers)
         viewedCategorySet.withSorted(numbers)
-        w.varint(affinityTime)
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0
-        for entry in affinity {
+        for entry in affinity.sortedEntries {
             w.varint(UInt64(entry.category - lastCategory))
             lastCategory = entry.category
             w.u64(entry.value.bitPattern)
+            w.varint(lastSeen - entry.time)
         }
     }
 
@@ -123,13 +125,14 @@ extension CustomerFacts {
         eventsFolded = try r.varint32()
         firstSeen = try time(&r)
         lastSeen = try time(&r)
+        guard lastSeen >= firstSeen else { throw RecordReader.corrupt }
         signup = try optionalTime(&r)
         let purchases = try count(&r)
         purchaseTimes.reserveCapacity(purchases)
         var previous: Int64 = 0
         for _ in 0..<purchases { previous += try time(&r); purchaseTimes.append(previous) }
-        gross = try r.amount()
-        refunded = try r.amount()
+        gross = try r.amountSum()
+        refunded = try r.amountSum()
         reactivations = try r.varint32()
         cartAbandons = try r.varint32()
         lastCartAbandon = try optionalTime(&r)
@@ -155,15 +158,22 @@ extension CustomerFacts {
         boughtCategorySet = try set(&r)
         viewedProductSet = try set(&r)
         viewedCategorySet = try set(&r)
-        affinityTime = try time(&r)
         let n = try count(&r)
-        affinity.reserveCapacity(n)
+        var entries: [Affinity.Entry] = []
+        entries.reserveCapacity(n)
         var lastCategory: UInt32 = 0
-        for _ in 0..<n {
-            lastCategory += try r.varint32()
-            let bits = UInt64(bitPattern: try r.i64())
-            affinity.append(AffinityEntry(category: lastCategory, value: Double(bitPattern: bits)))
+        for k in 0..<n {
+            let delta = try r.varint32()
+            // Strictly ascending categories, no overflow; a finite, non-negative score; a time
+            // within the customer's events.
+            guard k == 0 || delta > 0, delta <= UInt32.max - lastCategory else { throw RecordReader.corrupt }
+            lastCategory += delta
+            let value = Double(bitPattern: UInt64(bitPattern: try r.i64()))
+            let age = try r.varint()
+            guard value.isFinite, value >= 0, age <= UInt64(lastSeen - firstSeen) else { throw RecordReader.corrupt }
+            entries.append(Affinity.Entry(category: lastCategory, value: value, time: lastSeen - Int64(age)))
         }
+        affinity = Affinity(sortedEntries: entries)
         guard r.offset == bytes.count else { throw RecordReader.corrupt }
     }
 }

@@ -16,8 +16,10 @@ struct CustomerFacts: Equatable {
     var signup: Int64?
     /// Every purchase time, in order (orders = count).
     var purchaseTimes: [Int64] = []
-    var gross: Int64 = 0
-    var refunded: Int64 = 0
+    /// Σ purchase totals and Σ refund totals: 128-bit, as no customer's sum can overflow them
+    /// (each amount ≤ 10^15, at most 2^40 events a store).
+    var gross: Int128 = 0
+    var refunded: Int128 = 0
     /// Purchases that came more than `lapsedAfterDays` after the previous one.
     var reactivations: UInt32 = 0
     var cartAbandons: UInt32 = 0
@@ -37,10 +39,8 @@ struct CustomerFacts: Equatable {
     var boughtCategorySet = NumberSet()
     var viewedProductSet = NumberSet()
     var viewedCategorySet = NumberSet()
-    /// Decayed category affinity: `score(T) = value × 2^(−(T − affinityTime) / halfLife)`.
-    var affinityTime: Int64 = 0
-    /// (category number, value at `affinityTime`), sorted by category number.
-    var affinity: [AffinityEntry] = []
+    /// Decayed category affinity, per category.
+    var affinity = Affinity()
     /// How many events were folded.
     var eventsFolded: UInt32 = 0
 
@@ -66,13 +66,14 @@ struct CustomerFacts: Equatable {
         boughtCategorySet.removeAll()
         viewedProductSet.removeAll()
         viewedCategorySet.removeAll()
-        affinityTime = 0
-        if !affinity.isEmpty { affinity.removeAll(keepingCapacity: true) }
+        affinity.removeAll()
         eventsFolded = 0
     }
 
-    /// Sorts and de-duplicates the four sets in place, so encoding reads them as they are.
+    /// Sorts and de-duplicates the four sets (and sorts the affinity entries) in place, so encoding
+    /// reads them as they are.
     mutating func normalizeSets() {
+        affinity.normalize()
         boughtProductSet.normalize()
         boughtCategorySet.normalize()
         viewedProductSet.normalize()
@@ -86,14 +87,9 @@ struct CustomerFacts: Equatable {
     var viewedCategories: [UInt32] { viewedCategorySet.sorted }
 
     var orders: Int { purchaseTimes.count }
-    var netSpend: Int64 { gross - refunded }
+    var netSpend: Int128 { gross - refunded }
     var firstPurchase: Int64? { purchaseTimes.first }
     var lastPurchase: Int64? { purchaseTimes.last }
-
-    struct AffinityEntry: Equatable {
-        var category: UInt32
-        var value: Double
-    }
 
     /// A value's bytes in ``text``; `start < 0` when absent.
     struct TextRange {
@@ -210,7 +206,7 @@ extension CustomerFacts {
             let total = try r.amount()
             if let last = purchaseTimes.last, Double(t - last) > policy.lapsedAfterMs { reactivations += 1 }
             purchaseTimes.append(t)
-            gross += total
+            gross += Int128(total)
             try forEachItem(&r) { product, category in
                 boughtProductSet.insert(product)
                 if category != 0 {
@@ -222,7 +218,7 @@ extension CustomerFacts {
             try readText(&r)
         case .refund:
             _ = try r.string()
-            refunded += try r.amount()
+            refunded += Int128(try r.amount())
         case .emailOpen:
             emailOpens += 1
             lastEmailOpen = t
@@ -271,38 +267,12 @@ extension CustomerFacts {
     }
 
     private mutating func addAffinity(_ category: UInt32, _ weight: Double, at t: Int64, _ policy: FoldPolicy) {
-        guard weight > 0 else { return }
-        // Decayed to `t`, then searched, through one pointer (each access to the array as such
-        // checks its uniqueness).
-        let decay = t > affinityTime && !affinity.isEmpty ? exp2(-Double(t - affinityTime) / policy.halfLifeMs) : nil
-        if t > affinityTime { affinityTime = t }
-        let n = affinity.count
-        let at = affinity.withUnsafeMutableBufferPointer { entries -> Int in
-            if let decay { for k in entries.indices { entries[k].value *= decay } }
-            // A customer has a handful of categories: a linear search from the front.
-            var k = 0
-            while k < n && entries[k].category < category { k += 1 }
-            if k < n && entries[k].category == category {
-                entries[k].value += weight
-                return -1
-            }
-            return k
-        }
-        guard at >= 0 else { return }
-        affinity.append(AffinityEntry(category: category, value: weight))
-        if at < n {
-            affinity.withUnsafeMutableBufferPointer { entries in
-                let base = entries.baseAddress!
-                memmove(base + at + 1, base + at, (n - at) * MemoryLayout<AffinityEntry>.stride)
-                base[at] = AffinityEntry(category: category, value: weight)
-            }
-        }
+        affinity.add(category, weight, at: t, halfLifeMs: policy.halfLifeMs)
     }
 
-    /// The affinity score of each category as of `asOf`.
+    /// The affinity score of each category as of `asOf`, by category number.
     func affinityScores(asOf: Int64, halfLifeDays: Double) -> [(category: UInt32, score: Double)] {
-        let factor = exp2(-Double(asOf - affinityTime) / (halfLifeDays * 86_400_000))
-        return affinity.map { ($0.category, $0.value * factor) }
+        affinity.scores(asOf: asOf, halfLifeDays: halfLifeDays)
     }
 }
 

@@ -38,11 +38,11 @@ enum FactsFold {
 
 /// The index entries of a customer's facts (buyers only), to diff old against new.
 struct IndexEntries: Equatable {
-    var netSpend: Int64
+    var netSpend: Int128
     var lastPurchase: Int64
     var orders: Int
 
-    init(netSpend: Int64, lastPurchase: Int64, orders: Int) {
+    init(netSpend: Int128, lastPurchase: Int64, orders: Int) {
         self.netSpend = netSpend
         self.lastPurchase = lastPurchase
         self.orders = orders

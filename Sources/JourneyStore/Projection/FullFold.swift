@@ -377,7 +377,7 @@ struct BuyerEntry {
         if let new { inserting.append(BuyerEntry(customer: customer, entries: new)) }
     }
 
-    var netSpend: Int64 { entries.netSpend }
+    var netSpend: Int128 { entries.netSpend }
     var lastPurchase: Int64 { entries.lastPurchase }
     var orders: Int { entries.orders }
 }
@@ -610,14 +610,15 @@ private struct SpendKeys {
     /// Sorts the keys of `buyers` (listed by customer in `byCustomer`); `ids` calls its argument
     /// with each buyer's position and id bytes.
     ///
-    /// Keys are 8 bytes of flipped spend, then the id. Two stable radix sorts, on the id's first 8
-    /// bytes and then on the spend, order them on their first 16 bytes; only runs equal in both
-    /// (ids sharing 8 bytes and a spend) are compared on whole keys.
+    /// Keys are 16 bytes of flipped spend, then the id. Three stable radix sorts, on the id's first 8
+    /// bytes and then on the spend's two halves (a pass over bits that do not vary is skipped), order
+    /// them on their first 24 bytes; only runs equal in all (ids sharing 8 bytes and a spend) are
+    /// compared on whole keys.
     init(_ buyers: [BuyerEntry], byCustomer: [(customer: UInt32, position: Int)],
          ids: ((Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         // Keys in buyer order.
         var unsorted: [UInt8] = [], unsortedEnds: [Int] = []
-        unsorted.reserveCapacity(buyers.count * 20)
+        unsorted.reserveCapacity(buyers.count * 28)
         unsortedEnds.reserveCapacity(buyers.count)
         var key: [UInt8] = []
         try ids { k, id in
@@ -632,24 +633,29 @@ private struct SpendKeys {
             func key(_ k: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: all[(k == 0 ? 0 : unsortedEnds[k - 1])..<unsortedEnds[k]])
             }
-            var order = byCustomer.map { c -> (flipped: UInt64, prefix: UInt64, position: Int) in
+            let s = IndexKeys.spendBytes
+            var order = byCustomer.map { c -> (high: UInt64, low: UInt64, prefix: UInt64, position: Int) in
                 let bytes = key(c.position)
                 var prefix: UInt64 = 0
-                for i in 8..<min(16, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (15 - i)) }
-                return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)), prefix, c.position)
+                for i in s..<min(s + 8, bytes.count) { prefix |= UInt64(bytes[i]) << UInt64(8 * (s + 7 - i)) }
+                return (UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self)),
+                        UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)), prefix, c.position)
             }
             radixSort(&order, bits: 0..<64) { $0.prefix }
-            radixSort(&order, bits: 0..<64) { $0.flipped }
+            radixSort(&order, bits: 0..<64) { $0.low }
+            radixSort(&order, bits: 0..<64) { $0.high }
+            func same(_ a: Int, _ b: Int) -> Bool {
+                order[a].high == order[b].high && order[a].low == order[b].low && order[a].prefix == order[b].prefix
+            }
             var runStart = 0
-            for k in 1..<order.count + 1
-            where k == order.count || order[k].flipped != order[runStart].flipped || order[k].prefix != order[runStart].prefix {
+            for k in 1..<order.count + 1 where k == order.count || !same(k, runStart) {
                 if k - runStart > 1 {
                     order[runStart..<k].sort { key($0.position).lexicographicallyPrecedes(key($1.position)) }
                 }
                 runStart = k
             }
             bytes = [UInt8](unsafeUninitializedCapacity: all.count) { out, initialized in
-                for (_, _, k) in order {
+                for (_, _, _, k) in order {
                     let bytes = key(k)
                     UnsafeMutableRawPointer(out.baseAddress! + initialized).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
                     initialized += bytes.count

@@ -1,20 +1,24 @@
 /// Keys of the secondary indexes, built so that LMDB's byte order is the order queries need.
 enum IndexKeys {
+    /// Bytes of the net spend at the start of a `by_spend` key (a 128-bit sum).
+    static let spendBytes = 16
+
     /// Net spend descending: the first key is the top spender; ties follow the customer id's bytes.
-    static func spend(_ netSpend: Int64, customerID: UnsafeRawBufferPointer, into key: inout [UInt8]) {
+    static func spend(_ netSpend: Int128, customerID: UnsafeRawBufferPointer, into key: inout [UInt8]) {
         key.removeAll(keepingCapacity: true)
         withUnsafeBytes(of: flippedSpend(netSpend).bigEndian) { key.append(contentsOf: $0) }
         key.append(contentsOf: customerID)
     }
 
-    /// The first 8 bytes of a `by_spend` key, as a number: higher spends are lower numbers.
+    /// The first 16 bytes of a `by_spend` key, as a number: higher spends are lower numbers.
     @inline(__always)
-    static func flippedSpend(_ netSpend: Int64) -> UInt64 { ~(UInt64(bitPattern: netSpend) ^ (1 << 63)) }
+    static func flippedSpend(_ netSpend: Int128) -> UInt128 { ~(UInt128(bitPattern: netSpend) ^ (1 << 127)) }
 
-    /// The net spend a `by_spend` key holds.
-    static func spend(fromKey key: UnsafeRawBufferPointer) -> Int64 {
-        let flipped = UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
-        return Int64(bitPattern: ~flipped ^ (1 << 63))
+    /// The net spend a `by_spend` key holds, or `nil` for a key too short to hold one (a damaged index).
+    static func spend(fromKey key: UnsafeRawBufferPointer) -> Int128? {
+        guard key.count > spendBytes else { return nil }
+        let flipped = UInt128(bigEndian: key.loadUnaligned(as: UInt128.self))
+        return Int128(bitPattern: ~flipped ^ (1 << 127))
     }
 
     /// Last purchase time ascending, then customer number.
@@ -41,16 +45,22 @@ enum IndexKeys {
         return try withUnsafeBytes(of: &key) { try body($0) }
     }
 
-    static func time(fromKey key: UnsafeRawBufferPointer) -> Int64 {
-        Int64(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
+    /// The time of a `by_last_purchase` key, or `nil` for a key of the wrong size (a damaged index).
+    static func time(fromKey key: UnsafeRawBufferPointer) -> Int64? {
+        guard key.count == 12 else { return nil }
+        return Int64(bitPattern: UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
     }
 
-    static func orders(fromKey key: UnsafeRawBufferPointer) -> Int {
-        Int(UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)))
+    /// The order count of a `by_orders` key, or `nil` for a key of the wrong size.
+    static func orders(fromKey key: UnsafeRawBufferPointer) -> Int? {
+        guard key.count == 8 else { return nil }
+        return Int(UInt32(bigEndian: key.loadUnaligned(as: UInt32.self)))
     }
 
-    /// The customer number at the end of a `by_last_purchase` or `by_orders` key.
-    static func customer(fromKey key: UnsafeRawBufferPointer) -> UInt32 {
-        UInt32(bigEndian: key.loadUnaligned(fromByteOffset: key.count - 4, as: UInt32.self))
+    /// The customer number at the end of a `by_last_purchase` or `by_orders` key, or `nil` for a
+    /// key too short to hold one.
+    static func customer(fromKey key: UnsafeRawBufferPointer) -> UInt32? {
+        guard key.count >= 8 else { return nil }
+        return UInt32(bigEndian: key.loadUnaligned(fromByteOffset: key.count - 4, as: UInt32.self))
     }
 }

@@ -107,7 +107,7 @@ extension Profile {
             segment: Segment(phase: phase, highValue: topPercent != nil),
             tier: Tier(netSpend: f.netSpend, minimums: policy.tierMinimumsMinorUnits), topPercent: topPercent,
             orders: orders, spend: Money(minorUnits: f.netSpend), gross: Money(minorUnits: f.gross),
-            refunded: Money(minorUnits: f.refunded), aov: orders > 0 ? Money(minorUnits: roundedQuotient(f.gross, Int64(orders))) : nil,
+            refunded: Money(minorUnits: f.refunded), aov: orders > 0 ? Money(minorUnits: roundedQuotient(f.gross, Int128(orders))) : nil,
             firstSeen: Timestamp(millisecondsSinceEpoch: f.firstSeen), lastSeen: Timestamp(millisecondsSinceEpoch: f.lastSeen),
             signup: ts(f.signup), firstPurchase: ts(f.firstPurchase),
             lastPurchase: ts(f.lastPurchase), daysSincePurchase: r,
@@ -115,7 +115,7 @@ extension Profile {
             reactivations: Int(f.reactivations), affinity: scored.prefix(Policy.affinityTagsMax).map(\.0),
             rfm: f.lastPurchase.flatMap { population.rfm(lastPurchase: $0, orders: orders, netSpend: f.netSpend) },
             cartAbandons: Int(f.cartAbandons), lastCartAbandon: ts(f.lastCartAbandon),
-            lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: f.lastCartValue) : nil,
+            lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: Int128(f.lastCartValue)) : nil,
             emailOpens: Int(f.emailOpens), lastEmailOpen: ts(f.lastEmailOpen),
             daysSinceEmailOpen: f.lastEmailOpen.map { days(from: $0, to: t) },
             email: f.field(.email), phone: f.field(.phone),
@@ -133,7 +133,7 @@ extension Profile {
 func ts(_ ms: Int64?) -> Timestamp? { ms.map { Timestamp(millisecondsSinceEpoch: $0) } }
 
 /// a / b rounded half away from zero.
-func roundedQuotient(_ a: Int64, _ b: Int64) -> Int64 {
+func roundedQuotient(_ a: Int128, _ b: Int128) -> Int128 {
     let q = a / b, r = a % b
     if 2 * abs(r) >= abs(b) { return q + ((a < 0) != (b < 0) ? -1 : 1) }
     return q

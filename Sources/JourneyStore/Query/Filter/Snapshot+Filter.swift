@@ -56,10 +56,10 @@ extension Snapshot {
                 let cutoff = pop.topCutoffs[k]
                 return (.index("by_spend"), try scanSpend { key in !cutoff.lexicographicallyPrecedes(Array(key)) })
             case .compare(.spend, let op, let v) where [.greater, .greaterOrEqual, .equal].contains(op):
-                return (.index("by_spend"), try scanSpend { key in Double(IndexKeys.spend(fromKey: key)) >= v })
+                return (.index("by_spend"), try scanSpend { key in IndexKeys.spend(fromKey: key).map { Double($0) >= v } ?? true })
             case .compare(.daysSincePurchase, let op, let v) where [.greater, .greaterOrEqual].contains(op):
                 let newest = Int64((Double(t) - v * day).rounded(.up))
-                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: nil) { IndexKeys.time(fromKey: $0) <= newest })
+                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: nil) { IndexKeys.time(fromKey: $0).map { $0 <= newest } ?? true })
             case .compare(.daysSincePurchase, let op, let v) where [.less, .lessOrEqual].contains(op):
                 let oldest = Int64((Double(t) - v * day).rounded(.down))
                 return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: IndexKeys.lastPurchase(max(oldest, 0), customer: 0)) { _ in true })
@@ -87,7 +87,8 @@ extension Snapshot {
         var out: [UInt32] = []
         try db.forEach(in: txn, from: start) { key, _ in
             guard keep(key) else { return false }
-            out.append(IndexKeys.customer(fromKey: key))
+            guard let customer = IndexKeys.customer(fromKey: key) else { throw Population.damaged(db.name ?? "index") }
+            out.append(customer)
             return true
         }
         return out.sorted()
