@@ -27,13 +27,20 @@ public final class JourneyStore: Sendable {
         public var mapSizeBytesInitial: Int
         /// Skip `fsync` at commit (benchmarks, bulk loads): a power loss may lose the last commits.
         public var syncDisabled: Bool
+        /// Open an existing store for reading only: nothing is created or written (writes throw
+        /// ``JourneyError/Code/readOnly``), so a store on a read-only mount or without write
+        /// permission can be read. An interrupted ingest is then reported, not rolled back. Where
+        /// LMDB's lock file cannot be written, reads take no reader slot: a writer in another
+        /// process may then reuse pages a long read still looks at.
+        public var readOnly: Bool
 
         public init(currency: Currency? = nil, createIfMissing: Bool = true,
-                    mapSizeBytesInitial: Int = 1 << 30, syncDisabled: Bool = false) {
+                    mapSizeBytesInitial: Int = 1 << 30, syncDisabled: Bool = false, readOnly: Bool = false) {
             self.currency = currency
             self.createIfMissing = createIfMissing
             self.mapSizeBytesInitial = mapSizeBytesInitial
             self.syncDisabled = syncDisabled
+            self.readOnly = readOnly
         }
     }
 
@@ -41,9 +48,12 @@ public final class JourneyStore: Sendable {
     public let path: String
     /// The currency every amount is in, fixed when the store was created.
     public let currency: Currency
+    /// Whether the store was opened read-only (``Options/readOnly``).
+    public var isReadOnly: Bool { writer == nil }
     let env: Environment
     let schema: StoreSchema
-    let writer: WriterLock
+    /// The write side; `nil` for a store opened read-only.
+    let writer: WriterLock?
     /// The population cut-offs of the newest snapshot that computed them.
     let populationCache = Mutex<(Int, Population)?>(nil)
     /// Names by kind and number, and their byte order, as read by snapshots.
@@ -51,48 +61,82 @@ public final class JourneyStore: Sendable {
     /// The last policy text read and its parse.
     let policyCache = Mutex<(String, Policy)?>(nil)
 
-    /// Opens the store at `path`, creating it when missing (unless `options` say otherwise).
-    /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.newerFormat`
-    ///   (written by a newer JourneyStore), `.invalidArgument` (a currency other than the store's) or `.storage`.
+    /// Opens the store at `path`, creating it when the directory holds no `data.mdb` (unless
+    /// `options` say otherwise). An existing `data.mdb` is never taken for a new store: an empty
+    /// file, a file that is not LMDB's, or an LMDB environment without the store's `meta` is refused.
+    /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.corrupted` (not
+    ///   a store, or damaged), `.newerFormat` / `.olderFormat` (another layout version),
+    ///   `.invalidArgument` (a currency other than the store's) or `.storage`.
     public init(at path: String, options: Options = Options()) throws {
-        let exists = access(path + "/data.mdb", F_OK) == 0
-        if !exists && !options.createIfMissing {
+        var info = stat()
+        let exists = stat(path + "/data.mdb", &info) == 0
+        if !exists && (!options.createIfMissing || options.readOnly) {
             throw JourneyError(.notFound, "no store at \(path): run `journey init` or `journey ingest` first, or pass --store")
         }
+        if exists && info.st_size == 0 {
+            throw JourneyError(.corrupted, "store at \(path): data.mdb is empty (0 bytes), so it is not a store; move it away (a store is created only in a directory without data.mdb)")
+        }
+        env = try Self.openEnvironment(path, options)
         do {
-            env = try Environment(path: path, options: .init(
-                mapSizeBytesInitial: options.mapSizeBytesInitial, databasesMax: StoreSchema.databasesMax,
-                syncDisabled: options.syncDisabled))
-            (schema, currency) = try Self.openSchema(env, path: path, requested: options.currency)
+            (schema, currency) = try Self.openSchema(env, path: path, requested: options.currency,
+                                                     mayCreate: options.createIfMissing && !options.readOnly)
         } catch let error as LMDBError {
             throw JourneyError(.storage, "cannot open store at \(path): \(error.message)", underlying: error)
         }
         self.path = path
-        self.writer = try WriterLock(LogWriter(schema: schema, currency: currency), directory: path)
+        self.writer = options.readOnly ? nil : try WriterLock(LogWriter(schema: schema, currency: currency), directory: path)
     }
 
-    private static func openSchema(_ env: Environment, path: String, requested: Currency?) throws -> (StoreSchema, Currency) {
-        let probe: Database<String, [UInt8]>? = try? env.openDatabase("meta")
-        let format = try probe.flatMap { meta in
-            try env.read { txn in try meta.get(MetaKey.format, in: txn) }
+    private static func openEnvironment(_ path: String, _ options: Options) throws(JourneyError) -> Environment {
+        do {
+            return try Environment(path: path, options: .init(
+                mapSizeBytesInitial: options.mapSizeBytesInitial, databasesMax: StoreSchema.databasesMax,
+                syncDisabled: options.syncDisabled, readOnly: options.readOnly))
+        } catch {
+            if error == .invalid || error == .versionMismatch || error == .corrupted {
+                throw JourneyError(.corrupted, "store at \(path): data.mdb is not an LMDB data file this build can read (\(error.message)); it is not a store, or it is damaged", underlying: error)
+            }
+            throw JourneyError(.storage, "cannot open store at \(path): \(error.message)", underlying: error)
         }
-        if let format {
-            guard format.count == 4 else { throw JourneyError(.corrupted, "store at \(path): unreadable format version") }
-            let version = UInt32(bigEndian: format.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
-            guard version <= StoreSchema.formatVersion else {
-                throw JourneyError(.newerFormat, "store at \(path) has format version \(version); this build of journey reads up to \(StoreSchema.formatVersion): upgrade journey")
+    }
+
+    /// The store's databases and currency. Only an environment holding no database at all (a new
+    /// `data.mdb`, or one whose creation was interrupted before its first commit) becomes a new store.
+    private static func openSchema(_ env: Environment, path: String, requested: Currency?, mayCreate: Bool) throws -> (StoreSchema, Currency) {
+        let meta: Database<String, [UInt8]>
+        do {
+            meta = try env.openDatabase("meta")
+        } catch let error as LMDBError where error == .notFound {
+            let main: Database<[UInt8], [UInt8]> = try env.openDatabase(nil)
+            guard try env.read({ txn in try main.count(in: txn) }) == 0 else {
+                throw JourneyError(.corrupted, "store at \(path): data.mdb holds LMDB databases but no `meta`: it is not a journey store (or it is damaged); nothing was written to it")
             }
-            guard version == StoreSchema.formatVersion else {
-                throw JourneyError(.olderFormat, "store at \(path) has format version \(version), older than this build's \(StoreSchema.formatVersion), which it cannot read: ingest the original event files into a new store")
+            guard mayCreate else {
+                throw JourneyError(.notFound, "no store at \(path): its data.mdb holds nothing yet; run `journey init` or `journey ingest` first")
             }
-            let schema = try StoreSchema(env: env, create: false)
-            let code = try env.read { txn in try schema.metaString(MetaKey.currency, in: txn) } ?? "USD"
-            let stored = try Currency(code: code)
-            if let requested, requested != stored {
-                throw JourneyError(.invalidArgument, "store at \(path) keeps money in \(stored.code), not \(requested.code); a store's currency is fixed when it is created")
-            }
-            return (schema, stored)
+            return try createSchema(env, requested: requested)
         }
+        guard let format = try env.read({ txn in try meta.get(MetaKey.format, in: txn) }) else {
+            throw JourneyError(.corrupted, "store at \(path): `meta` holds no format version: the store is damaged or not a journey store")
+        }
+        guard format.count == 4 else { throw JourneyError(.corrupted, "store at \(path): unreadable format version") }
+        let version = UInt32(bigEndian: format.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+        guard version <= StoreSchema.formatVersion else {
+            throw JourneyError(.newerFormat, "store at \(path) has format version \(version); this build of journey reads up to \(StoreSchema.formatVersion): upgrade journey")
+        }
+        guard version == StoreSchema.formatVersion else {
+            throw JourneyError(.olderFormat, "store at \(path) has format version \(version), older than this build's \(StoreSchema.formatVersion), which it cannot read: ingest the original event files into a new store")
+        }
+        let schema = try StoreSchema(env: env, create: false)
+        let code = try env.read { txn in try schema.metaString(MetaKey.currency, in: txn) } ?? "USD"
+        let stored = try Currency(code: code)
+        if let requested, requested != stored {
+            throw JourneyError(.invalidArgument, "store at \(path) keeps money in \(stored.code), not \(requested.code); a store's currency is fixed when it is created")
+        }
+        return (schema, stored)
+    }
+
+    private static func createSchema(_ env: Environment, requested: Currency?) throws -> (StoreSchema, Currency) {
         let schema = try StoreSchema(env: env, create: true)
         let currency = requested ?? .usd
         try env.write { txn in
@@ -275,7 +319,10 @@ extension JourneyStore {
 
     /// Runs `body` as the store's only writer; first rolls back an ingest that a crash interrupted.
     func withWriter<R>(_ body: (inout LogWriter) throws -> R) throws -> R {
-        try writer.withLock { (w: inout LogWriter) in
+        guard let writer else {
+            throw JourneyError(.readOnly, "store at \(path) was opened read-only; open it for writing to change it")
+        }
+        return try writer.withLock { (w: inout LogWriter) in
             if try hasOpenIngest { try rollBackOpenIngest(writer: &w) }
             return try body(&w)
         }

@@ -6,7 +6,8 @@ import CLMDB
 /// cursor moves or the transaction ends, and never to be written to.
 public struct Cursor {
     @usableFromInline let handle: OpaquePointer
-    @usableFromInline init(handle: OpaquePointer) { self.handle = handle }
+    @usableFromInline let bounds: MapBounds
+    @usableFromInline init(handle: OpaquePointer, bounds: MapBounds) { self.handle = handle; self.bounds = bounds }
 
     /// One key/value pair at the cursor.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
@@ -30,6 +31,8 @@ public struct Cursor {
         let rc = mdb_cursor_get(handle, &k, &d, op)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "cursor")
+        try bounds.check(k.mv_data, k.mv_size)
+        try bounds.check(d.mv_data, d.mv_size)
         return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
                 UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size))
     }
@@ -86,6 +89,7 @@ public struct Cursor {
             rc = mdb_cursor_get(handle, &k, &d, MDB_GET_CURRENT)
             try check(rc, "cursor current")
         }
+        try bounds.check(d.mv_data, d.mv_size)
         return UnsafeRawBufferPointer(start: d.mv_data, count: d.mv_size)
     }
 
@@ -173,7 +177,7 @@ extension Database {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(txn.handle, dbi, &cursor), "open cursor on \(name ?? "main")")
         defer { mdb_cursor_close(cursor) }
-        return try body(Cursor(handle: cursor!))
+        return try body(Cursor(handle: cursor!, bounds: txn.bounds))
     }
 
     /// Calls `body` with every entry from the first key ≥ `start` (or the first) in key order,
@@ -200,7 +204,7 @@ extension Database {
 public struct OwnedCursor: ~Copyable {
     public let cursor: Cursor
 
-    init(handle: OpaquePointer) { cursor = Cursor(handle: handle) }
+    init(handle: OpaquePointer, bounds: MapBounds) { cursor = Cursor(handle: handle, bounds: bounds) }
 
     deinit { mdb_cursor_close(cursor.handle) }
 }
@@ -210,7 +214,7 @@ extension Database {
     public func makeCursor(in txn: WriteTransaction) throws(LMDBError) -> OwnedCursor {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(txn.handle, dbi, &cursor), "open cursor on \(name ?? "main")")
-        return OwnedCursor(handle: cursor!)
+        return OwnedCursor(handle: cursor!, bounds: txn.bounds)
     }
 }
 

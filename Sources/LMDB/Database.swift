@@ -26,6 +26,7 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
         }
         if rc == MDB_NOTFOUND { return try body(nil) }
         try check(rc, "get from \(name ?? "main")")
+        try txn.bounds.check(data.mv_data, data.mv_size)
         return try body(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size))
     }
 

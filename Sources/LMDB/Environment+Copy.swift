@@ -161,6 +161,7 @@ extension Environment {
         var k = MDB_val(), d = MDB_val()
         var rc = mdb_cursor_get(cursor, &k, &d, MDB_FIRST)
         while rc == 0 {
+            try txn.bounds.check(d.mv_data, d.mv_size)
             guard d.mv_size >= MemoryLayout<Int>.size else { throw LMDBError(code: LMDBError.corrupted.code, context: "a free-list record is too short") }
             free += UnsafeRawPointer(d.mv_data!).loadUnaligned(as: Int.self)
             rc = mdb_cursor_get(cursor, &k, &d, MDB_NEXT)

@@ -39,19 +39,25 @@ public final class Environment: @unchecked Sendable {
         public var readersMax: Int
         /// Skip `fsync` at commit: faster, but the last commits may be lost (never corrupted) on power loss.
         public var syncDisabled: Bool
+        /// Open an existing environment for reading only (`MDB_RDONLY`): nothing is created, and a
+        /// write fails with `EACCES`. On a read-only file system, or when the lock file cannot be
+        /// opened for writing, reads run without LMDB's reader table (``Environment/readsWithoutLock``).
+        public var readOnly: Bool
 
         public init(
             mapSizeBytesInitial: Int = 1 << 30,
             mapSizeBytesMax: Int = 1 << 40,
             databasesMax: Int = 16,
             readersMax: Int = 126,
-            syncDisabled: Bool = false
+            syncDisabled: Bool = false,
+            readOnly: Bool = false
         ) {
             self.mapSizeBytesInitial = mapSizeBytesInitial
             self.mapSizeBytesMax = mapSizeBytesMax
             self.databasesMax = databasesMax
             self.readersMax = readersMax
             self.syncDisabled = syncDisabled
+            self.readOnly = readOnly
         }
     }
 
@@ -61,30 +67,40 @@ public final class Environment: @unchecked Sendable {
     public let options: Options
     private let gate: UnsafeMutablePointer<pthread_rwlock_t>
 
-    /// Opens the environment in directory `path`, creating the directory and files when missing.
-    /// - Throws: ``LMDBError`` when the directory cannot be created or LMDB refuses the files.
+    /// Whether reads take no slot in LMDB's reader table (a read-only environment whose lock file
+    /// could not be opened for writing): a writer in another process may then reuse pages a long
+    /// read still looks at, so such a read can see a damaged snapshot.
+    public let readsWithoutLock: Bool
+
+    /// Opens the environment in directory `path`, creating the directory and files when missing
+    /// (unless ``Options/readOnly``). The data file is checked to hold every page its newest meta
+    /// page counts (a truncated file would make reading those pages kill the process with `SIGBUS`).
+    /// - Throws: ``LMDBError`` when the directory cannot be created, LMDB refuses the files
+    ///   (`MDB_INVALID`: not an LMDB file) or the file is shorter than its pages (`MDB_CORRUPTED`).
     public init(path: String, options: Options = Options()) throws(LMDBError) {
         precondition(options.mapSizeBytesInitial > 0 && options.mapSizeBytesInitial <= options.mapSizeBytesMax,
                      "map size: initial must be positive and at most the maximum")
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        if !options.readOnly && mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw LMDBError(code: errno, context: "cannot create directory \(path)")
         }
-        var env: OpaquePointer?
-        try check(mdb_env_create(&env))
-        guard let env else { throw LMDBError(code: ENOMEM, context: "mdb_env_create") }
+        var (env, rc) = try Self.open(path, options, noLock: false)
+        var noLock = false
+        if options.readOnly && (rc == EACCES || rc == EROFS || rc == EPERM) {
+            // The lock file cannot be written: read without LMDB's reader table.
+            (env, rc) = try Self.open(path, options, noLock: true)
+            noLock = true
+        }
         do {
-            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.databasesMax)))
-            try check(mdb_env_set_maxreaders(env, UInt32(options.readersMax)))
-            try check(mdb_env_set_mapsize(env, options.mapSizeBytesInitial))
-            var flags = UInt32(MDB_NOTLS)
-            if options.syncDisabled { flags |= UInt32(MDB_NOSYNC) }
-            try check(mdb_env_open(env, path, flags, 0o644), "cannot open LMDB environment at \(path)")
+            try check(rc, "cannot open LMDB environment at \(path)")
+            try Self.checkFileHoldsItsPages(env, path: path)
             // LMDB opens an existing file with a map just large enough for its pages, so the first
             // write that needs a new page would fill it, and a large write would run again after
             // the map grows: the map starts at twice what the pages occupy (address space only), at
             // least the initial size.
             let want = min(Self.roundedUp(max(options.mapSizeBytesInitial, 2 * Self.usedBytes(env))), options.mapSizeBytesMax)
-            if Self.mapSizeBytes(env) < want { try check(mdb_env_set_mapsize(env, want), "cannot map \(want) bytes of \(path)") }
+            if !options.readOnly && Self.mapSizeBytes(env) < want {
+                try check(mdb_env_set_mapsize(env, want), "cannot map \(want) bytes of \(path)")
+            }
         } catch {
             mdb_env_close(env)
             throw error
@@ -92,8 +108,49 @@ public final class Environment: @unchecked Sendable {
         self.handle = env
         self.path = path
         self.options = options
+        self.readsWithoutLock = noLock
         self.gate = .allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
+    }
+
+    /// A new environment handle and `mdb_env_open`'s result; the handle is closed and replaced when
+    /// opening failed (LMDB's rule), so the caller may try again or close it.
+    private static func open(_ path: String, _ options: Options, noLock: Bool) throws(LMDBError) -> (OpaquePointer, Int32) {
+        var created: OpaquePointer?
+        try check(mdb_env_create(&created))
+        guard let env = created else { throw LMDBError(code: ENOMEM, context: "mdb_env_create") }
+        do {
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(options.databasesMax)))
+            try check(mdb_env_set_maxreaders(env, UInt32(options.readersMax)))
+            try check(mdb_env_set_mapsize(env, options.mapSizeBytesInitial))
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        var flags = UInt32(MDB_NOTLS)
+        if options.syncDisabled { flags |= UInt32(MDB_NOSYNC) }
+        if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+        if noLock { flags |= UInt32(MDB_NOLOCK) }
+        let rc = mdb_env_open(env, path, flags, 0o644)
+        guard rc != 0 else { return (env, 0) }
+        mdb_env_close(env)
+        var fresh: OpaquePointer?
+        try check(mdb_env_create(&fresh))
+        guard let fresh else { throw LMDBError(code: ENOMEM, context: "mdb_env_create") }
+        return (fresh, rc)
+    }
+
+    /// LMDB reads page n at byte n × page size of the map; past the end of the file that access
+    /// kills the process with `SIGBUS`. A committed file always holds every page its meta counts.
+    private static func checkFileHoldsItsPages(_ env: OpaquePointer, path: String) throws(LMDBError) {
+        var fd: Int32 = -1
+        try check(mdb_env_get_fd(env, &fd), "data file of \(path)")
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw LMDBError(code: errno, context: "cannot stat the data file of \(path)") }
+        let needed = usedBytes(env)
+        if Int(info.st_size) < needed {
+            throw LMDBError(code: MDB_CORRUPTED, context: "the data file of \(path) holds \(info.st_size) bytes, fewer than the \(needed) its pages need: it was truncated")
+        }
     }
 
     /// `bytes` rounded up to a multiple of the OS page size, as LMDB wants a map size.
@@ -143,6 +200,16 @@ public final class Environment: @unchecked Sendable {
         return (info.me_last_pgno + 1) * Int(stat.ms_psize)
     }
 
+    /// The map's address and the pages of the newest commit (call with `gate` held: the map does
+    /// not move meanwhile).
+    private func currentBounds() -> MapBounds {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        return MapBounds(start: info.me_mapaddr, usedBytes: (info.me_last_pgno + 1) * Int(stat.ms_psize), mapBytes: info.me_mapsize)
+    }
+
     /// Runs `body` in a read-only transaction: one consistent snapshot for the whole call.
     ///
     /// The transaction and every byte buffer it lends are valid only inside `body`.
@@ -160,7 +227,7 @@ public final class Environment: @unchecked Sendable {
             defer { pthread_rwlock_unlock(gate) }
             try check(rc, "cannot begin read transaction")
             defer { mdb_txn_abort(txn) }
-            return try body(ReadTransaction(handle: txn!))
+            return try body(ReadTransaction(handle: txn!, bounds: currentBounds()))
         }
     }
 
@@ -186,7 +253,7 @@ public final class Environment: @unchecked Sendable {
             }
             let result: R
             do {
-                result = try body(WriteTransaction(handle: txn))
+                result = try body(WriteTransaction(handle: txn, bounds: currentBounds()))
             } catch let error as LMDBError where error == .mapFull {
                 mdb_txn_abort(txn)
                 pthread_rwlock_unlock(gate)

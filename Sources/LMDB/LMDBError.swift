@@ -37,6 +37,8 @@ public struct LMDBError: Error, Hashable, CustomStringConvertible, Sendable {
     public static let corrupted = LMDBError(code: MDB_CORRUPTED)
     /// Too many named databases are open (raise `Environment.Options.databasesMax`).
     public static let databasesFull = LMDBError(code: MDB_DBS_FULL)
+    /// The data file is not an LMDB file (no valid meta page).
+    public static let invalid = LMDBError(code: MDB_INVALID)
     /// The environment's lock file or data file was written by an incompatible LMDB version.
     public static let versionMismatch = LMDBError(code: MDB_VERSION_MISMATCH)
     /// A key or value is outside LMDB's limits (a key over 511 bytes, an empty key).

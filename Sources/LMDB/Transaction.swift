@@ -7,18 +7,50 @@ import CLMDB
 public protocol ReadableTransaction {
     /// The C handle; only the `LMDB` module uses it.
     var handle: OpaquePointer { get }
+    /// Where the pages this transaction may read lie in the map.
+    var bounds: MapBounds { get }
 }
 
 /// A read-only snapshot of the environment.
 public struct ReadTransaction: ReadableTransaction {
     public let handle: OpaquePointer
-    init(handle: OpaquePointer) { self.handle = handle }
+    public let bounds: MapBounds
+    init(handle: OpaquePointer, bounds: MapBounds) { self.handle = handle; self.bounds = bounds }
 }
 
 /// A write transaction; see ``Environment/write(_:)``.
 public struct WriteTransaction: ReadableTransaction {
     public let handle: OpaquePointer
-    init(handle: OpaquePointer) { self.handle = handle }
+    public let bounds: MapBounds
+    init(handle: OpaquePointer, bounds: MapBounds) { self.handle = handle; self.bounds = bounds }
+}
+
+/// The part of the memory map that holds the data file's pages, as of a transaction's start.
+///
+/// Every key and value LMDB hands out is checked to lie within it (or outside the map altogether:
+/// a write transaction's own pages are in memory LMDB allocated). A damaged page can give a node a
+/// size that reaches past the file's end, where reading would kill the process with `SIGBUS` or
+/// `SIGSEGV`; it is reported as ``LMDBError/corrupted`` instead.
+public struct MapBounds: Sendable {
+    @usableFromInline let start: UInt
+    @usableFromInline let pagesEnd: UInt
+    @usableFromInline let mapEnd: UInt
+
+    init(start: UnsafeRawPointer?, usedBytes: Int, mapBytes: Int) {
+        self.start = UInt(bitPattern: start)
+        pagesEnd = self.start + UInt(max(0, usedBytes))
+        mapEnd = self.start + UInt(max(0, mapBytes))
+    }
+
+    /// Checks that `count` bytes at `data` lie within the file's pages (when they are in the map at all).
+    @inlinable @inline(__always)
+    func check(_ data: UnsafeMutableRawPointer?, _ count: Int) throws(LMDBError) {
+        let at = UInt(bitPattern: data)
+        guard at >= start && at < mapEnd else { return }
+        guard count >= 0, UInt(count) <= pagesEnd &- at, at <= pagesEnd else {
+            throw LMDBError(code: LMDBError.corrupted.code, context: "a key or value reaches past the data file's pages (damaged page)")
+        }
+    }
 }
 
 @available(*, unavailable, message: "transactions must stay on the thread of the closure that lent them")

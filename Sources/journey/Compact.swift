@@ -13,7 +13,7 @@ struct Compact: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let r = try options.open().compact(to: out)
+            let r = try options.openForReading().compact(to: out)
             let perEvent = { (bytes: Int) in r.events > 0 ? String(format3: Double(bytes) / Double(r.events)) : "null" }
             if json {
                 print(JSONLine.object([("events", String(r.events)), ("store_file_bytes", String(r.storeFileBytes)),

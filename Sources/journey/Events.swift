@@ -9,7 +9,7 @@ struct Events: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.open()
+            let store = try options.openForReading()
             let events = try store.events(of: customer)
             guard !events.isEmpty else { throw JourneyError(.notFound, "no events for customer \"\(customer)\"") }
             for event in events { print(event.jsonLine(currency: store.currency)) }

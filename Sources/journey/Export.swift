@@ -18,7 +18,7 @@ struct Export: ParsableCommand {
             guard let format = ExportFormat(rawValue: format) else {
                 throw JourneyError(.invalidArgument, "--format: expected one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(self.format)\"")
             }
-            let store = try options.open()
+            let store = try options.openForReading()
             let filter = try Filter(self.filter, currency: store.currency)
             let t = try parseAsOf(asOf)
             // The filter and store are checked before any output file exists.

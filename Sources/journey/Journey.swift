@@ -33,8 +33,15 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store's directory.")
     var store: String = "./journey.store"
 
+    /// Opens the store for writing (creating it only when asked).
     func open(createIfMissing: Bool = false, currency: Currency? = nil) throws -> JourneyStore {
         try JourneyStore(at: store, options: .init(currency: currency, createIfMissing: createIfMissing))
+    }
+
+    /// Opens the store for reading only: commands that only read work on a read-only mount or
+    /// without write permission, and never create or change anything.
+    func openForReading() throws -> JourneyStore {
+        try JourneyStore(at: store, options: .init(createIfMissing: false, readOnly: true))
     }
 }
 

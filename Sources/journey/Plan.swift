@@ -15,7 +15,7 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.open()
+            let store = try options.openForReading()
             let plan = try readPlan(currency: store.currency)
             let t = try parseAsOf(asOf)
             try? FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)

@@ -20,7 +20,7 @@ struct ProfileCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.open()
+            let store = try options.openForReading()
             let t = try parseAsOf(asOf)
             let out = StandardOutput()
             var unknown: [String] = []

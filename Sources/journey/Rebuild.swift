@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.open()
+            let store = try options.openForReading()
             let report = try store.verify()
             if report.isConsistent {
                 print("ok: \(report.events) events, \(report.customers) customers; log, indexes and facts agree")
@@ -56,7 +56,7 @@ struct Scan: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let r = try options.open().scanLog()
+            let r = try options.openForReading().scanLog()
             print(JSONLine.object([("records", String(r.records)), ("bytes", String(r.bytes)),
                                    ("seconds", String(format3: r.seconds)), ("records_per_second", String(Int(r.recordsPerSecond)))]))
         }

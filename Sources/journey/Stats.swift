@@ -12,7 +12,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try options.open()
+            let store = try options.openForReading()
             let t = try parseAsOf(asOf)
             let s = try store.read { try $0.stats(asOf: t) }
             if json { print(s.json(currency: store.currency)); return }
@@ -39,9 +39,9 @@ struct PolicyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if settings.isEmpty { print(try options.openForReading().policy.text, terminator: ""); return }
             let store = try options.open()
             var policy = try store.policy
-            if settings.isEmpty { print(policy.text, terminator: ""); return }
             for setting in settings {
                 let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw JourneyError(.invalidArgument, "expected key=value, got \"\(setting)\"") }

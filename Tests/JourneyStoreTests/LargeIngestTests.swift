@@ -30,7 +30,7 @@ import Testing
     /// What a crash leaves: the committed first transaction of a large file, with its roll-back marker,
     /// holding `events` (committed by `store`'s own writer, so its caches have seen them).
     static func commitFirstTransactionOfACrashedFile(_ store: JourneyStore, _ events: [Event]) throws {
-        try store.writer.withLock { (w: inout LogWriter) in
+        try store.writer!.withLock { (w: inout LogWriter) in
             try store.env.write { txn in
                 var batch = try w.begin(txn)
                 try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)

@@ -59,7 +59,7 @@ import LMDB
         var sorted = 0, refolded = 0
         for chunk in stride(from: 0, to: events.count, by: batch) {
             try t.store.append(events[chunk..<min(chunk + batch, events.count)].shuffled(using: &rng))
-            try t.store.writer.withLock { (w: inout LogWriter) in
+            try t.store.writer!.withLock { (w: inout LogWriter) in
                 sorted += w.projector.lastBatchSorted
                 refolded += w.projector.lastBatchRefolded
             }
