@@ -66,6 +66,10 @@ public final class Environment: @unchecked Sendable {
     public let path: String
     public let options: Options
     private let gate: UnsafeMutablePointer<pthread_rwlock_t>
+    /// Where the data file is mapped (0 when unknown); changes only with `gate` held exclusively.
+    private var mapStart: UInt = 0
+    /// The data file's size, for ``MapBounds``.
+    private let fileSize: DataFileSize
 
     /// Whether reads take no slot in LMDB's reader table (a read-only environment whose lock file
     /// could not be opened for writing): a writer in another process may then reuse pages a long
@@ -109,8 +113,31 @@ public final class Environment: @unchecked Sendable {
         self.path = path
         self.options = options
         self.readsWithoutLock = noLock
+        var fd: Int32 = -1
+        mdb_env_get_fd(env, &fd)
+        self.fileSize = DataFileSize(fd: fd)
         self.gate = .allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
+        mapStart = Self.mappedAddress(env)
+    }
+
+    /// The address at which LMDB mapped the data file, read from `/proc/self/maps` (LMDB does not
+    /// tell it: `me_mapaddr` is only set for fixed maps). 0 where there is no such file: the bounds
+    /// checks of ``MapBounds`` then pass everything.
+    private static func mappedAddress(_ env: OpaquePointer) -> UInt {
+        var fd: Int32 = -1
+        var info = stat()
+        guard mdb_env_get_fd(env, &fd) == 0, fstat(fd, &info) == 0, let maps = fopen("/proc/self/maps", "r") else { return 0 }
+        defer { fclose(maps) }
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), maps) != nil {
+            // "start-end perms offset dev inode path"
+            let fields = String(cString: line).split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[2] == "00000000", UInt64(fields[4]) == UInt64(info.st_ino),
+                  let range = fields.first?.split(separator: "-").first, let start = UInt(range, radix: 16) else { continue }
+            return start
+        }
+        return 0
     }
 
     /// A new environment handle and `mdb_env_open`'s result; the handle is closed and replaced when
@@ -141,15 +168,31 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// LMDB reads page n at byte n × page size of the map; past the end of the file that access
-    /// kills the process with `SIGBUS`. A committed file always holds every page its meta counts.
+    /// kills the process with `SIGBUS`. The file may end before the last page the meta counts (pages
+    /// a transaction allocated and freed again are never written), but the roots of the main
+    /// database and of the free list are always in it: a file truncated below them is refused
+    /// here. (Truncation elsewhere is found by ``checkPages(in:problemsMax:)``; a value past the
+    /// file's end by ``MapBounds``.)
     private static func checkFileHoldsItsPages(_ env: OpaquePointer, path: String) throws(LMDBError) {
         var fd: Int32 = -1
         try check(mdb_env_get_fd(env, &fd), "data file of \(path)")
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw LMDBError(code: errno, context: "cannot stat the data file of \(path)") }
-        let needed = usedBytes(env)
-        if Int(info.st_size) < needed {
-            throw LMDBError(code: MDB_CORRUPTED, context: "the data file of \(path) holds \(info.st_size) bytes, fewer than the \(needed) its pages need: it was truncated")
+        var stat = MDB_stat()
+        try check(mdb_env_stat(env, &stat), "stat of \(path)")
+        let page = Int(stat.ms_psize)
+        // The newer of the two meta pages (LMDB's choice): the roots at the end of its two `MDB_db`s.
+        var newest: (txn: UInt64, roots: [UInt64]) = (0, [])
+        for m in 0..<2 {
+            var meta = [UInt8](repeating: 0, count: 160)
+            let got = meta.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 160, off_t(m * page)) }
+            guard got == 160 else { continue }
+            func u64(_ at: Int) -> UInt64 { meta.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) } }
+            if u64(144) >= newest.txn { newest = (u64(144), [u64(40 + 40), u64(40 + 48 + 40)]) }
+        }
+        let filePages = UInt64(info.st_size) / UInt64(max(page, 1))
+        for root in newest.roots where root != UInt64.max && root >= filePages {
+            throw LMDBError(code: MDB_CORRUPTED, context: "the data file of \(path) holds \(info.st_size) bytes, but its tree starts at page \(root) beyond them: it was truncated")
         }
     }
 
@@ -172,6 +215,7 @@ public final class Environment: @unchecked Sendable {
         defer { pthread_rwlock_unlock(gate) }
         guard target > mapSizeBytes else { return }
         try check(mdb_env_set_mapsize(handle, target), "cannot grow map to \(target) bytes")
+        mapStart = Self.mappedAddress(handle)
     }
 
     deinit {
@@ -207,7 +251,8 @@ public final class Environment: @unchecked Sendable {
         mdb_env_info(handle, &info)
         var stat = MDB_stat()
         mdb_env_stat(handle, &stat)
-        return MapBounds(start: info.me_mapaddr, usedBytes: (info.me_last_pgno + 1) * Int(stat.ms_psize), mapBytes: info.me_mapsize)
+        return MapBounds(start: UnsafeRawPointer(bitPattern: mapStart), usedBytes: (info.me_last_pgno + 1) * Int(stat.ms_psize),
+                         mapBytes: info.me_mapsize, file: fileSize)
     }
 
     /// Runs `body` in a read-only transaction: one consistent snapshot for the whole call.
@@ -289,11 +334,13 @@ public final class Environment: @unchecked Sendable {
         }
         let next = min(current * 2, options.mapSizeBytesMax)
         try check(mdb_env_set_mapsize(handle, next), "cannot grow map to \(next) bytes")
+        mapStart = Self.mappedAddress(handle)
     }
 
     private func adoptResizedMap() throws(LMDBError) {
         pthread_rwlock_wrlock(gate)
         defer { pthread_rwlock_unlock(gate) }
         try check(mdb_env_set_mapsize(handle, 0), "cannot adopt the map size set by another process")
+        mapStart = Self.mappedAddress(handle)
     }
 }

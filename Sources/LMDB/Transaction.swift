@@ -1,4 +1,10 @@
 import CLMDB
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What every transaction can do: read. Adopted by ``ReadTransaction`` and ``WriteTransaction``.
 ///
@@ -33,30 +39,61 @@ public struct WriteTransaction: ReadableTransaction {
 /// `SIGSEGV`; it is reported as ``LMDBError/corrupted`` instead.
 public struct MapBounds: Sendable {
     @usableFromInline let start: UInt
+    /// The end of the pages the newest meta counts, and of the map.
     @usableFromInline let pagesEnd: UInt
     @usableFromInline let mapEnd: UInt
+    /// The end of the file as last seen (pages past it are counted but unwritten, or truncated).
+    @usableFromInline let fileEnd: UInt
+    @usableFromInline let file: DataFileSize
 
-    init(start: UnsafeRawPointer?, usedBytes: Int, mapBytes: Int) {
+    init(start: UnsafeRawPointer?, usedBytes: Int, mapBytes: Int, file: DataFileSize) {
         self.start = UInt(bitPattern: start)
         pagesEnd = self.start + UInt(max(0, usedBytes))
         mapEnd = self.start + UInt(max(0, mapBytes))
+        fileEnd = self.start + UInt(max(0, file.bytes))
+        self.file = file
     }
 
     /// Checks that `count` bytes at `data` lie within the file's pages (when they are in the map at all).
     @inlinable @inline(__always)
     func check(_ data: UnsafeMutableRawPointer?, _ count: Int) throws(LMDBError) {
         let at = UInt(bitPattern: data)
-        guard at >= start && at < mapEnd else { return }
-        guard count >= 0, UInt(count) <= pagesEnd &- at, at <= pagesEnd else {
-            throw LMDBError(code: LMDBError.corrupted.code, context: "a key or value reaches past the data file's pages (damaged page)")
+        guard at >= start && at < mapEnd && start != 0 else { return }
+        guard count >= 0, at <= fileEnd, UInt(count) <= fileEnd &- at else { return try checkAgainstFile(at, count) }
+    }
+
+    /// The slow path: the file may have grown since it was last measured.
+    @usableFromInline
+    func checkAgainstFile(_ at: UInt, _ count: Int) throws(LMDBError) {
+        let end = min(pagesEnd, start + UInt(max(0, file.refresh())))
+        guard count >= 0, at <= end, UInt(count) <= end &- at else {
+            throw LMDBError(code: LMDBError.corrupted.code, context: "a key or value reaches past the data file's pages (a damaged page, or a truncated file)")
         }
     }
 }
 
-@available(*, unavailable, message: "transactions must stay on the thread of the closure that lent them")
-extension ReadTransaction: Sendable {}
-@available(*, unavailable, message: "transactions must stay on the thread of the closure that lent them")
-extension WriteTransaction: Sendable {}
+/// The data file's size as last measured, shared by an environment's transactions.
+public final class DataFileSize: Sendable {
+    private let fd: Int32
+    private let measured: Atomic<Int>
+
+    init(fd: Int32) {
+        self.fd = fd
+        measured = Atomic(0)
+        _ = refresh()
+    }
+
+    var bytes: Int { measured.load(ordering: .relaxed) }
+
+    /// Measures the file again.
+    @discardableResult
+    func refresh() -> Int {
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        measured.store(size, ordering: .relaxed)
+        return size
+    }
+}
 
 /// Options of a named database, fixed when it is created.
 public struct DatabaseFlags: OptionSet, Sendable {

@@ -39,7 +39,10 @@ struct Verify: ParsableCommand {
                 print("ok: \(report.events) events, \(report.customers) customers; log, indexes and facts agree")
             } else {
                 for p in report.problems { print(p) }
-                throw JourneyError(.corrupted, "\(report.problems.count)\(report.problems.count == VerifyReport.problemsMax ? "+" : "") difference(s) found; `journey rebuild` replaces the projections from the log")
+                let count = "\(report.problems.count)\(report.problems.count == VerifyReport.problemsMax ? "+" : "") problem(s) found"
+                throw JourneyError(.corrupted, report.onlyProjectionsDiffer
+                    ? count + "; `journey rebuild` replaces the projections from the log"
+                    : count + " in the log, its indexes or the data file, which `journey rebuild` cannot repair: restore a copy of the store, or ingest the original event files into a new store")
             }
         }
     }

@@ -18,7 +18,18 @@ extension JourneyStore {
 
     /// Whether an ingest was interrupted (a crash between its transactions) and awaits roll-back.
     var hasOpenIngest: Bool {
-        get throws { try env.read { txn in try schema.meta.withValue(MetaKey.openIngest, in: txn) { $0 != nil } } }
+        get throws { try env.read { txn in try openIngestMarker(in: txn) != nil } }
+    }
+
+    /// The first sequence of an interrupted ingest that awaits roll-back, if any.
+    func openIngestMarker(in txn: some ReadableTransaction) throws -> UInt64? {
+        try schema.meta.withValue(MetaKey.openIngest, in: txn) { bytes in
+            guard let bytes else { return nil }
+            guard bytes.count == 8 + 4 * NameKind.allCases.count else {
+                throw JourneyError(.corrupted, "the open-ingest marker is malformed; run `journey verify`")
+            }
+            return UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+        }
     }
 
     /// Removes everything an interrupted ingest appended — events, their index entries and the names

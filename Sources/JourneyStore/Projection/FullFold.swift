@@ -203,11 +203,16 @@ struct ChunkedRecords: @unchecked Sendable {
             try limit.withUnsafeMutableBufferPointer { limit in
                 try log.forEach(in: txn, from: from) { key, value in
                     // Not UInt64(lmdbBytes:): a generic from another module, unspecialized, per record.
-                    if let below, key.count == 8, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) >= below { return false }
-                    let record = try EventRecord(value)
+                    guard key.count == 8 else { throw JourneyError(.corrupted, "events holds a key of \(key.count) bytes") }
+                    let sequence = UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
+                    if let below, sequence >= below { return false }
+                    let record: EventRecord
+                    do { record = try EventRecord(value) } catch {
+                        throw JourneyError(.corrupted, "events #\(sequence): record truncated or malformed")
+                    }
                     let c = Int(record.customer)
                     guard c >= 1 && c <= customers else {
-                        throw JourneyError(.corrupted, "event \(try UInt64(lmdbBytes: key)) names customer \(c) of \(customers)")
+                        throw JourneyError(.corrupted, "events #\(sequence): names customer \(c) of \(customers)")
                     }
                     if record.time > newest { newest = record.time }
                     let k = (c - 1) >> FullFold.blockShift

@@ -78,10 +78,15 @@ final class NameDirectory: Sendable {
     private static func ranks(of kind: NameKind, schema: StoreSchema, in txn: some ReadableTransaction) throws -> [UInt32] {
         var ranks: [UInt32] = []
         var rank: UInt32 = 0
+        // Numbers run from 1 to the kind's count: a damaged entry must not size the table.
+        let count = Int(try schema.metaUInt32(MetaKey.nameCount(kind), in: txn) ?? 0)
         try schema.names.withCursor(in: txn) { cursor in
             var entry = try cursor.seek(atLeast: [kind.rawValue])
             while let (key, value) = entry, key.first == kind.rawValue {
                 let n = Int(try UInt32(lmdbBytes: value))
+                guard n >= 1, n <= count else {
+                    throw JourneyError(.corrupted, "names holds number \(n) for a name of kind \(kind), which has \(count); run `journey verify`")
+                }
                 if n >= ranks.count { ranks.append(contentsOf: repeatElement(UInt32.max, count: n + 1 - ranks.count)) }
                 ranks[n] = rank
                 rank += 1
