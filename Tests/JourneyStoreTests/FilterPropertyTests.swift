@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import JourneyStore
 
@@ -25,6 +26,13 @@ import Testing
         let t = try TemporaryStore()
         try t.store.append(events)
         return t
+    }
+
+    @Test(arguments: [(1.1574074074074074e-08, "0.000000011574074074074074"), (-2.5e20, "-250000000000000000000"),
+                      (12.5, "12.5"), (-0.0, "-0.0"), (3e-05, "0.00003"), (1.0, "1.0")])
+    func literalsArePlainDecimals(value: Double, text: String) {
+        #expect(RandomFilters.plain(value) == text)
+        #expect(Double(text) == value)
     }
 
     @Test(arguments: [nil, Timestamp(millisecondsSinceEpoch: 1_750_000_000_000)])
@@ -94,9 +102,19 @@ struct RandomFilters {
         self.lists = lists
     }
 
-    /// A number in plain decimal (or Swift's shortest form, which round-trips).
+    /// `v` in plain decimal (no exponent), digit for digit Swift's shortest form, which round-trips.
     static func plain(_ v: Double) -> String {
-        v == v.rounded() && v.magnitude < 1e15 ? String(Int64(v)) : v.description
+        let shortest = v.description
+        guard let e = shortest.firstIndex(of: "e") else { return shortest }
+        let negative = shortest.hasPrefix("-")
+        let mantissa = shortest[shortest.index(shortest.startIndex, offsetBy: negative ? 1 : 0)..<e]
+        let exponent = Int(shortest[shortest.index(after: e)...])!
+        var digits = mantissa.replacingOccurrences(of: ".", with: "")
+        var point = (mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count) + exponent
+        if point <= 0 { digits = String(repeating: "0", count: 1 - point) + digits; point = 1 }
+        if point >= digits.count { digits += String(repeating: "0", count: point - digits.count); point = digits.count }
+        let whole = digits.prefix(point), fraction = digits.dropFirst(point)
+        return (negative ? "-" : "") + whole + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     mutating func pick<T>(_ values: [T]) -> T { values.randomElement(using: &random)! }
