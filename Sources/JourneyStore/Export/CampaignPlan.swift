@@ -55,8 +55,8 @@ extension CampaignPlan {
     ///   - currency: the store's currency, which scales `spend` and `aov` literals.
     /// - Throws: ``JourneyError`` `.invalidArgument` naming the key and what was expected
     ///   (`audiences[1].format: expected csv, jsonl, meta or google, found the string "xml"`): for
-    ///   bytes that are not JSON (with line and column), more than ``fileBytesMax`` bytes or
-    ///   ``PlanJSON/depthMax`` levels of nesting, anything but an object at the top, unknown or
+    ///   bytes that are not JSON (with line and column), more than ``fileBytesMax`` bytes or 16
+    ///   levels of nested arrays and objects, anything but an object at the top, unknown or
     ///   repeated keys, a missing `audiences` or `name`, a bad filter, format or name, and a name used twice.
     public init(json: [UInt8], currency: Currency = .usd) throws(JourneyError) {
         guard json.count <= Self.fileBytesMax else {
