@@ -39,6 +39,101 @@ public struct CampaignPlan: Sendable {
     }
 }
 
+extension CampaignPlan {
+    /// The largest plan file, in bytes: room for 64 audiences with filters of the longest kind.
+    public static let fileBytesMax = 64 * Filter.textBytesMax
+
+    /// Reads a plan file (DESIGN.md §4): a JSON object with an optional filter `exclude` and
+    /// `audiences`, an array of objects with `name`, `where` (a filter) and `format` (`csv`, the
+    /// default, `jsonl`, `meta` or `google`), in priority order.
+    ///
+    /// ```swift
+    /// let plan = try CampaignPlan(json: Array(#"{"exclude": "cart_abandons >= 10", "audiences": [{"name": "vip", "where": "top_percent <= 5", "format": "meta"}]}"#.utf8))
+    /// ```
+    /// - Parameters:
+    ///   - json: the file's bytes, UTF-8.
+    ///   - currency: the store's currency, which scales `spend` and `aov` literals.
+    /// - Throws: ``JourneyError`` `.invalidArgument` naming the key and what was expected
+    ///   (`audiences[1].format: expected csv, jsonl, meta or google, found the string "xml"`): for
+    ///   bytes that are not JSON (with line and column), more than ``fileBytesMax`` bytes or 16
+    ///   levels of nested arrays and objects, anything but an object at the top, unknown or
+    ///   repeated keys, a missing `audiences` or `name`, a bad filter, format or name, and a name used twice.
+    public init(json: [UInt8], currency: Currency = .usd) throws(JourneyError) {
+        guard json.count <= Self.fileBytesMax else {
+            throw JourneyError(.invalidArgument, "expected a plan of at most \(Self.fileBytesMax) bytes, found \(json.count) bytes")
+        }
+        let shape = #"{"exclude": FILTER, "audiences": [{"name": …, "where": FILTER, "format": …}, …]}"#
+        let top = try Self.members(of: try PlanJSON.parse(json), at: nil, keys: ["exclude", "audiences"], shape: shape)
+        let exclude = try top["exclude"].map { v throws(JourneyError) in try Self.filter(v, at: "exclude", currency) }
+        guard let list = top["audiences"] else {
+            throw JourneyError(.invalidArgument, "missing \"audiences\": expected \(shape)")
+        }
+        guard case .array(let elements) = list else {
+            throw JourneyError(.invalidArgument, "audiences: expected an array of {\"name\", \"where\", \"format\"} objects, found \(list.kind)")
+        }
+        var audiences: [Audience] = [], firstUse: [String: Int] = [:]
+        for (k, element) in elements.enumerated() {
+            let audience = try Self.audience(element, at: "audiences[\(k)]", currency)
+            if let first = firstUse[audience.name] {
+                throw JourneyError(.invalidArgument, "audiences[\(k)].name: \"\(audience.name)\" is already the name of audiences[\(first)]")
+            }
+            firstUse[audience.name] = k
+            audiences.append(audience)
+        }
+        try self.init(exclude: exclude, audiences: audiences)
+    }
+
+    private static func audience(_ value: PlanJSON, at path: String, _ currency: Currency) throws(JourneyError) -> Audience {
+        let fields = try members(of: value, at: path, keys: ["name", "where", "format"], shape: #"{"name": …, "where": FILTER, "format": …}"#)
+        guard let nameValue = fields["name"] else { throw JourneyError(.invalidArgument, "\(path): missing \"name\"") }
+        guard case .string(let name) = nameValue else {
+            throw JourneyError(.invalidArgument, "\(path).name: expected a string, found \(nameValue.kind)")
+        }
+        guard let filterValue = fields["where"] else { throw JourneyError(.invalidArgument, "\(path): missing \"where\"") }
+        let filter = try Self.filter(filterValue, at: path + ".where", currency)
+        var format = ExportFormat.csv
+        if let formatValue = fields["format"] {
+            let formats = "csv, jsonl, meta or google"
+            guard case .string(let text) = formatValue, let known = ExportFormat(rawValue: text) else {
+                throw JourneyError(.invalidArgument, "\(path).format: expected \(formats), found \(formatValue.kind)")
+            }
+            format = known
+        }
+        do { return try Audience(name: name, filter: filter, format: format) } catch {
+            throw JourneyError(.invalidArgument, "\(path).name: \(error.message)")
+        }
+    }
+
+    /// The members of an object, refusing anything else, keys not in `keys` and keys given twice.
+    private static func members(of value: PlanJSON, at path: String?, keys: [String], shape: String) throws(JourneyError) -> [String: PlanJSON] {
+        let prefix = path.map { $0 + ": " } ?? ""
+        guard case .object(let pairs) = value else {
+            throw JourneyError(.invalidArgument, "\(prefix)expected an object \(shape), found \(value.kind)")
+        }
+        var out: [String: PlanJSON] = [:]
+        for (key, member) in pairs {
+            guard keys.contains(key) else {
+                let quoted = keys.map { "\"\($0)\"" }
+                let known = quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
+                throw JourneyError(.invalidArgument, "\(prefix)unknown key \(JSONText.quoted(key)); expected \(known)")
+            }
+            guard out.updateValue(member, forKey: key) == nil else {
+                throw JourneyError(.invalidArgument, "\(prefix)key \"\(key)\" appears twice")
+            }
+        }
+        return out
+    }
+
+    private static func filter(_ value: PlanJSON, at path: String, _ currency: Currency) throws(JourneyError) -> Filter {
+        guard case .string(let text) = value else {
+            throw JourneyError(.invalidArgument, "\(path): expected a filter string, found \(value.kind)")
+        }
+        do { return try Filter(text, currency: currency) } catch {
+            throw JourneyError(.invalidArgument, "\(path): \(error.message)")
+        }
+    }
+}
+
 /// What a plan did.
 public struct PlanReport: Hashable, Sendable {
     /// What one audience got.

@@ -11,23 +11,46 @@
 /// `cart_abandons`, `email_opens`, `days_since_email_open`, `rfm_r`, `rfm_f`, `rfm_m`; lists
 /// `affinity`, `bought`, `bought_category`, `viewed_category` (with `has`); booleans `has_email`,
 /// `has_phone`. Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
-/// strings in double quotes, enum values as bare words. A comparison with a missing value is false.
+/// strings in double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or
+/// `1e6`, at most ``literalMagnitudeMax`` in magnitude.
+///
+/// Missing values: a comparison (`=`, `!=`, `<`, …, `in`) with a missing value (no purchase yet, no
+/// email open, no tier) is false, so `tier != gold` leaves out customers without a tier. `not X` is
+/// the complement of `X`: every customer `X` does not select, those with missing values included, so
+/// `X` and `not X` always split the customers in two. Hence `not days_since_purchase < 30` selects
+/// those who never bought, while `days_since_purchase >= 30` does not.
+///
+/// Limits: at most ``textBytesMax`` bytes of text and ``nestingMax`` nested parentheses or `not`s.
 public struct Filter: Hashable, Sendable, CustomStringConvertible {
+    /// The longest filter text, in UTF-8 bytes.
+    public static let textBytesMax = 65_536
+    /// The deepest nesting of parentheses and `not`s. Evaluation recurses this deep; a chain of
+    /// `and`s or `or`s of any length does not nest.
+    public static let nestingMax = 256
+    /// The largest magnitude of a number in a filter: far beyond any count, day or amount, and small
+    /// enough that every index range derived from one stays in Int64.
+    public static let literalMagnitudeMax = 1e18
+    /// ``literalMagnitudeMax`` as messages show it.
+    static let literalMagnitudeMaxText = "1e18"
+
     /// The text the filter was parsed from.
     public let text: String
     let root: FilterNode
-    /// Minor units per major unit of the store's currency, for `spend` and `aov`.
-    let moneyScale: Double
+    /// Decimal digits of the store's currency: `spend` and `aov` literals are scaled by them.
+    let currencyExponent: Int
 
     /// Parses and type-checks `text`.
     /// - Throws: ``JourneyError`` (`.invalidArgument`) whose message starts with the column and says
-    ///   what was expected: `column 9: expected a value after "=", found end of filter`.
+    ///   what was expected: `column 9: expected a value after "=", found end of filter`; also for text
+    ///   longer than ``textBytesMax``, nesting deeper than ``nestingMax`` and numbers beyond
+    ///   ``literalMagnitudeMax``.
     public init(_ text: String, currency: Currency = .usd) throws(JourneyError) {
+        guard text.utf8.count <= Self.textBytesMax else {
+            throw JourneyError(.invalidArgument, "expected a filter of at most \(Self.textBytesMax) bytes, found \(text.utf8.count) bytes")
+        }
         self.text = text
-        var scale = 1.0
-        for _ in 0..<currency.exponent { scale *= 10 }
-        moneyScale = scale
-        var parser = FilterParser(tokens: try FilterLexer.tokens(text), moneyScale: scale)
+        currencyExponent = currency.exponent
+        var parser = FilterParser(tokens: try FilterLexer.tokens(text), moneyExponent: currency.exponent)
         root = try parser.parse()
     }
 
@@ -37,15 +60,19 @@ public struct Filter: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 
     /// Whether `profile` is in the audience.
-    public func matches(_ profile: Profile) -> Bool { root.matches(profile, moneyScale: moneyScale) }
+    public func matches(_ profile: Profile) -> Bool { root.matches(profile) }
 }
 
 extension FilterNode {
-    func matches(_ p: Profile, moneyScale: Double) -> Bool {
+    func matches(_ p: Profile) -> Bool {
         switch self {
-        case .and(let a, let b): return a.matches(p, moneyScale: moneyScale) && b.matches(p, moneyScale: moneyScale)
-        case .or(let a, let b): return a.matches(p, moneyScale: moneyScale) || b.matches(p, moneyScale: moneyScale)
-        case .not(let a): return !a.matches(p, moneyScale: moneyScale)
+        case .and(let operands):
+            for operand in operands where !operand.matches(p) { return false }
+            return true
+        case .or(let operands):
+            for operand in operands where operand.matches(p) { return true }
+            return false
+        case .not(let a): return !a.matches(p)
         case .compare(let field, let op, let value):
             guard let v = field.number(of: p) else { return false }
             return op.holds(v, value)
@@ -112,7 +139,7 @@ extension FilterNode {
     /// Whether the filter tests a product or category list (`bought`, `bought_category`, `viewed_category`).
     var usesLists: Bool {
         switch self {
-        case .and(let a, let b), .or(let a, let b): a.usesLists || b.usesLists
+        case .and(let operands), .or(let operands): operands.contains { $0.usesLists }
         case .not(let a): a.usesLists
         case .has(let field, _): field != .affinity
         default: false

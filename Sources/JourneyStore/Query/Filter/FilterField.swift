@@ -50,10 +50,17 @@ public enum FilterOperator: String, Sendable {
 }
 
 /// A parsed, type-checked filter expression.
-indirect enum FilterNode: Hashable, Sendable {
-    case and(FilterNode, FilterNode)
-    case or(FilterNode, FilterNode)
-    case not(FilterNode)
+///
+/// `and` and `or` hold a flat list of operands, so a chain of any length is wide, not deep: evaluating,
+/// hashing and releasing a node recurse only as deep as the parentheses and `not`s, which the parser
+/// caps at ``Filter/nestingMax``.
+enum FilterNode: Hashable, Sendable {
+    /// Every operand holds (two or more).
+    case and([FilterNode])
+    /// Some operand holds (two or more).
+    case or([FilterNode])
+    /// The complement: every customer the operand does not select, those with missing values included.
+    indirect case not(FilterNode)
     /// A number field (and money, in minor units; tiers by rank) against a number.
     case compare(FilterField, FilterOperator, Double)
     /// An enumeration field equal (or not) to a value.

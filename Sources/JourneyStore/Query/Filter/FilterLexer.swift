@@ -63,13 +63,14 @@ enum FilterLexer {
                 out.append(FilterToken(kind: .string(s), column: column))
                 continue
             }
-            if c.properties.numericType != nil && c.isASCII || c == "-" || c == "." {
-                var s = ""
-                while i < chars.count, chars[i].isASCII, "0123456789.-".unicodeScalars.contains(chars[i]) {
-                    s.unicodeScalars.append(chars[i])
+            if isDigit(c) || c == "-" || c == "." {
+                // The whole run, well formed or not (`1.2.3`, `--5`), so that the parser names it in full.
+                var s = String.UnicodeScalarView()
+                while i < chars.count, continuesNumber(chars[i], after: s.last) {
+                    s.append(chars[i])
                     i += 1
                 }
-                out.append(FilterToken(kind: .number(s), column: column))
+                out.append(FilterToken(kind: .number(String(s)), column: column))
                 continue
             }
             if c.properties.isAlphabetic || c == "_" {
@@ -85,5 +86,16 @@ enum FilterLexer {
         }
         out.append(FilterToken(kind: .end, column: chars.count + 1))
         return out
+    }
+
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+
+    /// Whether `c` extends a number token ending in `last`: digits, `.`, `-`, and an exponent
+    /// (`1e23`, `2.5E-3`, `1e+6`): `e` after a digit or `.`, `+` after the `e`.
+    private static func continuesNumber(_ c: Unicode.Scalar, after last: Unicode.Scalar?) -> Bool {
+        if isDigit(c) || c == "." || c == "-" { return true }
+        guard let last else { return false }
+        if c == "e" || c == "E" { return isDigit(last) || last == "." }
+        return c == "+" && (last == "e" || last == "E")
     }
 }

@@ -7,14 +7,18 @@
 /// unary      := "not" unary | "(" or ")" | comparison
 /// comparison := FIELD (OP value | "in" "(" value ("," value)* ")" | "has" value)?   -- bare: booleans only
 /// ```
+/// Recursion follows only `not` and `(`, at most ``Filter/nestingMax`` deep; chains of `and` and `or`
+/// become one flat node.
 struct FilterParser {
     let tokens: [FilterToken]
-    let moneyScale: Double
+    /// Decimal digits of the currency, by which `spend` and `aov` literals are scaled to minor units.
+    let moneyExponent: Int
     private var k = 0
+    private var depth = 0
 
-    init(tokens: [FilterToken], moneyScale: Double) {
+    init(tokens: [FilterToken], moneyExponent: Int) {
         self.tokens = tokens
-        self.moneyScale = moneyScale
+        self.moneyExponent = moneyExponent
     }
 
     private var current: FilterToken { tokens[k] }
@@ -37,36 +41,45 @@ struct FilterParser {
     }
 
     private mutating func parseOr() throws(JourneyError) -> FilterNode {
-        var node = try parseAnd()
-        while isKeyword("or") {
-            k += 1
-            node = .or(node, try parseAnd())
-        }
-        return node
+        var operands: [FilterNode] = []
+        repeat {
+            if !operands.isEmpty { k += 1 }
+            switch try parseAnd() {
+            case .or(let inner): operands += inner
+            case let node: operands.append(node)
+            }
+        } while isKeyword("or")
+        return operands.count == 1 ? operands[0] : .or(operands)
     }
 
     private mutating func parseAnd() throws(JourneyError) -> FilterNode {
-        var node = try parseUnary()
-        while isKeyword("and") {
-            k += 1
-            node = .and(node, try parseUnary())
-        }
-        return node
+        var operands: [FilterNode] = []
+        repeat {
+            if !operands.isEmpty { k += 1 }
+            switch try parseUnary() {
+            case .and(let inner): operands += inner
+            case let node: operands.append(node)
+            }
+        } while isKeyword("and")
+        return operands.count == 1 ? operands[0] : .and(operands)
     }
 
     private mutating func parseUnary() throws(JourneyError) -> FilterNode {
+        guard isKeyword("not") || current.kind == .open else { return try parseComparison() }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Filter.nestingMax else {
+            throw JourneyError(.invalidArgument, "column \(current.column): more than \(Filter.nestingMax) nested parentheses or \"not\"s")
+        }
         if isKeyword("not") {
             k += 1
             return .not(try parseUnary())
         }
-        if current.kind == .open {
-            k += 1
-            let node = try parseOr()
-            guard current.kind == .close else { throw fail("\")\"") }
-            k += 1
-            return node
-        }
-        return try parseComparison()
+        k += 1
+        let node = try parseOr()
+        guard current.kind == .close else { throw fail("\")\"") }
+        k += 1
+        return node
     }
 
     private mutating func parseComparison() throws(JourneyError) -> FilterNode {
@@ -106,7 +119,7 @@ struct FilterParser {
         case .number:
             return .compare(field, op, try numberValue(after: op.rawValue))
         case .money:
-            return .compare(field, op, try numberValue(after: op.rawValue) * moneyScale)
+            return .compare(field, op, try moneyValue(after: op.rawValue))
         case .boolean:
             guard op == .equal || op == .notEqual, case .word(let w) = current.kind, w == "true" || w == "false" else {
                 throw fail("true or false after \"\(op.rawValue)\"")
@@ -126,7 +139,7 @@ struct FilterParser {
             switch field.kind {
             case .enumeration(let values), .ordered(let values): texts.append(try enumValue(field, values, after: texts.isEmpty ? "(" : ","))
             case .number: numbers.append(try numberValue(after: numbers.isEmpty ? "(" : ","))
-            case .money: numbers.append(try numberValue(after: numbers.isEmpty ? "(" : ",") * moneyScale)
+            case .money: numbers.append(try moneyValue(after: numbers.isEmpty ? "(" : ","))
             case .list, .boolean:
                 throw JourneyError(.invalidArgument, "column \(current.column): \"in\" needs a field with single values, not \(field.rawValue)")
             }
@@ -153,10 +166,33 @@ struct FilterParser {
     }
 
     private mutating func numberValue(after: String) throws(JourneyError) -> Double {
+        try numberLiteral(after: after).value
+    }
+
+    private mutating func numberLiteral(after: String) throws(JourneyError) -> (value: Double, text: String) {
         guard case .number(let n) = current.kind else { throw fail("a number after \"\(after)\"") }
-        guard let v = Double(n), v.isFinite else { throw fail("a number such as 90 or 12.5") }
+        guard let v = Double(n) else { throw fail("a number such as 90 or 12.5") }
+        guard v.magnitude <= Filter.literalMagnitudeMax else {
+            throw fail("a number between -\(Filter.literalMagnitudeMaxText) and \(Filter.literalMagnitudeMaxText)")
+        }
         k += 1
-        return v
+        return (v, n)
+    }
+
+    /// A money literal in minor units, scaled in decimal: `1.10` is exactly 110 cents, where
+    /// 1.1 × 100 is 110.00000000000001 and would miss a spend of $1.10.
+    private mutating func moneyValue(after: String) throws(JourneyError) -> Double {
+        let (v, n) = try numberLiteral(after: after)
+        var mantissa = Substring(n), exponent = 0
+        if let e = n.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = n[..<e]
+            // Out of Int's range only when the literal is 0 or rounds to it; scaling is then moot.
+            guard let parsed = Int(n[n.index(after: e)...]) else { return v }
+            exponent = parsed
+        }
+        let (shifted, overflow) = exponent.addingReportingOverflow(moneyExponent)
+        guard !overflow, let scaled = Double(mantissa + "e" + String(shifted)) else { return v }
+        return scaled
     }
 
     private mutating func stringValue(after: String) throws(JourneyError) -> String {

@@ -37,62 +37,6 @@ extension Snapshot {
     public func access(for filter: Filter, asOf: Timestamp? = nil) throws -> FilterAccess {
         try candidateNumbers(filter, asOf: clock(asOf).millisecondsSinceEpoch).0
     }
-
-    /// Customer numbers from the best index range the filter allows, sorted; `nil` for a full scan.
-    func candidateNumbers(_ filter: Filter, asOf t: Int64) throws -> (FilterAccess, [UInt32]?) {
-        var conjuncts: [FilterNode] = []
-        func collect(_ n: FilterNode) {
-            if case .and(let a, let b) = n { collect(a); collect(b) } else { conjuncts.append(n) }
-        }
-        collect(filter.root)
-        let day = 86_400_000.0
-        for node in conjuncts {
-            switch node {
-            case .compare(.topPercent, let op, let v) where [.less, .lessOrEqual, .equal].contains(op):
-                let pop = try population
-                guard let k = Population.topPercents.lastIndex(where: { Double($0) <= v }), !pop.topCutoffs.isEmpty else {
-                    return (.index("by_spend"), [])
-                }
-                let cutoff = pop.topCutoffs[k]
-                return (.index("by_spend"), try scanSpend { key in !cutoff.lexicographicallyPrecedes(Array(key)) })
-            case .compare(.spend, let op, let v) where [.greater, .greaterOrEqual, .equal].contains(op):
-                return (.index("by_spend"), try scanSpend { key in IndexKeys.spend(fromKey: key).map { Double($0) >= v } ?? true })
-            case .compare(.daysSincePurchase, let op, let v) where [.greater, .greaterOrEqual].contains(op):
-                let newest = Int64((Double(t) - v * day).rounded(.up))
-                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: nil) { IndexKeys.time(fromKey: $0).map { $0 <= newest } ?? true })
-            case .compare(.daysSincePurchase, let op, let v) where [.less, .lessOrEqual].contains(op):
-                let oldest = Int64((Double(t) - v * day).rounded(.down))
-                return (.index("by_last_purchase"), try scanKeys(schema.byLastPurchase, from: IndexKeys.lastPurchase(max(oldest, 0), customer: 0)) { _ in true })
-            case .compare(.orders, let op, let v) where [.greater, .greaterOrEqual, .equal].contains(op) && v >= 1:
-                let least = Int(v.rounded(.down))
-                return (.index("by_orders"), try scanKeys(schema.byOrders, from: IndexKeys.orders(least, customer: 0)) { _ in true })
-            default:
-                continue
-            }
-        }
-        return (.fullScan, nil)
-    }
-
-    private func scanSpend(while keep: (UnsafeRawBufferPointer) -> Bool) throws -> [UInt32] {
-        var out: [UInt32] = []
-        try schema.bySpend.forEach(in: txn) { key, value in
-            guard keep(key) else { return false }
-            out.append(try UInt32(lmdbBytes: value))
-            return true
-        }
-        return out.sorted()
-    }
-
-    private func scanKeys(_ db: Database<[UInt8], [UInt8]>, from start: [UInt8]?, while keep: (UnsafeRawBufferPointer) -> Bool) throws -> [UInt32] {
-        var out: [UInt32] = []
-        try db.forEach(in: txn, from: start) { key, _ in
-            guard keep(key) else { return false }
-            guard let customer = IndexKeys.customer(fromKey: key) else { throw Population.damaged(db.name ?? "index") }
-            out.append(customer)
-            return true
-        }
-        return out.sorted()
-    }
 }
 
 /// The lazy sequence of ``Snapshot/profiles(where:asOf:)``, in customer-number order.
