@@ -345,8 +345,12 @@ final class ScanRing: @unchecked Sendable {
                     let next: UnsafeRawBufferPointer?
                     do {
                         next = try source.pointee.nextLine()
-                    } catch is LineTooLong {
-                        throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
+                    } catch let tooLong as LineTooLong {
+                        // An invalid line like any other: the writer refuses the file for it, or
+                        // records it when skipping invalid lines.
+                        lineNumber += 1
+                        entries.append(.invalid(line: lineNumber, reason: "longer than \(Limits.lineBytesMax) bytes", input: tooLong.shown))
+                        continue
                     }
                     guard let line = next else { return (lineNumber, true) }
                     lineNumber += 1
