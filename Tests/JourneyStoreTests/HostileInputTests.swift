@@ -68,7 +68,8 @@ enum Hostile {
         (#"{\#(head),"type":"email_open","customer":"c1","utm":{"source":"«C3»"}}"#, "JSON at column 95: invalid UTF-8"),
         (#"{\#(head),"type":"email_open","customer":"c1","utm":["x","\ud800"]}"#, "JSON at column 90: invalid UTF-8"),
         (#"{\#(head),"type":"email_open","customer":"c1","\udc00":1}"#, "JSON at column 79: invalid UTF-8"),
-        (#"{\#(head),"type":"email_open","customer":"c1","utm":"\q"}"#, #"JSON at column 85: expected a valid JSON escape, found \q"}"#),
+        (#"{\#(head),"type":"email_open","customer":"c1","utm":"\q"}"#, #"JSON at column 85: expected a valid JSON escape, found \q"#),
+        (#"{\#(head),"type":"email_open","customer":"c1\u00e"}"#, #"customer: expected a valid JSON escape, found \u00e"#),
         (#"{\#(head),"type":"«FF»","customer":"c1"}"#, "type: invalid UTF-8"),
     ]
 

@@ -26,13 +26,13 @@ extension JSONEventScanner {
             let span = try stringSpan()
             // A plain key is matched in place; one with escapes or other than ASCII is decoded first.
             let key = span.flags == 0 ? Key(UnsafeRawBufferPointer(start: p + span.start, count: span.count))
-                                      : try decodedKey(span, path, at: quote, since: unknownBase)
+                                      : try decodedKey(span, path, since: unknownBase)
             if key != .unknown {
                 let bit = UInt32(1) &<< key.rawValue
                 guard known & bit == 0 else { throw duplicateKey(span, path, at: quote) }
                 known |= bit
             } else if span.flags == 0 {
-                try noteUnknownKey(ObjectKeys.Name(start: span.start, count: span.count), path, at: quote, since: unknownBase)
+                try noteUnknownKey(span, ObjectKeys.Name(start: span.start, count: span.count), path, since: unknownBase)
             }
             skipSpace()
             guard i < n, p[i] == Byte.colon else { throw syntax("\":\" after a field name") }
@@ -50,7 +50,7 @@ extension JSONEventScanner {
     /// The key of a name that is not plain ASCII: checked as text (named by its column), its escapes
     /// decoded into the key buffer (so that `"\u0069d"` is the key `id`), and noted when unknown.
     @inline(never)
-    mutating func decodedKey(_ s: StringSpan, _ path: ObjectPath, at quote: Int, since first: Int) throws(FieldError) -> Key {
+    mutating func decodedKey(_ s: StringSpan, _ path: ObjectPath, since first: Int) throws(FieldError) -> Key {
         try checkText(s, nil)
         var name = ObjectKeys.Name(start: s.start, count: s.count)
         if s.escaped {
@@ -59,20 +59,19 @@ extension JSONEventScanner {
             name = ObjectKeys.Name(start: ~start, count: keys.decoded.count - start)
         }
         let key = Key(keyBytes(name))
-        if key == .unknown { try noteUnknownKey(name, path, at: quote, since: first) }
+        if key == .unknown { try noteUnknownKey(s, name, path, since: first) }
         return key
     }
 
-    /// Adds an unknown key to its object's, refusing one it has already, or one too many.
+    /// Adds the unknown key at `span` (whose bytes `name` locates) to its object's, which start at
+    /// `first`, refusing one the object has already, or one too many.
     @inline(never)
-    mutating func noteUnknownKey(_ name: ObjectKeys.Name, _ path: ObjectPath, at quote: Int, since first: Int) throws(FieldError) {
+    mutating func noteUnknownKey(_ span: StringSpan, _ name: ObjectKeys.Name, _ path: ObjectPath, since first: Int) throws(FieldError) {
         guard keys.unknownCount - first < Self.unknownFieldsMax else {
-            i = quote
+            i = span.start - 1
             throw syntax("at most \(Self.unknownFieldsMax) unknown fields in an object")
         }
-        if !keys.insertUnknown(name, keyBytes(name), line: p, since: first) {
-            throw duplicateKey(StringSpan(start: quote + 1, end: i - 1, flags: StringSpan.escapedFlag), path, at: quote)
-        }
+        if !keys.insertUnknown(name, keyBytes(name), line: p, since: first) { throw duplicateKey(span, path, at: span.start - 1) }
     }
 
     /// A key's bytes: in the line, or decoded in the key buffer (valid until the next key is decoded).
@@ -80,7 +79,7 @@ extension JSONEventScanner {
         name.start >= 0 ? UnsafeRawBufferPointer(start: p + name.start, count: name.count) : keys.decodedBytes(name)
     }
 
-    /// The key at `span` (checked as text already) is there twice.
+    /// The key at `span` (checked as text already) is there twice; `quote` is where it starts.
     func duplicateKey(_ span: StringSpan, _ path: ObjectPath, at quote: Int) -> FieldError {
         var decoded = ByteBuffer(capacity: span.count)
         try? Self.unescape(p, from: span.start, to: span.end, into: &decoded)

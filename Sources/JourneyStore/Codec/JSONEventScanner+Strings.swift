@@ -83,6 +83,8 @@ extension JSONEventScanner {
     /// What went wrong in a string's escapes, and where.
     struct EscapeFault: Error {
         var position: Int
+        /// The escape's bytes, to show.
+        var count: Int
         /// An unpaired surrogate (`"\ud800"`): a code point that UTF-8 cannot hold.
         var surrogate: Bool
     }
@@ -90,7 +92,7 @@ extension JSONEventScanner {
     func fieldError(_ fault: EscapeFault, _ field: String?) -> FieldError {
         let name = field ?? column(fault.position)
         if fault.surrogate { return FieldError(field: name, problem: "invalid UTF-8") }
-        let shown = String(decoding: UnsafeRawBufferPointer(start: p + fault.position, count: min(6, n - fault.position)), as: UTF8.self)
+        let shown = String(decoding: UnsafeRawBufferPointer(start: p + fault.position, count: fault.count), as: UTF8.self)
         return FieldError(field: name, expected: "a valid JSON escape", found: shown, breaksJSON: true)
     }
 
@@ -112,12 +114,12 @@ extension JSONEventScanner {
             case UInt8(ascii: "r"): sink.append(13)
             case UInt8(ascii: "t"): sink.append(9)
             case UInt8(ascii: "u"):
-                guard var scalar = hex4(p, k + 2, end) else { throw EscapeFault(position: k, surrogate: false) }
-                if scalar >= 0xDC00 && scalar < 0xE000 { throw EscapeFault(position: k, surrogate: true) }
+                guard var scalar = hex4(p, k + 2, end) else { throw EscapeFault(position: k, count: min(6, end - k), surrogate: false) }
+                if scalar >= 0xDC00 && scalar < 0xE000 { throw EscapeFault(position: k, count: 6, surrogate: true) }
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     guard k + 12 <= end, p[k + 6] == Byte.backslash, p[k + 7] == UInt8(ascii: "u"),
                           let low = hex4(p, k + 8, end), low >= 0xDC00 && low < 0xE000 else {
-                        throw EscapeFault(position: k, surrogate: true)
+                        throw EscapeFault(position: k, count: 6, surrogate: true)
                     }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     k += 6
@@ -125,7 +127,7 @@ extension JSONEventScanner {
                 appendUTF8(scalar, to: &sink)
                 k += 4
             default:
-                throw EscapeFault(position: k, surrogate: false)
+                throw EscapeFault(position: k, count: 2, surrogate: false)
             }
             k += 2
         }

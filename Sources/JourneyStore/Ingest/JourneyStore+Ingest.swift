@@ -47,7 +47,8 @@ public struct Rejection: Hashable, Sendable {
     public var line: Int
     /// What was wrong: the field and what was expected.
     public var reason: String
-    /// The line as it was (invalid UTF-8 replaced).
+    /// The line as it was (invalid UTF-8 replaced); of a line longer than ``Limits/lineBytesMax``,
+    /// its first KiB and `…`.
     public var input: String
 }
 
