@@ -13,6 +13,12 @@ struct Journey: ParsableCommand {
     /// Accepts `journey --store PATH COMMAND …` as DESIGN.md writes it: the global option is moved
     /// behind the subcommand's name, where each subcommand declares it.
     static func main() {
+        // `CommandLine.arguments` puts U+FFFD for bytes that are not UTF-8, so `profile $'c\xff'`
+        // named the customer "c\u{FFFD}": such an argument is refused instead.
+        for k in 1..<Int(CommandLine.argc) where String(validatingCString: CommandLine.unsafeArgv[k]!) == nil {
+            Terminal.error("argument \(k) is not valid UTF-8")
+            Self.exit(withError: ExitCode(64))
+        }
         var arguments = Array(CommandLine.arguments.dropFirst())
         var global: [String] = []
         while let first = arguments.first, first.hasPrefix("--store") {

@@ -16,6 +16,7 @@ extension EventDraft {
             try validateContact(attributes: true)
         case .productView:
             try requireName(product, "product", "a product id (required for product_view)")
+            try checkInterned(product, "product")
             try checkName(category, "category")
         case .cartAbandon:
             try validateItems(type)
@@ -50,13 +51,27 @@ extension EventDraft {
     }
 
     // Field names are autoclosures: an item's ("items[3].product") is only made for an error.
+    @inline(__always)
     private func requireName(_ slice: ByteSlice?, _ field: @autoclosure () -> String, _ what: String) throws(FieldError) {
         guard let slice, slice.count > 0 else { throw FieldError(field: field(), expected: what, found: slice == nil ? "nothing" : "\"\"") }
     }
 
     /// An optional name (category, campaign) must not be empty when given.
+    @inline(__always)
     private func checkName(_ slice: ByteSlice?, _ field: @autoclosure () -> String) throws(FieldError) {
         if let slice, slice.count == 0 { throw FieldError(field: field(), expected: "a non-empty string or no field", found: "\"\"") }
+        try checkInterned(slice, field())
+    }
+
+    /// A name the store interns is a key of its `names` database: checked here against LMDB's key
+    /// limit, for JSONL and Swift events alike, so that it fails its line, not the whole write.
+    @inline(__always)
+    private func checkInterned(_ slice: ByteSlice?, _ field: @autoclosure () -> String) throws(FieldError) {
+        if let slice, slice.count > Limits.nameBytesMax { throw Self.nameTooLong(field(), slice.count) }
+    }
+
+    private static func nameTooLong(_ field: String, _ count: Int32) -> FieldError {
+        FieldError(field: field, expected: "a name of at most \(Limits.nameBytesMax) bytes", found: "\(count) bytes")
     }
 
     private mutating func validateItems(_ type: EventType) throws(FieldError) {
@@ -65,6 +80,7 @@ extension EventDraft {
         }
         for k in items.indices {
             try requireName(items[k].product, "items[\(k)].product", "a product id")
+            try checkInterned(items[k].product, "items[\(k)].product")
             try checkName(items[k].category, "items[\(k)].category")
             guard items[k].price != nil else { throw FieldError(field: "items[\(k)].price", expected: "a decimal ≥ 0", found: "nothing") }
             if items[k].quantity == nil { items[k].quantity = 1 }

@@ -122,8 +122,28 @@ struct FieldError: Error {
     var field: String
     var expected: String
     var found: String?
+    /// A rule said without "expected" (`invalid UTF-8`, `duplicate key "id"`): the message's text then.
+    var problem: String?
+    /// The line is not valid JSON text (syntax, UTF-8, escapes, number grammar, duplicate keys),
+    /// whatever the event's type: never deferred as a field of another type's would be.
+    var breaksJSON = false
+
+    init(field: String, expected: String, found: String? = nil, breaksJSON: Bool = false) {
+        self.field = field
+        self.expected = expected
+        self.found = found
+        self.breaksJSON = breaksJSON
+    }
+
+    init(field: String, problem: String) {
+        self.field = field
+        self.expected = ""
+        self.problem = problem
+        self.breaksJSON = true
+    }
 
     var message: String {
+        if let problem { return "\(field): \(problem)" }
         if let found { return "\(field): expected \(expected), found \(found)" }
         return "\(field): expected \(expected)"
     }

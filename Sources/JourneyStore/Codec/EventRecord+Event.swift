@@ -141,15 +141,14 @@ extension EventDraft {
                 throw FieldError(field: name(), expected: "a string of at most \(Limits.fieldBytesMax) bytes", found: "\(s.count) bytes")
             }
         }
-        try fieldLength(d.pointee.order, "order"); try fieldLength(d.pointee.product, "product")
-        try fieldLength(d.pointee.category, "category"); try fieldLength(d.pointee.campaign, "campaign")
+        // Products, categories and campaigns are checked by validation, against the key limit.
+        try fieldLength(d.pointee.order, "order")
         for field in AttributeField.allCases { try fieldLength(d.pointee.fields[field.rawValue], field.path) }
         guard d.pointee.items.count <= Limits.itemsMax else { throw FieldError(field: "items", expected: "at most \(Limits.itemsMax) line items") }
         guard d.pointee.interests.count <= Limits.interestsMax else {
             throw FieldError(field: "attributes.interests", expected: "at most \(Limits.interestsMax) entries")
         }
         for (k, item) in d.pointee.items.enumerated() {
-            try fieldLength(item.product, "items[\(k)].product"); try fieldLength(item.category, "items[\(k)].category")
             if let price = item.price, price < 0 || price > Limits.moneyMinorUnitsMax {
                 throw FieldError(field: "items[\(k)].price", expected: "an amount from 0 to \(Limits.moneyMinorUnitsMax) minor units", found: String(price))
             }

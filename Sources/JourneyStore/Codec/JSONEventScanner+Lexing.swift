@@ -9,15 +9,31 @@ import Darwin
 extension JSONEventScanner {
     // MARK: Lexing
 
-    /// Scans the members of an object whose `{` was consumed, through its `}`.
-    mutating func scanObject(_ member: (Key, inout JSONEventScanner) throws(FieldError) -> Void) throws(FieldError) {
+    /// Scans the members of an object whose `{` was consumed, through its `}`, refusing a key the
+    /// object already has (RFC 8259 leaves the meaning of one open: "last wins" for scalars while a
+    /// second `items` added to the first). `path` names the object's members in messages.
+    mutating func scanObject(_ path: ObjectPath, _ member: (Key, inout JSONEventScanner) throws(FieldError) -> Void) throws(FieldError) {
         skipSpace()
         if i < n, p[i] == Byte.closeBrace { i += 1; return }
+        // Known names by a bit each; unknown ones by their bytes, on a stack shared by the objects open.
+        var known: UInt32 = 0
+        let unknownBase = keys.unknownCount
+        defer { keys.popUnknown(to: unknownBase) }
         while true {
             skipSpace()
             guard i < n, p[i] == Byte.quote else { throw syntax("a field name in double quotes") }
-            let (start, end, escaped) = try stringSpan()
-            let key = escaped ? Key.unknown : Key(UnsafeRawBufferPointer(start: p + start, count: end - start))
+            let quote = i
+            let span = try stringSpan()
+            // A plain key is matched in place; one with escapes or other than ASCII is decoded first.
+            let key = span.flags == 0 ? Key(UnsafeRawBufferPointer(start: p + span.start, count: span.count))
+                                      : try decodedKey(span, path, since: unknownBase)
+            if key != .unknown {
+                let bit = UInt32(1) &<< key.rawValue
+                guard known & bit == 0 else { throw duplicateKey(span, path, at: quote) }
+                known |= bit
+            } else if span.flags == 0 {
+                try noteUnknownKey(span, ObjectKeys.Name(start: span.start, count: span.count), path, since: unknownBase)
+            }
             skipSpace()
             guard i < n, p[i] == Byte.colon else { throw syntax("\":\" after a field name") }
             i += 1
@@ -31,107 +47,62 @@ extension JSONEventScanner {
         }
     }
 
-    /// The content of the string starting at `i` (a quote), and whether it holds escapes.
-    mutating func stringSpan() throws(FieldError) -> (Int, Int, Bool) {
-        i += 1
-        let start = i
-        var escaped = false
-        // Eight bytes at a time while none of them ends the string, escapes or is a control character.
-        while i + 8 <= n, !Self.endsOrEscapes(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-        while i < n {
-            let c = p[i]
-            if c == Byte.quote { i += 1; return (start, i - 1, escaped) }
-            if c == Byte.backslash { escaped = true; i += 2; continue }
-            if c < 0x20 { throw syntax("no control characters inside a string") }
-            i += 1
+    /// The key of a name that is not plain ASCII: checked as text (named by its column), its escapes
+    /// decoded into the key buffer (so that `"\u0069d"` is the key `id`), and noted when unknown.
+    @inline(never)
+    mutating func decodedKey(_ s: StringSpan, _ path: ObjectPath, since first: Int) throws(FieldError) -> Key {
+        try checkText(s, nil)
+        var name = ObjectKeys.Name(start: s.start, count: s.count)
+        if s.escaped {
+            let start = keys.decoded.count
+            do { try Self.unescape(p, from: s.start, to: s.end, into: &keys.decoded) } catch { throw fieldError(error, nil) }
+            name = ObjectKeys.Name(start: ~start, count: keys.decoded.count - start)
         }
-        i = n
-        throw syntax("a closing \" for the string")
+        let key = Key(keyBytes(name))
+        if key == .unknown { try noteUnknownKey(s, name, path, since: first) }
+        return key
     }
 
-    /// Whether any of the 8 bytes of `w` is a quote, a backslash or below 0x20 (bit tricks on the
-    /// whole word: a byte equal to zero after an XOR, or below a bound, sets its high bit).
-    @inline(__always)
-    static func endsOrEscapes(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let quote = w ^ (ones &* UInt64(Byte.quote)), backslash = w ^ (ones &* UInt64(Byte.backslash))
-        let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
-        return found & highs != 0
+    /// Adds the unknown key at `span` (whose bytes `name` locates) to its object's, which start at
+    /// `first`, refusing one the object has already, or one too many.
+    @inline(never)
+    mutating func noteUnknownKey(_ span: StringSpan, _ name: ObjectKeys.Name, _ path: ObjectPath, since first: Int) throws(FieldError) {
+        guard keys.unknownCount - first < Self.unknownFieldsMax else {
+            i = span.start - 1
+            throw syntax("at most \(Self.unknownFieldsMax) unknown fields in an object")
+        }
+        if !keys.insertUnknown(name, keyBytes(name), line: p, since: first) { throw duplicateKey(span, path, at: span.start - 1) }
     }
 
-    /// Decodes the escapes of a string's content into the scratch buffer.
-    func unescape(from start: Int, to end: Int, _ field: @autoclosure () -> String, _ d: inout EventDraft) throws(FieldError) -> ByteSlice {
-        let first = d.scratch.count
-        var k = start
-        while k < end {
-            let c = p[k]
-            guard c == Byte.backslash else { d.scratch.append(c); k += 1; continue }
-            let e = p[k + 1]
-            k += 2
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): d.scratch.append(e)
-            case UInt8(ascii: "b"): d.scratch.append(8)
-            case UInt8(ascii: "f"): d.scratch.append(12)
-            case UInt8(ascii: "n"): d.scratch.append(10)
-            case UInt8(ascii: "r"): d.scratch.append(13)
-            case UInt8(ascii: "t"): d.scratch.append(9)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(k, end) else { throw FieldError(field: field(), expected: "\\u followed by four hex digits") }
-                k += 4
-                if scalar >= 0xD800 && scalar < 0xDC00, k + 6 <= end, p[k] == Byte.backslash, p[k + 1] == UInt8(ascii: "u"),
-                   let low = hex4(k + 2, end), low >= 0xDC00 && low < 0xE000 {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    k += 6
-                }
-                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                var utf8 = String(u)
-                utf8.withUTF8 { d.scratch.append(UnsafeRawBufferPointer($0)) }
-            default:
-                throw FieldError(field: field(), expected: "a valid JSON escape", found: "\\" + String(UnicodeScalar(e)))
-            }
-        }
-        return ByteSlice(start: Int32(first), count: Int32(d.scratch.count - first))
+    /// A key's bytes: in the line, or decoded in the key buffer (valid until the next key is decoded).
+    func keyBytes(_ name: ObjectKeys.Name) -> UnsafeRawBufferPointer {
+        name.start >= 0 ? UnsafeRawBufferPointer(start: p + name.start, count: name.count) : keys.decodedBytes(name)
     }
 
-    func hex4(_ at: Int, _ end: Int) -> UInt32? {
-        guard at + 4 <= end else { return nil }
-        var v: UInt32 = 0
-        for k in at..<at + 4 {
-            let c = p[k]
-            let digit: UInt8
-            switch c {
-            case 48...57: digit = c - 48
-            case 65...70: digit = c - 55
-            case 97...102: digit = c - 87
-            default: return nil
-            }
-            v = v << 4 | UInt32(digit)
+    /// The key at `span` (checked as text already) is there twice; `quote` is where it starts.
+    func duplicateKey(_ span: StringSpan, _ path: ObjectPath, at quote: Int) -> FieldError {
+        var decoded = ByteBuffer(capacity: span.count)
+        try? Self.unescape(p, from: span.start, to: span.end, into: &decoded)
+        let text = String(decoding: decoded.unsafeBytes, as: UTF8.self)
+        let field = switch path {
+        case .event: text
+        case .item(let k): "items[\(k)].\(text)"
+        case .attributes: "attributes.\(text)"
+        case .unknown: column(quote)
         }
-        return v
-    }
-
-    /// The bytes of the number token at `i`.
-    mutating func numberSpan() -> UnsafeRawBufferPointer {
-        let start = i
-        while i < n {
-            let c = p[i]
-            if (c &- Byte.zero) < 10 || c == Byte.minus || c == Byte.plus || c == Byte.dot || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                i += 1
-            } else {
-                break
-            }
-        }
-        return UnsafeRawBufferPointer(start: p + start, count: i - start)
+        return FieldError(field: field, problem: "duplicate key \(JSONText.quoted(text))")
     }
 
     mutating func skipValue(depth: Int) throws(FieldError) {
         guard depth < Self.depthMax else { throw syntax("at most \(Self.depthMax) levels of nesting") }
         guard i < n else { throw syntax("a value") }
         switch p[i] {
-        case Byte.quote: _ = try stringSpan()
+        case Byte.quote:
+            let span = try stringSpan()
+            if span.flags != 0 { try checkText(span, nil) }
         case Byte.openBrace:
             i += 1
-            try scanObject { (_, s) throws(FieldError) in try s.skipValue(depth: depth + 1) }
+            try scanObject(.unknown) { (_, s) throws(FieldError) in try s.skipValue(depth: depth + 1) }
         case Byte.openBracket:
             i += 1
             skipSpace()
@@ -149,7 +120,13 @@ extension JSONEventScanner {
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
         default:
-            guard numberSpan().count > 0 else { throw syntax("a JSON value") }
+            let start = i
+            let token = numberSpan()
+            guard token.count > 0 else { throw syntax("a JSON value") }
+            guard Self.isJSONNumber(token) else {
+                i = start
+                throw syntax("a JSON number")
+            }
         }
     }
 
@@ -172,7 +149,7 @@ extension JSONEventScanner {
     // MARK: Errors
 
     func syntax(_ what: String) -> FieldError {
-        FieldError(field: "JSON at column \(i + 1)", expected: what, found: foundText())
+        FieldError(field: column(i), expected: what, found: foundText(), breaksJSON: true)
     }
 
     func expected(_ field: String, _ what: String) -> FieldError {

@@ -10,15 +10,25 @@ import Darwin
 /// buffer; keys are matched by length and bytes, unknown fields are skipped without decoding, and money
 /// is parsed straight into integer minor units. `JSONDecoder` manages ~80 k events/s here; this is the
 /// part of ingest that has to run at millions per second.
+///
+/// The whole line must be JSON text (UTF-8, RFC 8259 numbers, no duplicate keys), but of the
+/// fields only those of the event's type (``EventFields``) are checked: the others are skipped like
+/// unknown ones.
 struct JSONEventScanner {
     /// Decimals of the store's currency.
     let exponent: Int
     /// Nesting allowed inside skipped unknown values.
     static let depthMax = 64
+    /// Fields of one object with names the scanner does not know (known ones are each there at most
+    /// once): bounds the comparisons of an object's unknown keys with each other.
+    static let unknownFieldsMax = 1_000
 
     var p: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     var n = 0
     var i = 0
+    var keys = ObjectKeys()
+    /// Errors of fields scanned before the line's type, which count only if the type has the field.
+    var deferred: [(Key, FieldError)] = []
 
     init(exponent: Int) { self.exponent = exponent }
 
@@ -26,6 +36,8 @@ struct JSONEventScanner {
     /// - Throws: ``FieldError`` naming the field and what was expected.
     mutating func scan(_ line: UnsafeRawBufferPointer, into draft: inout EventDraft) throws(FieldError) {
         draft.reset()
+        keys.reset()
+        if !deferred.isEmpty { deferred.removeAll(keepingCapacity: true) }
         guard let base = line.baseAddress, line.count > 0 else { throw syntax("a JSON object") }
         p = base.assumingMemoryBound(to: UInt8.self)
         n = line.count
@@ -33,7 +45,7 @@ struct JSONEventScanner {
         skipSpace()
         guard i < n, p[i] == Byte.openBrace else { throw syntax("a JSON object starting with {") }
         i += 1
-        try scanObject { (key, scanner) throws(FieldError) in try scanner.topLevelField(key, &draft) }
+        try scanObject(.event) { (key, scanner) throws(FieldError) in try scanner.topLevelField(key, &draft) }
         skipSpace()
         guard i == n else { throw syntax("end of line after the object") }
     }
@@ -46,10 +58,38 @@ struct JSONEventScanner {
         case .customer: d.customer = try optionalString("customer", &d)
         case .type: try scanType(&d)
         case .time: try scanTime(&d)
+        default:
+            if let type = d.type {
+                guard EventFields.of(type).contains(key) else { return try skipValue(depth: 0) }
+                try typeField(key, &d)
+            } else {
+                try fieldBeforeType(key, &d)
+            }
+        }
+    }
+
+    /// A field some types have, before the line's type is known: its error is kept for when the
+    /// type is, unless the value is not JSON at all (then the line is refused whatever the type).
+    mutating func fieldBeforeType(_ key: Key, _ d: inout EventDraft) throws(FieldError) {
+        let start = i
+        do {
+            try typeField(key, &d)
+        } catch {
+            if error.breaksJSON { throw error }
+            i = start
+            try skipValue(depth: 0)
+            deferred.append((key, error))
+        }
+    }
+
+    /// A field of some types (any other key is skipped).
+    @inline(__always)
+    mutating func typeField(_ key: Key, _ d: inout EventDraft) throws(FieldError) {
+        switch key {
         case .order: d.order = try optionalString("order", &d)
-        case .product: d.product = try optionalString("product", &d)
-        case .category: d.category = try optionalString("category", &d)
-        case .campaign: d.campaign = try optionalString("campaign", &d)
+        case .product: d.product = try optionalString("product", &d, bytesMax: Self.validatedLater)
+        case .category: d.category = try optionalString("category", &d, bytesMax: Self.validatedLater)
+        case .campaign: d.campaign = try optionalString("campaign", &d, bytesMax: Self.validatedLater)
         case .currency: d.currency = try optionalString("currency", &d)
         case .email: d.fields[AttributeField.email.rawValue] = try optionalString("email", &d)
         case .phone: d.fields[AttributeField.phone.rawValue] = try optionalString("phone", &d)
@@ -60,25 +100,32 @@ struct JSONEventScanner {
         }
     }
 
+    /// The length bound of names the store interns here: none, as validation checks them against
+    /// the key limit (``Limits/nameBytesMax``), for JSONL and Swift events alike.
+    static let validatedLater = Int.max
+
     mutating func scanType(_ d: inout EventDraft) throws(FieldError) {
         guard i < n, p[i] == Byte.quote else { throw expected("type", "one of \(EventScanText.typeNames)") }
-        let (start, end, escaped) = try stringSpan()
-        let span = UnsafeRawBufferPointer(start: p + start, count: end - start)
-        if !escaped, let type = EventScanText.type(named: span) {
-            d.type = type
-            return
+        let s = try stringSpan()
+        if s.flags != 0 { try checkText(s, "type") }
+        let span = UnsafeRawBufferPointer(start: p + s.start, count: s.count)
+        guard !s.escaped, let type = EventScanText.type(named: span) else {
+            throw FieldError(field: "type", expected: "one of \(EventScanText.typeNames)",
+                             found: "\"" + String(decoding: span.prefix(60), as: UTF8.self) + "\"")
         }
-        throw FieldError(field: "type", expected: "one of \(EventScanText.typeNames)",
-                         found: "\"" + String(decoding: span.prefix(60), as: UTF8.self) + "\"")
+        d.type = type
+        let fields = EventFields.of(type)
+        for (key, error) in deferred where fields.contains(key) { throw error }
     }
 
     mutating func scanTime(_ d: inout EventDraft) throws(FieldError) {
         let what = "an RFC 3339 time with offset (2026-03-01T10:00:00Z) or integer epoch milliseconds"
         guard i < n else { throw expected("time", what) }
         if p[i] == Byte.quote {
-            let (start, end, escaped) = try stringSpan()
-            let span = UnsafeRawBufferPointer(start: p + start, count: end - start)
-            guard !escaped, let t = Timestamp.parse(rfc3339: span) else {
+            let s = try stringSpan()
+            if s.flags != 0 { try checkText(s, "time") }
+            let span = UnsafeRawBufferPointer(start: p + s.start, count: s.count)
+            guard !s.escaped, let t = Timestamp.parse(rfc3339: span) else {
                 throw FieldError(field: "time", expected: what, found: "\"" + String(decoding: span.prefix(60), as: UTF8.self) + "\"")
             }
             d.time = t.millisecondsSinceEpoch
@@ -109,10 +156,10 @@ struct JSONEventScanner {
             guard i < n, p[i] == Byte.openBrace else { throw expected("items[\(index)]", "an object") }
             i += 1
             var item = DraftItem()
-            try scanObject { (key, s) throws(FieldError) in
+            try scanObject(.item(index)) { (key, s) throws(FieldError) in
                 switch key {
-                case .product: item.product = try s.optionalString("items[\(index)].product", &d)
-                case .category: item.category = try s.optionalString("items[\(index)].category", &d)
+                case .product: item.product = try s.optionalString("items[\(index)].product", &d, bytesMax: Self.validatedLater)
+                case .category: item.category = try s.optionalString("items[\(index)].category", &d, bytesMax: Self.validatedLater)
                 case .price: item.price = try s.optionalMoney("items[\(index)].price")
                 case .quantity: item.quantity = try s.optionalQuantity("items[\(index)].quantity")
                 default: try s.skipValue(depth: 1)
@@ -131,7 +178,7 @@ struct JSONEventScanner {
         if isNull() { i += 4; return }
         guard i < n, p[i] == Byte.openBrace else { throw expected("attributes", "an object") }
         i += 1
-        try scanObject { (key, s) throws(FieldError) in
+        try scanObject(.attributes) { (key, s) throws(FieldError) in
             let field: AttributeField
             switch key {
             case .firstName: field = .firstName
@@ -175,105 +222,21 @@ struct JSONEventScanner {
     // MARK: Values
 
     /// A string value (or `null` → `nil`), copied into the draft.
-    mutating func optionalString(_ field: @autoclosure () -> String, _ d: inout EventDraft) throws(FieldError) -> ByteSlice? {
+    mutating func optionalString(_ field: @autoclosure () -> String, _ d: inout EventDraft,
+                                 bytesMax: Int = Limits.fieldBytesMax) throws(FieldError) -> ByteSlice? {
         guard i < n else { throw expected(field(), "a string") }
-        if p[i] == Byte.quote { return try string(field(), &d) }
+        if p[i] == Byte.quote { return try string(field(), &d, bytesMax: bytesMax) }
         if isNull() { i += 4; return nil }
         throw expected(field(), "a string")
     }
 
-    mutating func string(_ field: @autoclosure () -> String, _ d: inout EventDraft) throws(FieldError) -> ByteSlice {
-        let (start, end, escaped) = try stringSpan()
-        guard end - start <= Limits.fieldBytesMax else {
-            throw FieldError(field: field(), expected: "a string of at most \(Limits.fieldBytesMax) bytes", found: "\(end - start) bytes")
+    mutating func string(_ field: @autoclosure () -> String, _ d: inout EventDraft, bytesMax: Int = Limits.fieldBytesMax) throws(FieldError) -> ByteSlice {
+        let s = try stringSpan()
+        guard s.count <= bytesMax else {
+            throw FieldError(field: field(), expected: "a string of at most \(bytesMax) bytes", found: "\(s.count) bytes")
         }
-        if !escaped { return d.store(UnsafeRawBufferPointer(start: p + start, count: end - start)) }
-        return try unescape(from: start, to: end, field(), &d)
-    }
-
-    /// Money as a JSON number or a decimal string, into minor units; `null` → `nil`.
-    mutating func optionalMoney(_ field: @autoclosure () -> String) throws(FieldError) -> Int64? {
-        // Only made for an error: building the text per value showed in the ingest profile.
-        var what: String { exponent == 0 ? "a whole amount ≥ 0" : "a decimal ≥ 0 with at most \(exponent) decimals" }
-        guard i < n else { throw expected(field(), what) }
-        let token: UnsafeRawBufferPointer
-        if p[i] == Byte.quote {
-            let (start, end, _) = try stringSpan()
-            token = UnsafeRawBufferPointer(start: p + start, count: end - start)
-        } else if p[i] == Byte.minus || (p[i] &- Byte.zero) < 10 {
-            token = numberSpan()
-        } else if isNull() {
-            i += 4
-            return nil
-        } else {
-            throw expected(field(), what)
-        }
-        guard let value = Self.parseMoney(token, exponent: exponent) else {
-            let shown = String(decoding: token.prefix(40), as: UTF8.self)
-            throw FieldError(field: field(), expected: what + " (at most \(Limits.moneyMinorUnitsMax) minor units)",
-                             found: p[i - 1] == Byte.quote ? "\"\(shown)\"" : shown)
-        }
-        return value
-    }
-
-    mutating func optionalQuantity(_ field: @autoclosure () -> String) throws(FieldError) -> Int64? {
-        var what: String { "an integer from 1 to \(Limits.quantityMax)" }
-        guard i < n else { throw expected(field(), what) }
-        if isNull() { i += 4; return nil }
-        guard p[i] == Byte.minus || (p[i] &- Byte.zero) < 10 else { throw expected(field(), what) }
-        let start = i
-        guard let v = Self.wholeNumber(numberSpan(), digitsMax: 7), v >= 1, v <= Int64(Limits.quantityMax) else {
-            i = start
-            throw expected(field(), what)
-        }
-        return v
-    }
-
-    /// A token of 1 to `digitsMax` decimal digits and nothing else, as a number.
-    static func wholeNumber(_ token: UnsafeRawBufferPointer, digitsMax: Int) -> Int64? {
-        guard token.count > 0, token.count <= digitsMax else { return nil }
-        var v: Int64 = 0
-        for c in token {
-            let digit = c &- Byte.zero
-            guard digit < 10 else { return nil }
-            v = v * 10 + Int64(digit)
-        }
-        return v
-    }
-
-    /// Parses a plain decimal (`199`, `199.5`, `199.00`) into minor units; `nil` for anything else,
-    /// a negative amount, more decimals than the currency has (unless they are zeros), or too large.
-    static func parseMoney(_ b: UnsafeRawBufferPointer, exponent: Int) -> Int64? {
-        var v: Int64 = 0
-        var k = 0
-        var wholeDigits = 0
-        while k < b.count, b[k] &- Byte.zero < 10 {
-            v = v * 10 + Int64(b[k] &- Byte.zero)
-            wholeDigits += 1
-            k += 1
-            if v > Limits.moneyMinorUnitsMax { return nil }
-        }
-        guard wholeDigits > 0 else { return nil }
-        var decimals = 0
-        if k < b.count, b[k] == Byte.dot {
-            k += 1
-            var fractionDigits = 0
-            while k < b.count, b[k] &- Byte.zero < 10 {
-                let digit = Int64(b[k] &- Byte.zero)
-                if decimals < exponent {
-                    v = v * 10 + digit
-                    decimals += 1
-                } else if digit != 0 {
-                    return nil
-                }
-                fractionDigits += 1
-                k += 1
-            }
-            guard fractionDigits > 0 else { return nil }
-        }
-        guard k == b.count else { return nil }
-        while decimals < exponent { v *= 10; decimals += 1 }
-        return v <= Limits.moneyMinorUnitsMax ? v : nil
+        if s.flags == 0 { return d.store(UnsafeRawBufferPointer(start: p + s.start, count: s.count)) }
+        return try text(s, field(), &d)
     }
 }
 

@@ -46,6 +46,12 @@ enum Key: UInt8 {
     }
 }
 
+/// Which object a key belongs to, to name a duplicate key by its JSON path (`items[0].price`); keys
+/// inside unknown fields are named by their column.
+enum ObjectPath {
+    case event, item(Int), attributes, unknown
+}
+
 /// Event type names as the scanner matches them.
 enum EventScanText {
     static let typeNames = EventType.allCases.map(\.name).joined(separator: ", ")

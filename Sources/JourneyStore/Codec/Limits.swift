@@ -2,8 +2,12 @@
 public enum Limits {
     /// Event ids and customer ids.
     public static let idBytesMax = 128
-    /// Any other string field: products, categories, orders, campaigns, contact fields, attributes.
+    /// Any other string field: orders, contact fields, attributes.
     public static let fieldBytesMax = 512
+    /// Names the store interns (products, categories, campaigns): each is a key of the `names`
+    /// database, one kind byte and the name, and LMDB refuses keys over 511 bytes (`MDB_MAXKEYSIZE`
+    /// in Debian's liblmdb; a longer name failed the whole write with `MDB_BAD_VALSIZE`).
+    public static let nameBytesMax = 510
     /// One JSONL line.
     public static let lineBytesMax = 1 << 20
     /// Lines of a cart or an order.

@@ -47,7 +47,8 @@ public struct Rejection: Hashable, Sendable {
     public var line: Int
     /// What was wrong: the field and what was expected.
     public var reason: String
-    /// The line as it was (invalid UTF-8 replaced).
+    /// The line as it was (invalid UTF-8 replaced); of a line longer than ``Limits/lineBytesMax``,
+    /// its first KiB and `…`.
     public var input: String
 }
 
@@ -345,8 +346,12 @@ final class ScanRing: @unchecked Sendable {
                     let next: UnsafeRawBufferPointer?
                     do {
                         next = try source.pointee.nextLine()
-                    } catch is LineTooLong {
-                        throw JourneyError(.invalidEvent, "line \(lineNumber + 1): longer than \(Limits.lineBytesMax) bytes")
+                    } catch let tooLong as LineTooLong {
+                        // An invalid line like any other: the writer refuses the file for it, or
+                        // records it when skipping invalid lines.
+                        lineNumber += 1
+                        entries.append(.invalid(line: lineNumber, reason: "longer than \(Limits.lineBytesMax) bytes", input: tooLong.shown))
+                        continue
                     }
                     guard let line = next else { return (lineNumber, true) }
                     lineNumber += 1

@@ -6,6 +6,8 @@ import Darwin
 
 /// Where JSONL comes from: yields lines (without the newline) that stay valid until the next call,
 /// and can start again from the first line (a write transaction may run again after the map grows).
+/// A line longer than ``Limits/lineBytesMax`` is passed over whole and reported by throwing
+/// ``LineTooLong``; the next call yields the line after it.
 protocol LineSource: SendableMetatype {
     /// Bytes in all.
     var byteCount: Int { get }
@@ -59,6 +61,8 @@ struct FileLineSource: LineSource {
                 let lineEnd = buffer.baseAddress!.distance(to: nl)
                 let line = UnsafeRawBufferPointer(rebasing: buffer[start..<lineEnd])
                 start = lineEnd + 1
+                // A long line can fit the buffer whole (it holds a chunk more than one line).
+                guard line.count <= Limits.lineBytesMax else { throw LineTooLong(line) }
                 return line
             }
             if eof {
@@ -68,7 +72,7 @@ struct FileLineSource: LineSource {
                 return line
             }
             guard end - start <= Limits.lineBytesMax else {
-                throw LineTooLong()
+                throw try passLongLine()
             }
             // Move the partial line to the front, then fill the rest.
             if start > 0 {
@@ -77,6 +81,13 @@ struct FileLineSource: LineSource {
                 bufferOffset += start
                 start = 0
             }
+            try fill()
+        }
+    }
+
+    /// Reads into the buffer after `end`.
+    private mutating func fill() throws {
+        while true {
             let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -84,11 +95,41 @@ struct FileLineSource: LineSource {
             }
             if n == 0 { eof = true }
             end += n
+            return
+        }
+    }
+
+    /// Passes over the rest of a line that does not fit, through its newline or the end of the
+    /// file, reading on in buffers; returns what to report.
+    private mutating func passLongLine() throws -> LineTooLong {
+        let tooLong = LineTooLong(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
+        while true {
+            if let nl = memchr(buffer.baseAddress! + start, 10, end - start) {
+                start = buffer.baseAddress!.distance(to: nl) + 1
+                return tooLong
+            }
+            bufferOffset += end
+            start = 0
+            end = 0
+            if eof { return tooLong }
+            try fill()
         }
     }
 }
 
-struct LineTooLong: Error {}
+/// A line longer than ``Limits/lineBytesMax``, with its first bytes for a rejection to show.
+struct LineTooLong: Error {
+    /// Of a long line, a rejection shows this many bytes and `…`.
+    static let shownBytesMax = 1024
+    let shown: String
+
+    init(_ line: UnsafeRawBufferPointer) {
+        var count = min(line.count, Self.shownBytesMax)
+        // Cut before a character the limit would split (a continuation byte is 10xxxxxx).
+        if count < line.count { while count > 0, line[count] & 0xC0 == 0x80 { count -= 1 } }
+        shown = String(decoding: line.prefix(count), as: UTF8.self) + "…"
+    }
+}
 
 /// Lines of bytes in memory.
 struct MemoryLineSource: LineSource {
@@ -107,7 +148,7 @@ struct MemoryLineSource: LineSource {
         let lineEnd = rest.firstIndex(of: 10).map { start + $0 } ?? bytes.count
         let line = UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd])
         start = lineEnd + 1
-        guard line.count <= Limits.lineBytesMax else { throw LineTooLong() }
+        guard line.count <= Limits.lineBytesMax else { throw LineTooLong(line) }
         return line
     }
 }
