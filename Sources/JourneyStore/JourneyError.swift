@@ -26,6 +26,8 @@ public struct JourneyError: Error, CustomStringConvertible, Sendable {
         public static let io = Code("i/o")
         /// A request names something that is not in the store (a customer id).
         public static let notFound = Code("not found")
+        /// The disk holding the store is full: the write was not committed.
+        public static let diskFull = Code("disk full")
         /// A write was asked of a store opened read-only (``JourneyStore/Options/readOnly``).
         public static let readOnly = Code("read-only")
         /// LMDB reported an error (see ``JourneyError/underlying``).

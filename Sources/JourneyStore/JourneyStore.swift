@@ -322,9 +322,13 @@ extension JourneyStore {
         guard let writer else {
             throw JourneyError(.readOnly, "store at \(path) was opened read-only; open it for writing to change it")
         }
-        return try writer.withLock { (w: inout LogWriter) in
-            if try hasOpenIngest { try rollBackOpenIngest(writer: &w) }
-            return try body(&w)
+        do {
+            return try writer.withLock { (w: inout LogWriter) in
+                if try hasOpenIngest { _ = try rollBackOpenIngest(writer: &w) }
+                return try body(&w)
+            }
+        } catch let error as LMDBError where error.code == ENOSPC {
+            throw JourneyError(.diskFull, "the disk is full (ENOSPC): the store at \(path) could not write this transaction's pages, so it was not committed; free some space and try again", underlying: error)
         }
     }
 }

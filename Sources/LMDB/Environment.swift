@@ -315,10 +315,27 @@ public final class Environment: @unchecked Sendable {
                 try growMap()
                 continue
             }
+            if (rc == EIO || rc == ENOSPC) && diskIsFull {
+                // LMDB reports a short write as EIO; a full disk is the usual cause, and what to fix.
+                throw LMDBError(code: ENOSPC, context: "cannot commit: the disk holding \(path) is full")
+            }
             try check(rc, "cannot commit")
+            fileSize.refresh()
             return result
         }
     }
+
+    /// Whether the file system of the environment has (almost) no room left for this process: less
+    /// than ``diskFullBytes`` (the blocks reserved for root count when running as root).
+    public var diskIsFull: Bool {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return false }
+        let blocks = geteuid() == 0 ? UInt64(info.f_bfree) : UInt64(info.f_bavail)
+        return blocks * UInt64(info.f_frsize) < UInt64(Self.diskFullBytes)
+    }
+
+    /// Free bytes below which a failed write is put down to a full disk.
+    public static let diskFullBytes = 16 << 20
 
     /// Flushes the data file to disk (useful with ``Options/syncDisabled``).
     public func sync() throws(LMDBError) {

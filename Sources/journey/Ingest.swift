@@ -18,7 +18,7 @@ struct Ingest: ParsableCommand {
     var rejects: String?
     @Flag(help: "Print the counts as one JSON object.")
     var json = false
-    @Option(help: ArgumentHelp("Most MiB of JSONL in one write transaction (a larger file is validated first, then appended in transactions of this size and rolled back as a whole on failure). One transaction holds ~220 bytes of memory per event.",
+    @Option(help: ArgumentHelp("Most MiB of JSONL in one write transaction (a larger file is validated first, then appended in transactions of this size and rolled back as a whole on failure). One transaction holds ~220 bytes of memory per event. Until such a file completes, readers see its committed transactions; after a crash they see them until the next writer (or `journey recover`) rolls them back.",
                                valueName: "MiB"))
     var transactionMib = IngestOptions().transactionBytesMax >> 20
 

@@ -15,6 +15,9 @@ struct StatsCommand: ParsableCommand {
             let store = try options.openForReading()
             let t = try parseAsOf(asOf)
             let s = try store.read { try $0.stats(asOf: t) }
+            if let first = s.interruptedIngestFrom {
+                Terminal.warning("an ingest was interrupted between its transactions: events from #\(first) on are counted here until the next writer (or `journey recover`) removes them")
+            }
             if json { print(s.json(currency: store.currency)); return }
             let exponent = store.currency.exponent
             print("as of \(s.asOf.rfc3339): \(s.events) events, \(s.customers) customers, \(s.buyers) buyers, revenue \(s.revenue.decimalString(exponent: exponent)) \(store.currency.code)")

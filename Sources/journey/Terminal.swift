@@ -12,6 +12,9 @@ enum Terminal {
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 
+    /// One warning line on standard error.
+    static func warning(_ message: String) { error("warning: " + message) }
+
     /// Text on standard error as it is.
     static func raw(_ text: String) {
         let bytes = Array(text.utf8)

@@ -32,11 +32,28 @@ extension JourneyStore {
         }
     }
 
+    /// Rolls back an ingest that was interrupted between its transactions (a crash, a kill), if any:
+    /// what any writer does first. Until then, readers see the events of the file's committed
+    /// transactions; `verify` and `stats` report them.
+    ///
+    /// ```swift
+    /// let removed = try store.recover()   // 0 when nothing was interrupted
+    /// ```
+    /// - Returns: the number of events removed.
+    /// - Throws: ``JourneyError`` `.readOnly` for a store opened read-only.
+    @discardableResult
+    public func recover() throws -> Int {
+        guard let writer else { throw JourneyError(.readOnly, "store at \(path) was opened read-only; open it for writing to recover it") }
+        return try writer.withLock { (w: inout LogWriter) in try rollBackOpenIngest(writer: &w) }
+    }
+
     /// Removes everything an interrupted ingest appended — events, their index entries and the names
-    /// it introduced — and rebuilds the projections, in one transaction. Nothing happens without a marker.
-    func rollBackOpenIngest(writer w: inout LogWriter) throws {
+    /// it introduced — and rebuilds the projections, in one transaction. Nothing happens without a
+    /// marker. Returns the number of events removed.
+    @discardableResult
+    func rollBackOpenIngest(writer w: inout LogWriter) throws -> Int {
         try env.write { txn in
-            guard let marker = try schema.meta.get(MetaKey.openIngest, in: txn) else { return }
+            guard let marker = try schema.meta.get(MetaKey.openIngest, in: txn) else { return 0 }
             guard marker.count == 8 + 4 * NameKind.allCases.count else {
                 throw JourneyError(.corrupted, "the open-ingest marker is malformed; run `journey verify`")
             }
@@ -75,6 +92,7 @@ extension JourneyStore {
             _ = try w.begin(txn)
             let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn)
             _ = try writeProjections(image, in: txn)
+            return sequences.count
         }
     }
 }

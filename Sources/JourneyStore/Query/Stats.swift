@@ -25,6 +25,10 @@ public struct Stats: Hashable, Sendable {
     /// 90th percentile of all repeat-purchase gaps, in days: a suggested `lapsed_after_days`; the day
     /// after it is when a win-back should start.
     public var defectionDays: Double?
+    /// The first log sequence of an ingest that was interrupted between its transactions, when one
+    /// awaits roll-back: its events are counted here until a writer (or ``JourneyStore/recover()``)
+    /// removes them.
+    public var interruptedIngestFrom: UInt64?
 }
 
 extension Snapshot {
@@ -32,6 +36,7 @@ extension Snapshot {
     /// - Complexity: O(C + G log G) for C customers and G repeat gaps.
     public func stats(asOf: Timestamp? = nil) throws -> Stats {
         var stats = Stats(asOf: clock(asOf))
+        stats.interruptedIngestFrom = try store.openIngestMarker(in: txn)
         var gaps: [Int64] = []
         stats.events = try schema.events.count(in: txn)
         try forEachFacts { _, facts in
@@ -89,6 +94,7 @@ extension Stats {
             ("median_repeat_gap_days", number(medianRepeatGapDays)), ("defection_days", number(defectionDays)),
             ("suggested_policy", "{" + q("declining_after_days") + ":" + number(medianRepeatGapDays) + ","
                 + q("lapsed_after_days") + ":" + number(defectionDays) + "}"),
+            ("interrupted_ingest_from", interruptedIngestFrom.map { String($0) } ?? "null"),
         ]
         return "{" + pairs.map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
