@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -68,8 +69,10 @@ public final class Environment: @unchecked Sendable {
     private let gate: UnsafeMutablePointer<pthread_rwlock_t>
     /// Where the data file is mapped (0 when unknown); changes only with `gate` held exclusively.
     private var mapStart: UInt = 0
-    /// The data file's size, for ``MapBounds``.
-    private let fileSize: DataFileSize
+    /// The data file's size as last measured, for ``MapBounds``: measured again when the pages in use
+    /// pass it (a commit here or in another process grew the file).
+    private let measuredFile = Mutex<(lastPage: Int, bytes: Int)>((-1, 0))
+    private let fd: Int32
 
     /// Whether reads take no slot in LMDB's reader table (a read-only environment whose lock file
     /// could not be opened for writing): a writer in another process may then reuse pages a long
@@ -115,7 +118,7 @@ public final class Environment: @unchecked Sendable {
         self.readsWithoutLock = noLock
         var fd: Int32 = -1
         mdb_env_get_fd(env, &fd)
-        self.fileSize = DataFileSize(fd: fd)
+        self.fd = fd
         self.gate = .allocate(capacity: 1)
         pthread_rwlock_init(gate, nil)
         mapStart = Self.mappedAddress(env)
@@ -249,10 +252,18 @@ public final class Environment: @unchecked Sendable {
     private func currentBounds() -> MapBounds {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
-        var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
-        return MapBounds(start: UnsafeRawPointer(bitPattern: mapStart), usedBytes: (info.me_last_pgno + 1) * Int(stat.ms_psize),
-                         mapBytes: info.me_mapsize, file: fileSize)
+        var dbStat = MDB_stat()
+        mdb_env_stat(handle, &dbStat)
+        let used = (info.me_last_pgno + 1) * Int(dbStat.ms_psize)
+        let file = measuredFile.withLock { measured -> Int in
+            if measured.bytes < used && measured.lastPage != info.me_last_pgno {
+                var st = stat()
+                measured = (info.me_last_pgno, fstat(fd, &st) == 0 ? Int(st.st_size) : 0)
+            }
+            return measured.bytes
+        }
+        return MapBounds(start: UnsafeRawPointer(bitPattern: mapStart), readableBytes: min(used, file), countedBytes: used,
+                         mapBytes: info.me_mapsize, fd: fd)
     }
 
     /// Runs `body` in a read-only transaction: one consistent snapshot for the whole call.
@@ -320,7 +331,6 @@ public final class Environment: @unchecked Sendable {
                 throw LMDBError(code: ENOSPC, context: "cannot commit: the disk holding \(path) is full")
             }
             try check(rc, "cannot commit")
-            fileSize.refresh()
             return result
         }
     }

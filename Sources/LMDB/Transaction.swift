@@ -1,5 +1,4 @@
 import CLMDB
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,22 +35,26 @@ public struct WriteTransaction: ReadableTransaction {
 /// Every key and value LMDB hands out is checked to lie within it (or outside the map altogether:
 /// a write transaction's own pages are in memory LMDB allocated). A damaged page can give a node a
 /// size that reaches past the file's end, where reading would kill the process with `SIGBUS` or
-/// `SIGSEGV`; it is reported as ``LMDBError/corrupted`` instead.
+/// `SIGSEGV`; it is reported as ``LMDBError/corrupted`` instead. Plain values (no reference to
+/// count): a cursor copies them on every move.
 public struct MapBounds: Sendable {
     @usableFromInline let start: UInt
-    /// The end of the pages the newest meta counts, and of the map.
+    /// The end of the pages the newest meta counts that the file held when last measured (pages
+    /// past the file's end are counted but were never written, or the file was truncated).
     @usableFromInline let pagesEnd: UInt
+    /// The end of the pages the newest meta counts.
+    @usableFromInline let countedEnd: UInt
     @usableFromInline let mapEnd: UInt
-    /// The end of the file as last seen (pages past it are counted but unwritten, or truncated).
-    @usableFromInline let fileEnd: UInt
-    @usableFromInline let file: DataFileSize
+    /// The data file, measured again before a value past `pagesEnd` is called damaged (another
+    /// commit may have written pages past the end measured).
+    @usableFromInline let fd: Int32
 
-    init(start: UnsafeRawPointer?, usedBytes: Int, mapBytes: Int, file: DataFileSize) {
+    init(start: UnsafeRawPointer?, readableBytes: Int, countedBytes: Int, mapBytes: Int, fd: Int32) {
         self.start = UInt(bitPattern: start)
-        pagesEnd = self.start + UInt(max(0, usedBytes))
+        pagesEnd = self.start + UInt(max(0, readableBytes))
+        countedEnd = self.start + UInt(max(0, countedBytes))
         mapEnd = self.start + UInt(max(0, mapBytes))
-        fileEnd = self.start + UInt(max(0, file.bytes))
-        self.file = file
+        self.fd = fd
     }
 
     /// Checks that `count` bytes at `data` lie within the file's pages (when they are in the map at all).
@@ -59,39 +62,17 @@ public struct MapBounds: Sendable {
     func check(_ data: UnsafeMutableRawPointer?, _ count: Int) throws(LMDBError) {
         let at = UInt(bitPattern: data)
         guard at >= start && at < mapEnd && start != 0 else { return }
-        guard count >= 0, at <= fileEnd, UInt(count) <= fileEnd &- at else { return try checkAgainstFile(at, count) }
+        guard count >= 0, at <= pagesEnd, UInt(count) <= pagesEnd &- at else { return try checkMeasuringFile(at, count) }
     }
 
-    /// The slow path: the file may have grown since it was last measured.
     @usableFromInline
-    func checkAgainstFile(_ at: UInt, _ count: Int) throws(LMDBError) {
-        let end = min(pagesEnd, start + UInt(max(0, file.refresh())))
+    func checkMeasuringFile(_ at: UInt, _ count: Int) throws(LMDBError) {
+        var info = stat()
+        let fileEnd = start + UInt(fstat(fd, &info) == 0 ? max(0, Int(info.st_size)) : 0)
+        let end = min(countedEnd, fileEnd)
         guard count >= 0, at <= end, UInt(count) <= end &- at else {
             throw LMDBError(code: LMDBError.corrupted.code, context: "a key or value reaches past the data file's pages (a damaged page, or a truncated file)")
         }
-    }
-}
-
-/// The data file's size as last measured, shared by an environment's transactions.
-public final class DataFileSize: Sendable {
-    private let fd: Int32
-    private let measured: Atomic<Int>
-
-    init(fd: Int32) {
-        self.fd = fd
-        measured = Atomic(0)
-        _ = refresh()
-    }
-
-    var bytes: Int { measured.load(ordering: .relaxed) }
-
-    /// Measures the file again.
-    @discardableResult
-    func refresh() -> Int {
-        var info = stat()
-        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
-        measured.store(size, ordering: .relaxed)
-        return size
     }
 }
 
