@@ -20,7 +20,11 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
-        .target(name: "JourneyStore", dependencies: ["LMDB", .product(name: "Crypto", package: "swift-crypto")]),
+        // Bytes, the event formats, the log and its indexes, the pipelines that drive projections:
+        // every pointer of the product lives here, behind bounds-checked views.
+        .target(name: "JourneyStorage", dependencies: ["LMDB"]),
+        // What the events mean: facts, classification, audiences, exports; the public front door.
+        .target(name: "JourneyStore", dependencies: ["JourneyStorage", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "journey",
             dependencies: [
@@ -30,7 +34,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore", "LMDB", "journey"]),
+        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore", "JourneyStorage", "LMDB", "journey"]),
     ],
     swiftLanguageModes: [.v6]
 )

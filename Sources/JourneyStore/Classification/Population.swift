@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 /// What classifying one customer needs to know about all buyers, read once per snapshot from the

@@ -1,3 +1,4 @@
+import JourneyStorage
 import Crypto
 
 /// Normalization and hashing of contact data for ad platforms' customer lists.

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// What an export wrote.
 public struct ExportReport: Hashable, Sendable {
     /// Customers written.

@@ -1,3 +1,4 @@
+import JourneyStorage
 import Dispatch
 import LMDB
 import Synchronization

@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 extension MetaKey {

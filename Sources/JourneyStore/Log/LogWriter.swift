@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 /// The state of the write side, reused across transactions so the append path allocates nothing per

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
 /// Layout, version 2: u8 version, then varints — events folded, first seen, last seen, signup + 1

@@ -1,3 +1,4 @@
+import JourneyStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 /// Folding events into facts, shared by the live projector, rebuild and verify.

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// Keys of the secondary indexes, built so that LMDB's byte order is the order queries need.
 enum IndexKeys {
     /// Bytes of the net spend at the start of a `by_spend` key (a 128-bit sum).

@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 /// What `verify` found.

@@ -1,3 +1,4 @@
+import JourneyStorage
 import LMDB
 
 /// A consistent, point-in-time view of the store, lent to a closure by ``JourneyStore/read(_:)``.

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// An audience filter over profiles (DESIGN.md §1 "Audiences"), parsed and type-checked up front.
 ///
 /// ```swift

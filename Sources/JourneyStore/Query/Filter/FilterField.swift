@@ -1,3 +1,4 @@
+import JourneyStorage
 /// The fields a filter can name (DESIGN.md §1 "Audiences").
 public enum FilterField: String, CaseIterable, Sendable {
     case phase, segment, tier

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// One token of a filter, with the column (from 1) it starts at.
 struct FilterToken: Equatable {
     enum Kind: Equatable {

@@ -1,3 +1,4 @@
+import JourneyStorage
 /// A recursive-descent parser from tokens to a type-checked ``FilterNode``.
 ///
 /// ```

@@ -1,0 +1,181 @@
+/// A reusable buffer for one binary record (an event's or a customer's facts), written through an
+/// ``UnsafeByteWriter`` into room reserved for the largest encoding it can have: one capacity check
+/// per record rather than one per piece.
+package struct RecordWriter {
+    package private(set) var bytes: ByteBuffer
+
+    package init(capacity: Int = 512) { bytes = ByteBuffer(capacity: capacity) }
+
+    package mutating func reset() { bytes.removeAll() }
+
+    /// Writes up to `bound` bytes at the end through a writer limited to them.
+    @inline(__always) package mutating func write<E: Error>(upTo bound: Int, _ body: (inout UnsafeByteWriter) throws(E) -> Void) throws(E) {
+        try bytes.write(upTo: bound) { (p) throws(E) -> Int in
+            var writer = UnsafeByteWriter(p, end: p + bound)
+            try body(&writer)
+            return writer.at - p
+        }
+    }
+}
+
+/// Writes bytes through a pointer into room reserved beforehand, checking the room left.
+package struct UnsafeByteWriter {
+    package var at: UnsafeMutablePointer<UInt8>
+    package let end: UnsafeMutablePointer<UInt8>
+
+    package init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+        at = start
+        self.end = end
+    }
+
+    @inline(__always) package mutating func u8(_ v: UInt8) {
+        precondition(at < end, "encoding invariant: the reserved room holds the value")
+        at.pointee = v
+        at += 1
+    }
+
+    /// The low `size` bytes of `v`, little-endian (8 bytes of room needed).
+    @inline(__always) private mutating func littleEndian(_ v: UInt64, size: Int) {
+        precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
+        UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
+        at += size
+    }
+
+    @inline(__always) package mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
+
+    /// The low 48 bits of `v`, little-endian.
+    @inline(__always) package mutating func u48(_ v: UInt64) {
+        precondition(v >> 48 == 0, "record invariant: a 48-bit field holds \(v)")
+        littleEndian(v, size: 6)
+    }
+
+    /// Little-endian.
+    @inline(__always) package mutating func u64(_ v: UInt64) { littleEndian(v, size: 8) }
+
+    /// LEB128: 7 bits a byte, low bits first.
+    @inline(__always) package mutating func varint(_ v: UInt64) {
+        precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
+        var x = v
+        while x >= 0x80 {
+            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            at += 1
+            x >>= 7
+        }
+        at.pointee = UInt8(x)
+        at += 1
+    }
+
+    @inline(__always) package mutating func varint(_ v: Int64) {
+        precondition(v >= 0, "record invariant: varints hold non-negative values")
+        varint(UInt64(v))
+    }
+
+    /// A non-negative 128-bit sum as LEB128 (the same bytes as ``varint(_:)-(UInt64)`` below 2^64;
+    /// up to 19 bytes of room needed).
+    @inline(__always) package mutating func varint(_ v: Int128) {
+        precondition(v >= 0, "record invariant: varints hold non-negative values")
+        guard v >> 64 != 0 else { return varint(UInt64(v)) }
+        precondition(end - at >= 19, "encoding invariant: the reserved room holds the value")
+        var x = UInt128(v)
+        while x >= 0x80 {
+            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            at += 1
+            x >>= 7
+        }
+        at.pointee = UInt8(x)
+        at += 1
+    }
+
+    @inline(__always) package mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
+        if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
+        at += b.count
+    }
+
+    /// A length-prefixed byte string.
+    @inline(__always) package mutating func string(_ b: UnsafeRawBufferPointer) {
+        varint(UInt64(b.count))
+        bytes(b)
+    }
+}
+
+/// Reads the pieces of a binary record in place, checking every bound.
+package struct RecordReader {
+    package let base: UnsafeRawBufferPointer
+    package var offset: Int
+
+    package init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.base = base
+        self.offset = offset
+    }
+
+    package static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
+
+    @inline(__always) package mutating func u8() throws(JourneyError) -> UInt8 {
+        guard offset < base.count else { throw Self.corrupt }
+        defer { offset += 1 }
+        return base[offset]
+    }
+
+    @inline(__always) package mutating func u32() throws(JourneyError) -> UInt32 {
+        guard offset + 4 <= base.count else { throw Self.corrupt }
+        defer { offset += 4 }
+        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    @inline(__always) package mutating func i64() throws(JourneyError) -> Int64 {
+        guard offset + 8 <= base.count else { throw Self.corrupt }
+        defer { offset += 8 }
+        return Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+    }
+
+    @inline(__always) package mutating func varint() throws(JourneyError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < base.count, shift < 64 else { throw Self.corrupt }
+            let b = base[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    @inline(__always) package mutating func varint32() throws(JourneyError) -> UInt32 {
+        let v = try varint()
+        guard v <= UInt32.max else { throw Self.corrupt }
+        return UInt32(v)
+    }
+
+    /// A sum of amounts (a customer's gross or refunded spend): at most `sumMax`, as a sum of a
+    /// store's amounts is, so a damaged record cannot hand the classification an absurd value.
+    package mutating func amountSum() throws(JourneyError) -> Int128 {
+        var result: UInt128 = 0
+        var shift: UInt128 = 0
+        while true {
+            guard offset < base.count, shift < 98 else { throw Self.corrupt }
+            let b = base[offset]
+            offset += 1
+            result |= UInt128(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        guard result <= UInt128(Limits.moneySumMinorUnitsMax) else { throw Self.corrupt }
+        return Int128(result)
+    }
+
+    @inline(__always) package mutating func amount() throws(JourneyError) -> Int64 {
+        let v = try varint()
+        guard v <= UInt64(Limits.moneyMinorUnitsMax) else { throw Self.corrupt }
+        return Int64(v)
+    }
+
+    /// A length-prefixed byte string, pointing into the record.
+    @inline(__always) package mutating func string() throws(JourneyError) -> UnsafeRawBufferPointer {
+        let count = Int(try varint32())
+        guard offset + count <= base.count else { throw Self.corrupt }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: base[offset..<offset + count])
+    }
+}
