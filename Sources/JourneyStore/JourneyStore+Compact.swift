@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,6 +17,17 @@ public struct CompactReport: Hashable, Sendable {
     public var copyBytes: Int
     /// Wall time, sync included.
     public var seconds: Double
+}
+
+/// How a store's data file is used (`mdb_stat -ef`).
+public struct StorePageUsage: Sendable, Equatable {
+    public var pageSizeBytes: Int
+    /// Pages up to the last one written: the data file's size in pages.
+    public var pages: Int
+    /// Pages on LMDB's free list, which later writes reuse.
+    public var freePages: Int
+    /// Bytes of the pages that hold data: (pages − free pages) × page size.
+    public var bytesInUse: Int { (pages - freePages) * pageSizeBytes }
 }
 
 extension JourneyStore {
@@ -50,7 +60,8 @@ extension JourneyStore {
     }
 
     /// How the store's data file is used: its pages, and how many are free.
-    public func pageUsage() throws -> PageUsage {
-        try env.read { txn in try env.pageUsage(in: txn) }
+    public func pageUsage() throws -> StorePageUsage {
+        let usage = try env.read { txn in try env.pageUsage(in: txn) }
+        return StorePageUsage(pageSizeBytes: usage.pageSizeBytes, pages: usage.pages, freePages: usage.freePages)
     }
 }

@@ -14,6 +14,11 @@ public struct Database<Key: ByteEncodable, Value>: Sendable {
     public let name: String?
     init(dbi: MDB_dbi, name: String?) { self.dbi = dbi; self.name = name }
 
+    /// The same database seen through other key and value types.
+    public func retyped<K, V>(as: Database<K, V>.Type = Database<K, V>.self) -> Database<K, V> {
+        Database<K, V>(dbi: dbi, name: name)
+    }
+
     /// Zero-copy lookup: calls `body` with the stored bytes, or `nil` when the key is absent.
     @inlinable
     public func withValue<R>(

@@ -72,11 +72,10 @@ import Testing
         // The by_spend key orders spends beyond Int64 and below zero by their value, highest first.
         let spends: [Int128] = [Int128(Int64.max) * 3, Int128(Int64.max) + 1, Int128(Int64.max), 1, 0, -5, -Int128(Int64.max) * 2]
         var keys: [[UInt8]] = []
-        var key: [UInt8] = []
         for s in spends {
-            [UInt8]("c".utf8).withUnsafeBytes { IndexKeys.spend(s, customerID: $0, into: &key) }
+            let key = IndexKeys.spend(s, customerID: "c".utf8)
             keys.append(key)
-            #expect(key.withUnsafeBytes { IndexKeys.spend(fromKey: $0) } == s)
+            #expect(key.withByteView { IndexKeys.spend(fromKey: $0) } == s)
         }
         #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
@@ -87,7 +86,7 @@ import Testing
         facts.refunded = Int128(Limits.moneyMinorUnitsMax) * 12_345
         var bytes: [UInt8] = []
         facts.encode(appendingTo: &bytes)
-        let decoded = try bytes.withUnsafeBytes { try CustomerFacts(decoding: $0) }
+        let decoded = try bytes.withByteView { try CustomerFacts(decoding: $0) }
         #expect(decoded.gross == facts.gross)
         #expect(decoded.refunded == facts.refunded)
         #expect(decoded == facts)

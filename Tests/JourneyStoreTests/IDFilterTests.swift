@@ -25,7 +25,7 @@ import Testing
         let t = try TemporaryStore()
         _ = try t.store.append(Self.views(0..<20_000))
         var rng = SeededRandom(seed: 5)
-        let (stored, falsePositives) = try t.store.writer!.withLock { (w: inout LogWriter) -> (Bool, Int) in
+        let (stored, falsePositives) = try t.store.log.writer!.withLock { (w: inout LogWriter) -> (Bool, Int) in
             #expect(w.idFilter.isActive, "a batch into an empty store makes a filter")
             let all = (0..<20_000).allSatisfy { w.idFilter.mayContain(Array("v\($0)".utf8).withUnsafeBytes { stableHash64($0) }) }
             let unseen = (0..<20_000).filter { _ in w.idFilter.mayContain(rng.next()) }.count
@@ -39,7 +39,7 @@ import Testing
         let t = try TemporaryStore()
         // 3,200 events stored by another process: this writer has no filter for them.
         try Self.appendInAnotherProcess(t.path, 0..<3_200)
-        func filter() throws -> (active: Bool, fills: Int) { try t.store.writer!.withLock { ($0.idFilter.isActive, $0.idFilter.fills) } }
+        func filter() throws -> (active: Bool, fills: Int) { try t.store.log.writer!.withLock { ($0.idFilter.isActive, $0.idFilter.fills) } }
         // 50 ids a batch: 50 and 100 looked up are below 1/32 of the log, 150 reach it.
         #expect(try t.store.append(Self.views(3_200..<3_250)).appended == 50)
         #expect(try filter().active == false, "one small batch looks its ids up")
@@ -62,7 +62,7 @@ import Testing
         let report = try a.append(Self.views(900..<1_600))
         #expect(report.duplicates == 600, "ids 900..<1500 are stored")
         #expect(report.appended == 100)
-        #expect(try a.writer!.withLock { $0.idFilter.idsReadFromLog } == 500, "the other process's events, read once")
+        #expect(try a.log.writer!.withLock { $0.idFilter.idsReadFromLog } == 500, "the other process's events, read once")
         #expect(try a.verify().isConsistent)
     }
 
@@ -88,7 +88,7 @@ import Testing
         var options = LargeIngestTests.small
         options.failAfterTransactions = 1
         #expect(throws: JourneyError.self) { _ = try store.ingestJSONL(try LargeIngestTests.generated(), options: options) }
-        #expect(try store.writer!.withLock { $0.idFilter.fills } >= 2, "the roll-back made the writer refill its filter")
+        #expect(try store.log.writer!.withLock { $0.idFilter.fills } >= 2, "the roll-back made the writer refill its filter")
         #expect(try store.append(Self.views(50..<150)).duplicates == 50)
         #expect(try store.ingestJSONL(try LargeIngestTests.generated(), options: LargeIngestTests.small).rejected == 0)
         #expect(try store.verify().isConsistent)

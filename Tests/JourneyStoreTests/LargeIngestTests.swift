@@ -30,10 +30,10 @@ import Testing
     /// What a crash leaves: the committed first transaction of a large file, with its roll-back marker,
     /// holding `events` (committed by `store`'s own writer, so its caches have seen them).
     static func commitFirstTransactionOfACrashedFile(_ store: JourneyStore, _ events: [Event]) throws {
-        try store.writer!.withLock { (w: inout LogWriter) in
+        try store.log.writer!.withLock { (w: inout LogWriter) in
             try store.env.write { txn in
                 var batch = try w.begin(txn)
-                try store.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
+                try store.log.writeRollBackMarker(sequence: batch.sequence + 1, names: w.names, in: txn)
                 var draft = EventDraft()
                 for event in events {
                     withUnsafePointer(to: event) { draft.load($0) }
@@ -54,7 +54,7 @@ import Testing
         #expect(a == b)
         #expect(try Self.profiles(one.store) == Self.profiles(many.store))
         #expect(try many.store.verify().isConsistent)
-        #expect(try !many.store.hasOpenIngest)
+        #expect(try !many.store.log.hasOpenIngest)
     }
 
     @Test func aBadLastLineCommitsNothing() throws {
@@ -103,10 +103,10 @@ import Testing
                   payload: .productView(product: "p\(k)", category: "c"))
         })
         let reopened = try t.reopen()
-        #expect(try reopened.hasOpenIngest)
+        #expect(try reopened.log.hasOpenIngest)
         #expect(try reopened.eventCount == 51, "readers see the committed part until a writer rolls it back")
         try reopened.append([])
-        #expect(try !reopened.hasOpenIngest)
+        #expect(try !reopened.log.hasOpenIngest)
         #expect(try reopened.eventCount == 1)
         #expect(try reopened.customerCount == 1)
         #expect(try reopened.verify().isConsistent)

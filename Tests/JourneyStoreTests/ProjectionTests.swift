@@ -59,7 +59,7 @@ import LMDB
         var sorted = 0, refolded = 0
         for chunk in stride(from: 0, to: events.count, by: batch) {
             try t.store.append(events[chunk..<min(chunk + batch, events.count)].shuffled(using: &rng))
-            try t.store.writer!.withLock { (w: inout LogWriter) in
+            try t.store.log.writer!.withLock { (w: inout LogWriter) in
                 sorted += w.projector.lastBatchSorted
                 refolded += w.projector.lastBatchRefolded
             }
@@ -116,7 +116,7 @@ import LMDB
         let t = try TemporaryStore()
         try t.store.append(random.events(200))
         var facts = try t.store.env.read { txn in
-            try FactsFold.fold(t.store.schema.records(of: 1, in: txn).map(\.record), policy: FoldPolicy(Policy()))
+            try t.store.schema.facts.withView(1, in: txn) { try CustomerFacts(decoding: $0!) }
         }
         #expect(facts.orders > 0 && !facts.viewedProducts.isEmpty && !facts.affinity.isEmpty)
         facts.reset()
@@ -147,7 +147,7 @@ import LMDB
         let t = try shop.store()
         try t.store.env.write { txn in try t.store.schema.byOrders.removeAll(in: txn) }
         let report = try t.store.verify()
-        #expect(report.problems == ["orders index differs from a fresh fold at entry 1 (expected 1 entries)"])
+        #expect(report.problems == ["by_orders index differs from a fresh fold at entry 1 (expected 1 entries)"])
     }
 
     @Test func verifyChecksEveryEventIndexEntry() throws {

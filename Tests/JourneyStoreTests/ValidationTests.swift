@@ -191,7 +191,7 @@ import Testing
         let lines = (0..<1_000).map { LineItem(product: "product-\($0)-" + String(repeating: "x", count: 60), category: "c\($0)", price: Money(minorUnits: 100)) }
         events[1_500] = Event(id: "big", customer: "c1", time: time("2026-01-01T00:00:00Z"), payload: .purchase(order: "o1", items: lines))
         #expect(try t.store.append(events).appended == 2_000)
-        let largest = try t.store.writer!.withLock { (w: inout LogWriter) in w.apiGroups.flatMap(\.drafts).map(\.heldBytes).max() ?? 0 }
+        let largest = try t.store.log.writer!.withLock { (w: inout LogWriter) in w.apiGroups.flatMap(\.drafts).map(\.heldBytes).max() ?? 0 }
         #expect(largest > 0 && largest <= LogWriter.apiDraftBytesMax)
     }
 }

@@ -109,6 +109,14 @@ package struct RecordReader {
         self.offset = offset
     }
 
+    package init(_ view: ByteView, offset: Int = 0) { self.init(view.bytes, offset: offset) }
+
+    /// The bytes read from.
+    package var view: ByteView { ByteView(base) }
+
+    /// A length-prefixed byte string, as a view into the record.
+    @inline(__always) package mutating func stringView() throws(JourneyError) -> ByteView { ByteView(try string()) }
+
     package static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
 
     @inline(__always) package mutating func u8() throws(JourneyError) -> UInt8 {

@@ -31,24 +31,28 @@ package final class StoreSchema: Sendable {
     package let names: Database<[UInt8], UInt32>
     package let nameList: Database<[UInt8], [UInt8]>
     package let customerEvents: Database<[UInt8], [UInt8]>
-    package let facts: Database<UInt32, [UInt8]>
-    package let bySpend: Database<[UInt8], UInt32>
-    package let byLastPurchase: Database<[UInt8], [UInt8]>
-    package let byOrders: Database<[UInt8], [UInt8]>
+    /// The projections' databases (their values and secondary indexes), by name.
+    package let projectionDatabases: [String: Database<[UInt8], [UInt8]>]
 
-    /// Opens every database, creating the missing ones when `create` is set.
-    package init(env: Environment, create: Bool) throws {
+    /// Opens every database of the log, and `projectionDatabases` (the names the projections use),
+    /// creating the missing ones when `create` is set.
+    package init(env: Environment, create: Bool, projectionDatabases names: [String]) throws {
         let c: DatabaseFlags = create ? .create : []
         meta = try env.openDatabase("meta", flags: c)
         events = try env.openDatabase("events", flags: c)
         eventIDs = try env.openDatabase("event_ids", flags: c)
-        names = try env.openDatabase("names", flags: c)
+        self.names = try env.openDatabase("names", flags: c)
         nameList = try env.openDatabase("name_list", flags: c)
         customerEvents = try env.openDatabase("customer_events", flags: c)
-        facts = try env.openDatabase("facts", flags: c)
-        bySpend = try env.openDatabase("by_spend", flags: c)
-        byLastPurchase = try env.openDatabase("by_last_purchase", flags: c)
-        byOrders = try env.openDatabase("by_orders", flags: c)
+        var projection: [String: Database<[UInt8], [UInt8]>] = [:]
+        for name in names { projection[name] = try env.openDatabase(name, flags: c) }
+        projectionDatabases = projection
+    }
+
+    /// The projection database `name`, typed.
+    package func projectionDatabase<K, V>(_ name: String) -> Database<K, V> {
+        guard let db = projectionDatabases[name] else { preconditionFailure("schema invariant: database \(name) was opened with the schema") }
+        return db.retyped()
     }
 }
 

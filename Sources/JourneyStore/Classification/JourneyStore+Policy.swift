@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 
 extension JourneyStore {
     /// The store's classification policy.
@@ -21,14 +20,15 @@ extension JourneyStore {
     /// - Returns: whether a rebuild was needed.
     @discardableResult
     public func setPolicy(_ policy: Policy) throws -> Bool {
-        try withWriter { (w: inout LogWriter) in
+        try log.withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 let old = try storedPolicy(in: txn)
                 try schema.setMeta(MetaKey.policy, policy.text, in: txn)
                 _ = try w.begin(txn)
                 guard policy.changesFacts(comparedTo: old) else { return false }
-                let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env)
-                _ = try writeProjections(image, in: txn)
+                let projection = FactsProjection(policy: policy)
+                let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env)
+                _ = try log.writeProjections(fold, of: projection, in: txn)
                 return true
             }
         }

@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 
 /// What classifying one customer needs to know about all buyers, read once per snapshot from the
 /// secondary indexes: the `top_percent` cut-offs and the RFM quintile boundaries.
@@ -30,12 +29,12 @@ struct Population {
         topCutoffs = Array(repeating: [], count: topRanks.count)
         var rank = 0
         var ascendingSpend = [Int128](repeating: 0, count: 4)
-        try schema.bySpend.forEach(in: txn) { key, _ in
+        try schema.bySpend.forEachView(in: txn) { key, _ in
             rank += 1
             guard rank <= p, let spend = IndexKeys.spend(fromKey: key) else { throw Self.damaged("by_spend") }
             revenueTotal += spend
             if rank <= topRanks[3] { revenueTop20 += spend }
-            for k in topRanks.indices where topRanks[k] == rank { topCutoffs[k] = Array(key) }
+            for k in topRanks.indices where topRanks[k] == rank { topCutoffs[k] = key.array }
             // Descending rank r is ascending position p − r.
             let ascending = p - rank
             for k in quintile.indices where quintile[k] == ascending { ascendingSpend[k] = spend }
@@ -54,11 +53,11 @@ struct Population {
     /// The values of an ascending index at the given 0-based positions, reading no further than the last.
     private static func values<T: Numeric>(
         at positions: [Int], of db: Database<[UInt8], [UInt8]>, named name: String, in txn: some ReadableTransaction,
-        _ value: (UnsafeRawBufferPointer) -> T?
+        _ value: (ByteView) -> T?
     ) throws -> [T] {
         var out = [T](repeating: 0, count: positions.count)
         var position = 0
-        try db.forEach(in: txn) { key, _ in
+        try db.forEachView(in: txn) { key, _ in
             guard let v = value(key) else { throw damaged(name) }
             for k in positions.indices where positions[k] == position { out[k] = v }
             position += 1

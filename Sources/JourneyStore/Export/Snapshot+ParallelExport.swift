@@ -1,6 +1,5 @@
 import JourneyStorage
 import Dispatch
-import LMDB
 import Synchronization
 
 /// Blocks of formatted lines handed from the helper thread to the writing one, at most two ahead.
@@ -91,8 +90,8 @@ extension Snapshot {
         var lines: [String] = []
         var skipped = 0
         lines.reserveCapacity(Self.exportBlockCustomers)
-        try schema.facts.forEach(in: txn, from: first) { key, value in
-            let number = try UInt32(lmdbBytes: key)
+        try schema.facts.forEachView(in: txn, from: first) { key, value in
+            guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
             guard number <= last else { return false }
             let facts = try CustomerFacts(decoding: value, lists: lists)
             let id = try schema.name(.customer, number, in: txn)

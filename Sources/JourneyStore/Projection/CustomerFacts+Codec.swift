@@ -102,7 +102,7 @@ extension CustomerFacts {
 
     /// Decodes stored facts. Without `lists` the four product/category lists are skipped (left
     /// empty): classification and most exports do not need them.
-    init(decoding bytes: UnsafeRawBufferPointer, lists: Bool = true) throws(JourneyError) {
+    init(decoding bytes: ByteView, lists: Bool = true) throws(JourneyError) {
         var r = RecordReader(bytes)
         let version = try r.u8()
         guard version <= Self.formatVersion else {

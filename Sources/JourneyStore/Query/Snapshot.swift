@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 
 /// A consistent, point-in-time view of the store, lent to a closure by ``JourneyStore/read(_:)``.
 ///
@@ -67,7 +66,7 @@ public final class Snapshot {
     }
 
     func profile(number: UInt32, id: String, asOf t: Int64, lists: Bool = true) throws -> Profile? {
-        let facts = try schema.facts.withValue(number, in: txn) { bytes in
+        let facts = try schema.facts.withView(number, in: txn) { bytes in
             try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
         }
         guard let facts else { return nil }
@@ -75,11 +74,7 @@ public final class Snapshot {
     }
 
     func profile(number: UInt32, id: String, facts: CustomerFacts, asOf t: Int64, lists: Bool = true) throws -> Profile {
-        var spendKey: [UInt8] = []
-        if facts.orders > 0 {
-            var copy = id
-            copy.withUTF8 { IndexKeys.spend(facts.netSpend, customerID: UnsafeRawBufferPointer($0), into: &spendKey) }
-        }
+        let spendKey = facts.orders > 0 ? IndexKeys.spend(facts.netSpend, customerID: id.utf8) : []
         return try Profile(customer: id, facts: facts, asOf: t, policy: policy, population: try population,
                            spendKey: spendKey, lists: lists, names: self)
     }
@@ -157,8 +152,8 @@ public struct ProfileSequence: Sequence {
             var filled = 0
             var collected: [(UInt32, CustomerFacts)] = []
             collected.reserveCapacity(size)
-            try snapshot.schema.facts.forEach(in: snapshot.txn, from: nextKey) { key, value in
-                let number = try UInt32(lmdbBytes: key)
+            try snapshot.schema.facts.forEachView(in: snapshot.txn, from: nextKey) { key, value in
+                guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
                 collected.append((number, try CustomerFacts(decoding: value, lists: lists)))
                 last = number
                 filled += 1

@@ -37,7 +37,7 @@ extension Snapshot {
     /// - Complexity: O(C + G log G) for C customers and G repeat gaps.
     public func stats(asOf: Timestamp? = nil) throws -> Stats {
         var stats = Stats(asOf: clock(asOf))
-        stats.interruptedIngestFrom = try store.openIngestMarker(in: txn)
+        stats.interruptedIngestFrom = try store.log.openIngestMarker(in: txn)
         var gaps: [Int64] = []
         stats.events = try schema.events.count(in: txn)
         try forEachFacts { _, facts in
@@ -68,8 +68,9 @@ extension Snapshot {
 
     /// Calls `body` with every customer's number and facts, in number order.
     func forEachFacts(_ body: (UInt32, CustomerFacts) throws -> Void) throws {
-        try schema.facts.forEach(in: txn) { key, value in
-            try body(try UInt32(lmdbBytes: key), try CustomerFacts(decoding: value))
+        try schema.facts.forEachView(in: txn) { key, value in
+            guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
+            try body(number, try CustomerFacts(decoding: value))
             return true
         }
     }

@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 
 /// How a filter is evaluated: which index narrows the customers before each is classified and tested.
 public enum FilterAccess: Hashable, Sendable, CustomStringConvertible {

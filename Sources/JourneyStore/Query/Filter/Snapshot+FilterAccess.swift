@@ -1,5 +1,4 @@
 import JourneyStorage
-import LMDB
 
 extension FilterNode {
     /// The operands of a top-level `and`, else the node itself.
@@ -50,7 +49,7 @@ extension Snapshot {
             ? Population.topPercents.lastIndex { Double($0) <= v } : Population.topPercents.count - 1
         guard let k else { return [] }
         let cutoff = cutoffs[k]
-        return try scanSpend { !cutoff.lexicographicallyPrecedes($0) }
+        return try scanSpend { !$0.follows(cutoff) }
     }
 
     /// Whether every net spend ≤ 0 fails `spend op v`, and the buyers that pass have a spend ≥ v.
@@ -94,19 +93,20 @@ extension Snapshot {
         return value
     }
 
-    private func scanSpend(while keep: (UnsafeRawBufferPointer) throws -> Bool) throws -> [UInt32] {
+    private func scanSpend(while keep: (ByteView) throws -> Bool) throws -> [UInt32] {
         var out: [UInt32] = []
-        try schema.bySpend.forEach(in: txn) { key, value in
+        try schema.bySpend.forEachView(in: txn) { key, value in
             guard try keep(key) else { return false }
-            out.append(try UInt32(lmdbBytes: value))
+            guard value.count == 4, let customer = value.bigEndian(as: UInt32.self) else { throw Population.damaged("by_spend") }
+            out.append(customer)
             return true
         }
         return out.sorted()
     }
 
-    private func scanKeys(_ db: Database<[UInt8], [UInt8]>, from start: [UInt8]?, while keep: (UnsafeRawBufferPointer) throws -> Bool) throws -> [UInt32] {
+    private func scanKeys(_ db: Database<[UInt8], [UInt8]>, from start: [UInt8]?, while keep: (ByteView) throws -> Bool) throws -> [UInt32] {
         var out: [UInt32] = []
-        try db.forEach(in: txn, from: start) { key, _ in
+        try db.forEachView(in: txn, from: start) { key, _ in
             guard try keep(key) else { return false }
             out.append(try Self.decoded(IndexKeys.customer(fromKey: key), db.name ?? "index"))
             return true

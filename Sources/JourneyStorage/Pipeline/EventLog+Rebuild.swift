@@ -1,4 +1,3 @@
-import JourneyStorage
 import LMDB
 #if canImport(Glibc)
 import Glibc
@@ -38,7 +37,7 @@ public struct RebuildReport: Hashable, Sendable {
     public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
 }
 
-extension JourneyStore {
+extension EventLog {
     /// Replays the whole log into fresh projections (facts and indexes) and swaps them in atomically.
     ///
     /// The fold runs in memory over one cursor pass of `events`; the new facts are written in key order
@@ -47,18 +46,19 @@ extension JourneyStore {
     /// - Parameter progress: called now and then with the number of events replayed.
     /// - Complexity: O(E + C log C) for E events and C customers; memory O(C).
     @discardableResult
-    public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
+    package func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
         let start = monotonicSeconds()
         var read = start, written = start
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 try w.synchronizePolicy(txn)
+                let projection = w.projector.projection
                 // Nothing in this transaction has touched `events`: a second thread may read half.
-                let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn, helper: env, progress: progress)
+                let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env, progress: progress)
                 read = monotonicSeconds()
-                let (customers, refolded) = try writeProjections(image, in: txn)
+                let (customers, refolded) = try writeProjections(fold, of: projection, in: txn)
                 written = monotonicSeconds()
-                return (image.events, customers, refolded)
+                return (fold.events, customers, refolded)
             }
         }
         let end = monotonicSeconds()
@@ -67,30 +67,29 @@ extension JourneyStore {
         return report
     }
 
-    /// Replaces the projections with a fold of `image`: facts are written block by block with
-    /// `MDB_APPEND` while the next blocks fold, then the sorted index keys. Returns the number of
+    /// Replaces `projection`'s values and indexes with `fold`'s: values are written block by block
+    /// with `MDB_APPEND` while the next blocks fold, then the sorted index keys. Returns the number of
     /// customers written and of customers whose events had to be sorted.
-    func writeProjections(_ image: FullFold, in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
-        try schema.facts.removeAll(in: txn)
-        try schema.bySpend.removeAll(in: txn)
-        try schema.byLastPurchase.removeAll(in: txn)
-        try schema.byOrders.removeAll(in: txn)
+    package func writeProjections(_ fold: LogFold, of projection: any CustomerProjection, in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
+        let databases = try schema.databases(of: projection)
+        try databases.values.removeAll(in: txn)
+        for db in databases.indexes { try db.removeAll(in: txn) }
         var written = 0
-        var buyers: [BuyerEntry] = []
+        var rows: [CustomerRows] = []
         // One cursor for every put (`mdb_put` set up a cursor and searched from the root each time).
-        let refolded = try schema.facts.withCursor(in: txn) { cursor in
-            try image.fold { block in
+        let refolded = try databases.values.withCursor(in: txn) { cursor in
+            try fold.fold { block in
                 try block.forEachCustomer { c, bytes in
-                    _ = try cursor.put(c, bytes: bytes, flags: .append)
+                    _ = try cursor.put(c, bytes: bytes.bytes, flags: .append)
                     written += 1
                 }
-                buyers.append(contentsOf: block.buyers)
+                rows.append(contentsOf: block.rows)
             }
         }
-        try IndexImage.write(buyers, schema: schema, in: txn, helper: env)
-        try schema.setMeta(MetaKey.checkpoint, image.lastSequence, in: txn)
-        if image.newestTime >= 0 {
-            try schema.setMeta(MetaKey.newestTime, UInt64(image.newestTime), in: txn)
+        try IndexImage.write(rows, indexes: projection.indexes, databases: databases.indexes, schema: schema, in: txn, helper: env)
+        try schema.setMeta(MetaKey.checkpoint, fold.lastSequence, in: txn)
+        if fold.newestTime >= 0 {
+            try schema.setMeta(MetaKey.newestTime, UInt64(fold.newestTime), in: txn)
         } else {
             _ = try schema.meta.delete(MetaKey.newestTime, in: txn)
         }
@@ -99,14 +98,14 @@ extension JourneyStore {
 }
 
 /// Seconds on a monotonic clock.
-func monotonicSeconds() -> Double {
+package func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// Milliseconds since the epoch on the wall clock.
-func wallClockMilliseconds() -> Int64 {
+package func wallClockMilliseconds() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
@@ -120,9 +119,9 @@ public struct ScanReport: Hashable, Sendable {
     public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 }
 
-extension JourneyStore {
+extension EventLog {
     /// A bare cursor scan of `events`, nothing decoded: the physical floor any replay is measured against.
-    public func scanLog() throws -> ScanReport {
+    package func scanLog() throws -> ScanReport {
         let start = monotonicSeconds()
         var records = 0, bytes = 0
         try env.read { txn in

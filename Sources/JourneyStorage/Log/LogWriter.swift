@@ -1,30 +1,29 @@
-import JourneyStorage
 import LMDB
 
 /// The state of the write side, reused across transactions so the append path allocates nothing per
 /// event: a group of drafts (for the Swift API; JSONL lines are scanned into drafts by the ingest's reading
 /// thread), one record buffer and the name tables. Guarded by the store's lock.
-struct LogWriter {
+package struct LogWriter {
     let schema: StoreSchema
     let currency: Currency
     /// The Swift API's drafts on the writer's thread: a batch under ``apiPipelinedEventsMin`` events,
     /// and the first ``apiHeadEvents`` of a larger one, are loaded ``apiGroup`` events at a time.
-    var drafts: [EventDraft] = []
+    package var drafts: [EventDraft] = []
     static let apiGroup = 64
     /// The groups of a large Swift API append, kept warm between batches (~2 MB).
-    var apiGroups: [ScannedGroup] = []
+    package var apiGroups: [ScannedGroup] = []
     /// From this many events, a Swift API append loads them on a second thread (below, starting
     /// the thread and handing groups over costs more than it saves), but for the first
     /// ``apiHeadEvents``, which the writer loads and appends itself while the thread starts.
-    static let apiPipelinedEventsMin = 1024
-    static let apiHeadEvents = 256
+    package static let apiPipelinedEventsMin = 1024
+    package static let apiHeadEvents = 256
     /// Events per group of a large Swift API append; the groups' drafts start with room for
     /// ``apiScratchBytes`` of strings each (API events are short; a longer one grows its draft).
-    static let apiGroupSize = 256
+    package static let apiGroupSize = 256
     static let apiScratchBytes = 512
     /// A draft of ``apiGroups`` that grew past this many bytes (a batch held a very large event) is
     /// replaced by a fresh one after the batch, so the writer keeps ~2 MB, not 2,048 of its largest.
-    static let apiDraftBytesMax = 16 << 10
+    package static let apiDraftBytesMax = 16 << 10
 
     /// Replaces the drafts of ``apiGroups`` that grew past ``apiDraftBytesMax``.
     mutating func trimAPIGroups() {
@@ -35,18 +34,23 @@ struct LogWriter {
         }
     }
     var record = RecordWriter()
-    var names = NameCache()
+    package var names = NameCache()
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
-    var idFilter = IDFilter()
-    var projector: Projector
-    private var policyText = ""
+    package var idFilter = IDFilter()
+    package var projector: BatchProjector
+    /// Makes the projection the stored policy text calls for.
+    package let makeProjection: @Sendable (String, Currency) throws -> any CustomerProjection
+    private var policyText: String
     /// What ``touch(idHash:customerHash:batch:)`` loaded, kept so the loads are not optimised away.
     private var touched: UInt64 = 0
 
-    init(schema: StoreSchema, currency: Currency) {
+    package init(schema: StoreSchema, currency: Currency, defaultPolicyText: String,
+                 makeProjection: @escaping @Sendable (String, Currency) throws -> any CustomerProjection) throws {
         self.schema = schema
         self.currency = currency
-        self.projector = Projector(policy: Policy(currency: currency))
+        self.makeProjection = makeProjection
+        self.policyText = defaultPolicyText
+        self.projector = BatchProjector(projection: try makeProjection(defaultPolicyText, currency))
     }
 
     /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
@@ -54,9 +58,9 @@ struct LogWriter {
     /// The two index entries of each event (id hash → sequence, customer → sequence) are written at
     /// the end in key order (the ids collected here, the customers' from the projector's grouping): random B-tree inserts cost ~2.5 µs an event on a
     /// million-event batch, sorted ones a fraction of it.
-    struct Batch: ~Copyable {
+    package struct Batch: ~Copyable {
         let txn: WriteTransaction
-        var sequence: UInt64
+        package var sequence: UInt64
         var appended = 0
         var duplicates = 0
         /// Id hashes of this batch's events: the first sequence with each hash.
@@ -76,7 +80,7 @@ struct LogWriter {
 
     /// Starts a batch in `txn`. `expectedEvents`, an estimate, sizes the batch's tables up front (a
     /// million-event batch grew its id table through ten doublings, each rehashing it in fresh memory).
-    mutating func begin(_ txn: WriteTransaction, expectedEvents: Int = 0) throws -> Batch {
+    package mutating func begin(_ txn: WriteTransaction, expectedEvents: Int = 0) throws -> Batch {
         try names.synchronize(schema: schema, in: txn)
         try synchronizePolicy(txn)
         projector.begin(expectedEvents: expectedEvents)
@@ -94,12 +98,12 @@ struct LogWriter {
         idFilter.committed()
     }
 
-    /// Brings the projector's policy in line with the stored one. Enough for a rebuild, which interns
+    /// Brings the projector's projection in line with the stored policy. Enough for a rebuild, which interns
     /// no names (the name cache is brought in line by the next ``begin(_:)``).
     mutating func synchronizePolicy(_ txn: WriteTransaction) throws {
         let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
         if text != policyText {
-            projector = Projector(policy: try Policy(text: text, currency: currency))
+            projector = BatchProjector(projection: try makeProjection(text, currency))
             policyText = text
         }
     }
@@ -107,7 +111,7 @@ struct LogWriter {
     /// Appends the validated draft at `draft` unless its id is already in the log.
     /// - Returns: `false` for a duplicate.
     @discardableResult
-    mutating func appendDraft(_ draft: UnsafePointer<EventDraft>, _ batch: inout Batch) throws -> Bool {
+    package mutating func appendDraft(_ draft: UnsafePointer<EventDraft>, _ batch: inout Batch) throws -> Bool {
         let sequence = batch.sequence + 1
         guard sequence <= StoredSequence.max else {
             throw JourneyError(.storage, "the store holds the most events it can (\(StoredSequence.max)); start another store")
@@ -116,6 +120,7 @@ struct LogWriter {
         // and the store through `schema`: a closure that captured a draft or called a method of
         // `self` made the compiler copy the draft (four arrays retained and released) or the whole
         // writer, several times per event.
+        let schema = self.schema
         let idHash = try withUnsafeMutablePointer(to: &names) { names in
             try withUnsafeMutablePointer(to: &record) { record in
                 try withUnsafePointer(to: &idFilter) { filter in
@@ -131,7 +136,7 @@ struct LogWriter {
         idFilter.noteAppended(idHash, sequence: sequence)
         let bytes = record.bytes.unsafeBytes  // the writer's record buffer, unchanged below
         _ = try batch.eventsCursor.cursor.put(sequence, bytes: bytes, flags: .append)
-        try projector.apply(EventRecord(bytes), schema: schema, in: batch.txn)
+        projector.apply(try EventRecord(bytes))
         batch.pendingIDs.append((idHash, sequence))
         batch.appended += 1
         return true
@@ -205,7 +210,7 @@ struct LogWriter {
     /// sorted run (``IDRuns``), and each customer's new sequences extending its runs
     /// (``CustomerRuns``). The customers' sequences come from the projector's grouping of the batch
     /// (`nil` when nothing was appended), which is `customer_events` order already.
-    private static func writeIndexes(_ batch: inout Batch, customers groups: Projector.Grouped?, schema: StoreSchema) throws {
+    private static func writeIndexes(_ batch: inout Batch, customers groups: BatchProjector.Grouped?, schema: StoreSchema) throws {
         let txn = batch.txn
         // In `event_ids` order: the kept hash bits, then the sequence.
         sortUniformKeys(&batch.pendingIDs, key: { $0.hash & IDEntry.kept }, tie: { $0.sequence })
@@ -248,7 +253,7 @@ struct LogWriter {
     /// Records what the batch changed besides the log itself; call before the transaction commits.
     /// The batch's index entries are written while the projector's helper thread folds the batch
     /// (the fold reads only copies, so the two overlap on the two cores).
-    mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
+    package mutating func finish(_ batch: consuming Batch) throws -> (appended: Int, duplicates: Int) {
         try names.persistCounts(schema: schema, in: batch.txn)
         let schema = self.schema
         if batch.appended > 0 {

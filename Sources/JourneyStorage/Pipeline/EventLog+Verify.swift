@@ -1,4 +1,3 @@
-import JourneyStorage
 import LMDB
 
 /// What `verify` found.
@@ -17,7 +16,7 @@ public struct VerifyReport: Hashable, Sendable {
     public static let problemsMax = 50
 }
 
-extension JourneyStore {
+extension EventLog {
     /// Checks that the log, its indexes and the stored projections agree with a fresh fold of the log,
     /// on one snapshot. Changes nothing, and never trusts what it reads.
     ///
@@ -26,7 +25,7 @@ extension JourneyStore {
     /// through LMDB, which trusts its pages. Then every record and index entry is decoded with its
     /// bounds checked: damage there is reported (`events #123: record truncated or malformed`), not thrown.
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
-    public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
+    package func verify(projection: any CustomerProjection, progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try env.read { txn in
             let found = VerifyProblems()
             let pages = try env.checkPages(in: txn, problemsMax: VerifyReport.problemsMax)
@@ -35,7 +34,7 @@ extension JourneyStore {
                 return found.report
             }
             do {
-                try verifyContents(in: txn, progress: progress, found)
+                try verifyContents(in: txn, projection: projection, progress: progress, found)
             } catch let error as JourneyError where error.code == .corrupted {
                 found.add(error.message.droppingAdvice)
             } catch let error as LMDBError where error == .corrupted {
@@ -45,43 +44,43 @@ extension JourneyStore {
         }
     }
 
-    private func verifyContents(in txn: ReadTransaction, progress: ((Int) -> Void)?, _ found: VerifyProblems) throws {
+    private func verifyContents(in txn: ReadTransaction, projection: any CustomerProjection, progress: ((Int) -> Void)?,
+                                _ found: VerifyProblems) throws {
         if let marker = try openIngestMarker(in: txn) {
             found.add("an interrupted ingest awaits roll-back: events from #\(marker) on are visible to readers until the next writer removes them (`journey recover` removes them now)")
         }
         try verifyNames(in: txn, found)
         try verifyEventIndexes(in: txn, found)
-        let policy = try storedPolicy(in: txn)
-        let image = try FullFold(schema: schema, policy: policy, in: txn, helper: env, progress: progress)
+        let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env, progress: progress)
         found.report.events = try schema.events.count(in: txn)
         let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
-        if checkpoint != image.lastSequence { found.add("projection checkpoint is \(checkpoint), the log ends at \(image.lastSequence)", projection: true) }
-        // Facts, customer by customer, to the byte.
+        if checkpoint != fold.lastSequence { found.add("projection checkpoint is \(checkpoint), the log ends at \(fold.lastSequence)", projection: true) }
+        // Values, customer by customer, to the byte.
+        let databases = try schema.databases(of: projection)
+        let valueName = projection.valueDatabase
         var customers = 0
-        var buyers: [BuyerEntry] = []
-        _ = try image.fold { block in
+        var rows: [CustomerRows] = []
+        _ = try fold.fold { block in
             try block.forEachCustomer { c, folded in
                 customers += 1
-                let same = try schema.facts.withValue(c, in: txn) { stored in stored.map { $0.elementsEqual(folded) } }
+                let same = try databases.values.withValue(c, in: txn) { stored in stored.map { folded.elementsEqual(ByteView($0)) } }
                 if same != true {
                     let name = (try? schema.name(.customer, c, in: txn)) ?? "#\(c)"
-                    found.add(same == nil ? "customer \(name): no stored facts" : "customer \(name): stored facts differ from a fresh fold of the log", projection: true)
+                    found.add(same == nil ? "customer \(name): no stored \(valueName)" : "customer \(name): stored \(valueName) differ from a fresh fold of the log", projection: true)
                 }
             }
-            buyers.append(contentsOf: block.buyers)
+            rows.append(contentsOf: block.rows)
         }
         found.report.customers = customers
-        let storedFacts = try schema.facts.count(in: txn)
-        if storedFacts != customers { found.add("facts hold \(storedFacts) customers, the log has \(customers)", projection: true) }
+        let stored = try databases.values.count(in: txn)
+        if stored != customers { found.add("\(valueName) hold \(stored) customers, the log has \(customers)", projection: true) }
         // Indexes, entry by entry in order.
-        let index = try IndexImage(buyers, schema: schema, in: txn)
-        var spendKeys: [[UInt8]] = [], lastPurchaseKeys: [[UInt8]] = [], ordersKeys: [[UInt8]] = []
-        index.forEachSpendKey { key, _ in spendKeys.append(Array(key)) }
-        index.forEachLastPurchaseKey { lastPurchaseKeys.append(Array($0)) }
-        index.forEachOrdersKey { ordersKeys.append(Array($0)) }
-        try compare(schema.bySpend, spendKeys, "spend index", in: txn, found)
-        try compare(schema.byLastPurchase, lastPurchaseKeys, "last-purchase index", in: txn, found)
-        try compare(schema.byOrders, ordersKeys, "orders index", in: txn, found)
+        let image = try IndexImage(population: rows, indexes: projection.indexes, schema: schema, in: txn)
+        for (k, index) in projection.indexes.enumerated() {
+            var keys: [[UInt8]] = []
+            image.forEachKey(ofIndex: k) { keys.append($0.array) }
+            try compare(databases.indexes[k], keys, "\(index.name) index", in: txn, found)
+        }
     }
 
     /// `event_ids` and `customer_events` hold exactly the entries the log implies, in order: each
@@ -155,7 +154,7 @@ extension JourneyStore {
 
     private struct CustomerEntry: EventIndexEntry {
         var customer: UInt32
-        var sequence: UInt64
+        package var sequence: UInt64
         var text: String { "event \(sequence) under customer \(customer)" }
     }
 

@@ -1,4 +1,3 @@
-import JourneyStorage
 import LMDB
 
 extension MetaKey {
@@ -7,8 +6,8 @@ extension MetaKey {
     static let openIngest = "open_ingest"
 }
 
-extension JourneyStore {
-    func writeRollBackMarker(sequence: UInt64, names: NameCache, in txn: WriteTransaction) throws {
+extension EventLog {
+    package func writeRollBackMarker(sequence: UInt64, names: NameCache, in txn: WriteTransaction) throws {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
         for kind in NameKind.allCases {
@@ -18,12 +17,12 @@ extension JourneyStore {
     }
 
     /// Whether an ingest was interrupted (a crash between its transactions) and awaits roll-back.
-    var hasOpenIngest: Bool {
+    package var hasOpenIngest: Bool {
         get throws { try env.read { txn in try openIngestMarker(in: txn) != nil } }
     }
 
     /// The first sequence of an interrupted ingest that awaits roll-back, if any.
-    func openIngestMarker(in txn: some ReadableTransaction) throws -> UInt64? {
+    package func openIngestMarker(in txn: some ReadableTransaction) throws -> UInt64? {
         try schema.meta.withValue(MetaKey.openIngest, in: txn) { bytes in
             guard let bytes else { return nil }
             guard bytes.count == 8 + 4 * NameKind.allCases.count else {
@@ -43,7 +42,7 @@ extension JourneyStore {
     /// - Returns: the number of events removed.
     /// - Throws: ``JourneyError`` `.readOnly` for a store opened read-only.
     @discardableResult
-    public func recover() throws -> Int {
+    package func recover() throws -> Int {
         guard let writer else { throw JourneyError(.readOnly, "store at \(path) was opened read-only; open it for writing to recover it") }
         return try writer.withLock { (w: inout LogWriter) in try rollBackOpenIngest(writer: &w) }
     }
@@ -52,7 +51,7 @@ extension JourneyStore {
     /// it introduced — and rebuilds the projections, in one transaction. Nothing happens without a
     /// marker. Returns the number of events removed.
     @discardableResult
-    func rollBackOpenIngest(writer w: inout LogWriter) throws -> Int {
+    package func rollBackOpenIngest(writer w: inout LogWriter) throws -> Int {
         try env.write { txn in
             guard let marker = try schema.meta.get(MetaKey.openIngest, in: txn) else { return 0 }
             guard marker.count == 8 + 4 * NameKind.allCases.count else {
@@ -91,8 +90,8 @@ extension JourneyStore {
             try schema.setMeta(MetaKey.rollBackEpoch, epoch + 1, in: txn)
             _ = try schema.meta.delete(MetaKey.openIngest, in: txn)
             _ = try w.begin(txn)
-            let image = try FullFold(schema: schema, policy: w.projector.policy, in: txn)
-            _ = try writeProjections(image, in: txn)
+            let projection = w.projector.projection
+            _ = try writeProjections(LogFold(schema: schema, projection: projection, in: txn), of: projection, in: txn)
             return sequences.count
         }
     }
