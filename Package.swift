@@ -29,7 +29,6 @@ let package = Package(
             name: "journey",
             dependencies: [
                 "JourneyStore",
-                "LMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -61,7 +61,9 @@ extension JourneyStore {
 
     /// How the store's data file is used: its pages, and how many are free.
     public func pageUsage() throws -> StorePageUsage {
-        let usage = try env.read { txn in try env.pageUsage(in: txn) }
-        return StorePageUsage(pageSizeBytes: usage.pageSizeBytes, pages: usage.pages, freePages: usage.freePages)
+        try translatingStorageErrors {
+            let usage = try env.read { txn in try env.pageUsage(in: txn) }
+            return StorePageUsage(pageSizeBytes: usage.pageSizeBytes, pages: usage.pages, freePages: usage.freePages)
+        }
     }
 }

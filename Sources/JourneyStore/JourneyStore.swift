@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 import Synchronization
 
 /// An event-sourced customer-journey store in one LMDB directory: the front door of the library.
@@ -69,12 +69,12 @@ public final class JourneyStore: Sendable {
 
     /// The number of events in the log.
     public var eventCount: Int {
-        get throws { try log.eventCount }
+        get throws { try translatingStorageErrors { try log.eventCount } }
     }
 
     /// The number of distinct customers the log has seen.
     public var customerCount: Int {
-        get throws { Int(try log.env.read { txn in try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) } ?? 0) }
+        get throws { try translatingStorageErrors { Int(try log.env.read { txn in try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) } ?? 0) } }
     }
 
     /// Appends events in one write transaction: all of them, or none when one is invalid.
@@ -84,8 +84,10 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
     public func append(_ events: some Sequence<Event>) throws -> AppendReport {
-        // A write may run again after the map grows: a single-pass sequence must not run dry.
-        try log.append(Array(events))
+        try translatingStorageErrors {
+            // A write may run again after the map grows: a single-pass sequence must not run dry.
+            try log.append(Array(events))
+        }
     }
 
     /// Appends events in one write transaction: all of them, or none when one is invalid (a
@@ -98,12 +100,16 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
     public func append(_ events: some Collection<Event>) throws -> AppendReport {
-        try log.append(events)
+        try translatingStorageErrors {
+            try log.append(events)
+        }
     }
 
     /// Every event of `customer` in time order (arrival order among equal times); empty when unknown.
     public func events(of customer: String) throws -> [Event] {
-        try log.events(of: customer)
+        try translatingStorageErrors {
+            try log.events(of: customer)
+        }
     }
 
     /// Rolls back an ingest that was interrupted between its transactions (a crash, a kill), if any:
@@ -117,7 +123,9 @@ public final class JourneyStore: Sendable {
     /// - Throws: ``JourneyError`` `.readOnly` for a store opened read-only.
     @discardableResult
     public func recover() throws -> Int {
-        try log.recover()
+        try translatingStorageErrors {
+            try log.recover()
+        }
     }
 
     /// Replays the whole log into fresh projections (facts and indexes) and swaps them in atomically.
@@ -129,7 +137,9 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(E + C log C) for E events and C customers; memory O(C).
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
-        try log.rebuild(progress: progress)
+        try translatingStorageErrors {
+            try log.rebuild(progress: progress)
+        }
     }
 
     /// Checks that the log, its indexes and the stored projections agree with a fresh fold of the
@@ -138,12 +148,16 @@ public final class JourneyStore: Sendable {
     /// malformed`), not thrown.
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
-        let projection = try log.env.read { txn in FactsProjection(policy: try storedPolicy(in: txn)) }
-        return try log.verify(projection: projection, progress: progress)
+        try translatingStorageErrors {
+            let projection = try log.env.read { txn in FactsProjection(policy: try storedPolicy(in: txn)) }
+            return try log.verify(projection: projection, progress: progress)
+        }
     }
 
     /// A bare cursor scan of `events`, nothing decoded: the physical floor any replay is measured against.
     public func scanLog() throws -> ScanReport {
-        try log.scanLog()
+        try translatingStorageErrors {
+            try log.scanLog()
+        }
     }
 }

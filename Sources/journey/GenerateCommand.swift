@@ -21,26 +21,9 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var generator = try EventGenerator(customers: customers, events: events, seed: seed)
-            let fd: Int32 = try out.map { path in
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                guard fd >= 0 else { throw JourneyError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-                return fd
-            } ?? 1
             let progress = Progress(label: "generate", unit: "MiB")
-            var written = 0
-            let summary = try generator.write { chunk in
-                var offset = 0
-                while offset < chunk.count {
-                    let n = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw JourneyError(.io, "cannot write \(out ?? "standard output"): \(String(cString: strerror(errno)))") }
-                    offset += n
-                }
-                written += chunk.count
-                progress.callback?(written >> 20)
-            }
+            let summary = try generator.write(toPath: out, progress: progress.callback)
             progress.done()
-            if fd != 1, close(fd) != 0 { throw JourneyError(.io, "cannot write \(out!)") }
             if out != nil {
                 let types = EventType.allCases.map { "\($0.name) \(summary.byType[$0] ?? 0)" }.joined(separator: ", ")
                 Terminal.raw("journey: wrote \(summary.lines) lines (\(types); \(summary.duplicates) duplicates, \(summary.late) late)\n")

@@ -32,7 +32,7 @@ struct Ingest: ParsableCommand {
         try reportingErrors {
             let store = try options.open(createIfMissing: true)
             var total = IngestReport()
-            let rejectsFile = try rejects.map { try OutputFile(path: $0) }
+            let rejectsFile = try rejects.map { try FileLineSink(path: $0) }
             for file in files {
                 let report: IngestReport
                 var options = IngestOptions(skipInvalid: skipInvalid, transactionBytesMax: transactionMib << 20)
@@ -52,7 +52,7 @@ struct Ingest: ParsableCommand {
                 total.rejected += report.rejected
                 total.events = report.events
                 for r in report.rejections {
-                    try rejectsFile?.write(JSONLine.object([("file", JSONLine.string(file)), ("line", String(r.line)),
+                    try rejectsFile?.write(line: JSONLine.object([("file", JSONLine.string(file)), ("line", String(r.line)),
                                                            ("reason", JSONLine.string(r.reason)), ("input", JSONLine.string(r.input))]))
                 }
             }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import JourneyStore
-import LMDB
 
 @main
 struct Journey: ParsableCommand {
@@ -58,8 +57,5 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as JourneyError {
         Terminal.error(error.message)
         throw ExitCode(error.code == .invalidEvent ? 65 : 1)
-    } catch let error as LMDBError {
-        Terminal.error("storage: \(error.message)")
-        throw ExitCode(1)
     }
 }

@@ -26,13 +26,13 @@ struct ProfileCommand: ParsableCommand {
             var unknown: [String] = []
             try store.read { snapshot in
                 if all {
-                    try snapshot.forEachProfile(asOf: t) { out.write($0.json(currency: store.currency)); return true }
+                    try snapshot.forEachProfile(asOf: t) { try out.write($0.json(currency: store.currency)); return true }
                 }
                 for id in customers {
-                    if let p = try snapshot.profile(of: id, asOf: t) { out.write(p.json(currency: store.currency)) } else { unknown.append(id) }
+                    if let p = try snapshot.profile(of: id, asOf: t) { try out.write(p.json(currency: store.currency)) } else { unknown.append(id) }
                 }
             }
-            out.flush()
+            try out.flush()
             if !unknown.isEmpty {
                 throw JourneyError(.notFound, "unknown customer\(unknown.count > 1 ? "s" : "") " + unknown.map { "\"\($0)\"" }.joined(separator: ", "))
             }

@@ -1,9 +1,4 @@
 import JourneyStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Progress of long work on stderr, only when stderr is a terminal.
 final class Progress: Sendable {
@@ -26,24 +21,9 @@ final class Progress: Sendable {
 
 /// Standard output through one large buffer.
 final class StandardOutput {
-    private var buffer: [UInt8] = []
-    init() { buffer.reserveCapacity(1 << 16) }
-    func write(_ line: String) {
-        buffer.append(contentsOf: line.utf8)
-        buffer.append(10)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
+    private let sink = FileLineSink(fileDescriptor: 1, name: "standard output")
+    func write(_ line: String) throws { try sink.write(line: line) }
+    func flush() throws { try sink.flush() }
 }
 
 /// A sink that shows how many lines went through it.

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// The reusable byte buffer reads through its array's address: copies must still behave as values.
 @Suite struct ByteBufferTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// `CampaignPlan(json:)`: the plan file format of DESIGN.md §4, and what it refuses.
 @Suite struct CampaignPlanJSONTests {

@@ -1,4 +1,5 @@
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Builds events on a day grid for rule tests: day 0 is 2026-01-01T00:00:00Z.
 struct Shop {

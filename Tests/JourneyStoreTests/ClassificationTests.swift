@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Every rule of DESIGN.md §1, at and around its boundaries.
 @Suite struct ClassificationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// `compact`: a copy of the store in full pages that reads exactly like the store.
 @Suite struct CompactTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct EventCodecTests {
     /// Groups events by customer in time order, as `events(of:)` returns them; the first of a

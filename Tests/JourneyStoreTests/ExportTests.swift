@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct ExportTests {
     static let events = """

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Amounts at the event format's limit, summed past 64 bits, and customers with very many distinct
 /// categories: every command still answers, exactly (issue 16, items 5 and 12).

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Index narrowing gives the same audience as testing every customer, whatever the literal.
 @Suite struct FilterNarrowingTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Random filters over every field and operator, on a random store with buyers, non-buyers and
 /// refund-only customers: an index-narrowed answer equals a full scan, and `X`, `X or X`, `not not X`

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct FilterParserTests {
     @Test(arguments: [

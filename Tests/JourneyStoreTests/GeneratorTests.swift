@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct GeneratorTests {
     static func generate(customers: Int = 500, events: Int = 20_000, seed: UInt64 = 7) throws -> ([UInt8], EventGenerator.Summary) {

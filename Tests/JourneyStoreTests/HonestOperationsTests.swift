@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// An interrupted multi-transaction ingest is reported until it is rolled back, and a full disk is
 /// named as such (issue 16, items 14 and 15).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Lines built to break the scanner (issue 16), refused with the message a user reads, or stored as
 /// the format says.

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// The writer's filter of stored ids: never "certainly new" for a stored id, whichever process stored it.
 @Suite struct IDFilterTests {

@@ -1,4 +1,5 @@
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 import LMDB
 
 /// Direct edits of the event indexes, for tests that build or damage a store's layout by hand

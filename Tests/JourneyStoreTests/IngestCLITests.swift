@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// The `journey` binary, run as a user would: exact output and exit codes.
 @Suite struct IngestCLITests {

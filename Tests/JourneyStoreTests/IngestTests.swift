@@ -1,6 +1,7 @@
 import Testing
 import LMDB
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct IngestTests {
     static let lines = """

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Files larger than one transaction: validated first, appended in several transactions, rolled
 /// back as a whole when anything fails.

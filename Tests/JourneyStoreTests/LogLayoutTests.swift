@@ -1,6 +1,7 @@
 import Testing
 import LMDB
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// The compact index entries of `event_ids`, and the idempotency check built on them.
 @Suite struct LogLayoutTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Item 9: a line over `Limits.lineBytesMax` (1 MiB) is an invalid line like any other: with
 /// `--skip-invalid` it is skipped and reported (its first KiB and `…`), and the lines after it keep

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Item 8: a product, category or campaign is a key of the `names` database (a kind byte + the
 /// name), and LMDB refuses keys over 511 bytes. Names of 511 and 512 bytes passed the 512-byte field

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Item 11: DESIGN.md §1 ignores unknown fields, and a field of another type is one: only the
 /// type's own fields are checked (the type may come after them in the line) and stored.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// `journey plan` refuses hostile plan files with a reason, writing nothing, and never crashes.
 @Suite struct PlanFileCLITests {

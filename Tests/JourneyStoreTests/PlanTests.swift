@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct PlanTests {
     static func store() throws -> TemporaryStore {

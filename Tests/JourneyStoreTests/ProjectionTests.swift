@@ -1,6 +1,7 @@
 import Testing
 import LMDB
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 @Suite struct ProjectionTests {
     /// `profile --all` as a user sees it, keyed by customer (customer numbers follow arrival order).

@@ -1,4 +1,5 @@
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Random valid events of every type, for property tests.
 struct RandomEvents {

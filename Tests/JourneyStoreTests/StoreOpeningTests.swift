@@ -2,6 +2,7 @@ import Foundation
 import LMDB
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// What opening a directory may and may not do (issue 16, items 3, 4 and 13): only a directory
 /// without `data.mdb` becomes a new store; nothing that is not a store is written to; a store that

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Item 10: every number token follows RFC 8259's grammar (ignored ones too), money strings the same
 /// grammar without sign or exponent, and no object of a line has a key twice (a key written with

@@ -1,5 +1,6 @@
 import Foundation
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// A fresh store in its own temporary directory, removed when the value goes away.
 final class TemporaryStore {

@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// Every rule of the event format, with the message a user sees (`line N: field: expected …, found …`).
 @Suite struct ValidationTests {

@@ -12,31 +12,29 @@
 /// would make it a guarantee).
 // @unchecked Sendable: `base` addresses the storage of this value's own array (as sendable as the
 // array); a buffer sent to another thread goes with its array.
-package struct ByteBuffer: @unchecked Sendable {
+@_spi(Storage) public struct ByteBuffer: @unchecked Sendable {
     private var storage: [UInt8]
     /// The address of `storage`'s bytes (nil only for an empty array without storage).
     private var base: UnsafeMutablePointer<UInt8>?
     /// The bytes in use: `0 ..< count`.
-    package private(set) var count = 0
+    public private(set) var count = 0
     /// The bytes held, in use or not.
-    package var capacity: Int { storage.count }
+    public var capacity: Int { storage.count }
 
-    package init(capacity: Int) {
+    public init(capacity: Int) {
         storage = [UInt8](repeating: 0, count: capacity)
         base = storage.withUnsafeMutableBufferPointer { $0.baseAddress }
     }
 
     /// Makes room for `n` more bytes (at least doubling, so appends stay amortized O(1)).
-    @inline(__always)
-    package mutating func reserve(_ n: Int) {
+    @inline(__always) public mutating func reserve(_ n: Int) {
         if storage.count - count < n {
             storage.append(contentsOf: repeatElement(0, count: max(n, storage.count)))
             base = storage.withUnsafeMutableBufferPointer { $0.baseAddress }
         }
     }
 
-    @inline(__always)
-    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    @inline(__always) public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         let at = count
@@ -44,8 +42,7 @@ package struct ByteBuffer: @unchecked Sendable {
         count += bytes.count
     }
 
-    @inline(__always)
-    package mutating func append(_ byte: UInt8) {
+    @inline(__always) public mutating func append(_ byte: UInt8) {
         reserve(1)
         let at = count
         changeStorage { $0[at] = byte }
@@ -53,8 +50,7 @@ package struct ByteBuffer: @unchecked Sendable {
     }
 
     /// Writes up to `bound` bytes at the end through `body`, which returns how many it wrote.
-    @inline(__always)
-    package mutating func write<E: Error>(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> Int) throws(E) {
+    @inline(__always) public mutating func write<E: Error>(upTo bound: Int, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> Int) throws(E) {
         reserve(bound)
         let at = count
         let written = try changeStorage { (p) throws(E) -> Int in try body(p + at) }
@@ -75,9 +71,9 @@ package struct ByteBuffer: @unchecked Sendable {
         }
     }
 
-    package mutating func removeAll() { count = 0 }
+    public mutating func removeAll() { count = 0 }
 
-    package subscript(k: Int) -> UInt8 {
+    public subscript(k: Int) -> UInt8 {
         get {
             precondition(k >= 0 && k < count, "buffer invariant: index \(k) within 0..<\(count)")
             return base![k]
@@ -91,13 +87,11 @@ package struct ByteBuffer: @unchecked Sendable {
     /// The bytes in use, valid while this buffer is not changed. Read through a pointer to a draft or
     /// the writer, this reads two fields, where a method called there (`withUnsafeBytes`) copied the
     /// buffer, retaining its array, for as long as its closure ran.
-    @inline(__always)
-    package var unsafeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    @inline(__always) public var unsafeBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Calls `body` with the bytes in use, which stay valid while this buffer is not changed (`body`
     /// must not change it).
-    @inline(__always)
-    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    @inline(__always) public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(unsafeBytes)
     }
 }

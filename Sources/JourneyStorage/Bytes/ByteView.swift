@@ -4,86 +4,86 @@
 /// A view is valid only while what lent it is (inside the closure, before the transaction writes or
 /// ends): it must not be kept. Code above the storage layer reads stored bytes only through views
 /// and ``RecordReader``s, never through pointers.
-package struct ByteView {
+@_spi(Storage) public struct ByteView {
     @usableFromInline let bytes: UnsafeRawBufferPointer
 
     @inlinable
-    package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     @inlinable
-    package var count: Int { bytes.count }
+    public var count: Int { bytes.count }
     @inlinable
-    package var isEmpty: Bool { bytes.isEmpty }
+    public var isEmpty: Bool { bytes.isEmpty }
 
     /// The byte at `k` (traps outside `0..<count`, like an array).
     @inlinable
-    package subscript(k: Int) -> UInt8 { bytes[k] }
+    public subscript(k: Int) -> UInt8 { bytes[k] }
 
     /// The bytes `range` (traps outside `0...count`).
     @inlinable
-    package subscript(range: Range<Int>) -> ByteView {
+    public subscript(range: Range<Int>) -> ByteView {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "byte view: \(range) outside 0..<\(bytes.count)")
         return ByteView(UnsafeRawBufferPointer(rebasing: bytes[range]))
     }
 
     /// The first byte, if any.
     @inlinable
-    package var first: UInt8? { bytes.first }
+    public var first: UInt8? { bytes.first }
 
     /// A big-endian integer at `offset`, or `nil` when the view is too short.
     @inlinable
-    package func bigEndian<T: FixedWidthInteger>(at offset: Int = 0, as: T.Type = T.self) -> T? {
+    public func bigEndian<T: FixedWidthInteger>(at offset: Int = 0, as: T.Type = T.self) -> T? {
         guard offset >= 0, offset + MemoryLayout<T>.size <= bytes.count else { return nil }
         return T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     /// A little-endian integer at `offset`, or `nil` when the view is too short.
     @inlinable
-    package func littleEndian<T: FixedWidthInteger>(at offset: Int = 0, as: T.Type = T.self) -> T? {
+    public func littleEndian<T: FixedWidthInteger>(at offset: Int = 0, as: T.Type = T.self) -> T? {
         guard offset >= 0, offset + MemoryLayout<T>.size <= bytes.count else { return nil }
         return T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     /// A copy of the bytes.
-    package var array: [UInt8] { Array(bytes) }
+    public var array: [UInt8] { Array(bytes) }
 
     /// The bytes as UTF-8 text (ill-formed sequences replaced).
-    package var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    package func elementsEqual(_ other: some Sequence<UInt8>) -> Bool { bytes.elementsEqual(other) }
-    package func elementsEqual(_ other: ByteView) -> Bool { bytes.elementsEqual(other.bytes) }
+    public func elementsEqual(_ other: some Sequence<UInt8>) -> Bool { bytes.elementsEqual(other) }
+    public func elementsEqual(_ other: ByteView) -> Bool { bytes.elementsEqual(other.bytes) }
 
     /// Whether these bytes sort before `other` in LMDB's (byte) order.
-    package func precedes(_ other: ByteView) -> Bool { bytes.lexicographicallyPrecedes(other.bytes) }
-    package func precedes(_ other: [UInt8]) -> Bool { bytes.lexicographicallyPrecedes(other) }
+    public func precedes(_ other: ByteView) -> Bool { bytes.lexicographicallyPrecedes(other.bytes) }
+    public func precedes(_ other: [UInt8]) -> Bool { bytes.lexicographicallyPrecedes(other) }
     /// Whether `other` sorts before these bytes.
-    package func follows(_ other: [UInt8]) -> Bool { other.lexicographicallyPrecedes(bytes) }
+    public func follows(_ other: [UInt8]) -> Bool { other.lexicographicallyPrecedes(bytes) }
 }
 
-extension Array where Element == UInt8 {
+@_spi(Storage) extension Array where Element == UInt8 {
     /// Appends `value` big-endian (its full width).
-    package mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+    public mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         var big = value.bigEndian
         Swift.withUnsafeBytes(of: &big) { append(contentsOf: $0) }
     }
 
     /// Appends the low `count` bytes of `value` big-endian.
-    package mutating func appendBigEndian(_ value: UInt128, bytes count: Int) {
+    public mutating func appendBigEndian(_ value: UInt128, bytes count: Int) {
         for k in stride(from: count - 1, through: 0, by: -1) { append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
     }
 
     /// Appends the bytes of `view`.
-    package mutating func append(_ view: ByteView) { append(contentsOf: view.bytes) }
+    public mutating func append(_ view: ByteView) { append(contentsOf: view.bytes) }
 
     /// Calls `body` with a view of the array's bytes.
-    package func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
+    public func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
         try withUnsafeBytes { try body(ByteView($0)) }
     }
 }
 
-extension String {
+@_spi(Storage) extension String {
     /// Calls `body` with a view of the string's UTF-8 bytes.
-    package func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
+    public func withByteView<R>(_ body: (ByteView) throws -> R) rethrows -> R {
         var copy = self
         return try copy.withUTF8 { try body(ByteView(UnsafeRawBufferPointer($0))) }
     }

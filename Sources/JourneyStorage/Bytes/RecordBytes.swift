@@ -1,59 +1,61 @@
 /// A reusable buffer for one binary record (an event's or a customer's facts), written through an
-/// ``UnsafeByteWriter`` into room reserved for the largest encoding it can have: one capacity check
+/// ``ReservedWriter`` into room reserved for the largest encoding it can have: one capacity check
 /// per record rather than one per piece.
-package struct RecordWriter {
-    package private(set) var bytes: ByteBuffer
+@_spi(Storage) public struct RecordWriter {
+    public private(set) var bytes: ByteBuffer
 
-    package init(capacity: Int = 512) { bytes = ByteBuffer(capacity: capacity) }
+    public init(capacity: Int = 512) { bytes = ByteBuffer(capacity: capacity) }
 
-    package mutating func reset() { bytes.removeAll() }
+    public mutating func reset() { bytes.removeAll() }
 
     /// Writes up to `bound` bytes at the end through a writer limited to them.
-    @inline(__always) package mutating func write<E: Error>(upTo bound: Int, _ body: (inout UnsafeByteWriter) throws(E) -> Void) throws(E) {
+    @inline(__always) public mutating func write<E: Error>(upTo bound: Int, _ body: (inout ReservedWriter) throws(E) -> Void) throws(E) {
         try bytes.write(upTo: bound) { (p) throws(E) -> Int in
-            var writer = UnsafeByteWriter(p, end: p + bound)
+            var writer = ReservedWriter(p, end: p + bound)
             try body(&writer)
             return writer.at - p
         }
     }
 }
 
-/// Writes bytes through a pointer into room reserved beforehand, checking the room left.
-package struct UnsafeByteWriter {
-    package var at: UnsafeMutablePointer<UInt8>
-    package let end: UnsafeMutablePointer<UInt8>
+/// Writes bytes into room reserved beforehand (``RecordWriter/write(upTo:_:)``,
+/// `[UInt8].appendEncoded(upTo:_:)`), checking the room left before every write: a bound too small is
+/// a trap, never a write past the room.
+@_spi(Storage) public struct ReservedWriter {
+    public var at: UnsafeMutablePointer<UInt8>
+    public let end: UnsafeMutablePointer<UInt8>
 
-    package init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+    public init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
         at = start
         self.end = end
     }
 
-    @inline(__always) package mutating func u8(_ v: UInt8) {
+    @inlinable @inline(__always) public mutating func u8(_ v: UInt8) {
         precondition(at < end, "encoding invariant: the reserved room holds the value")
         at.pointee = v
         at += 1
     }
 
     /// The low `size` bytes of `v`, little-endian (8 bytes of room needed).
-    @inline(__always) private mutating func littleEndian(_ v: UInt64, size: Int) {
+    @usableFromInline @inline(__always) mutating func littleEndian(_ v: UInt64, size: Int) {
         precondition(end - at >= 8, "encoding invariant: the reserved room holds the value")
         UnsafeMutableRawPointer(at).storeBytes(of: v.littleEndian, as: UInt64.self)
         at += size
     }
 
-    @inline(__always) package mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
+    @inlinable @inline(__always) public mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
 
     /// The low 48 bits of `v`, little-endian.
-    @inline(__always) package mutating func u48(_ v: UInt64) {
+    @inlinable @inline(__always) public mutating func u48(_ v: UInt64) {
         precondition(v >> 48 == 0, "record invariant: a 48-bit field holds \(v)")
         littleEndian(v, size: 6)
     }
 
     /// Little-endian.
-    @inline(__always) package mutating func u64(_ v: UInt64) { littleEndian(v, size: 8) }
+    @inlinable @inline(__always) public mutating func u64(_ v: UInt64) { littleEndian(v, size: 8) }
 
     /// LEB128: 7 bits a byte, low bits first.
-    @inline(__always) package mutating func varint(_ v: UInt64) {
+    @inlinable @inline(__always) public mutating func varint(_ v: UInt64) {
         precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
         var x = v
         while x >= 0x80 {
@@ -65,14 +67,14 @@ package struct UnsafeByteWriter {
         at += 1
     }
 
-    @inline(__always) package mutating func varint(_ v: Int64) {
+    @inlinable @inline(__always) public mutating func varint(_ v: Int64) {
         precondition(v >= 0, "record invariant: varints hold non-negative values")
         varint(UInt64(v))
     }
 
     /// A non-negative 128-bit sum as LEB128 (the same bytes as ``varint(_:)-(UInt64)`` below 2^64;
     /// up to 19 bytes of room needed).
-    @inline(__always) package mutating func varint(_ v: Int128) {
+    @inlinable @inline(__always) public mutating func varint(_ v: Int128) {
         precondition(v >= 0, "record invariant: varints hold non-negative values")
         guard v >> 64 != 0 else { return varint(UInt64(v)) }
         precondition(end - at >= 19, "encoding invariant: the reserved room holds the value")
@@ -86,58 +88,102 @@ package struct UnsafeByteWriter {
         at += 1
     }
 
-    @inline(__always) package mutating func bytes(_ b: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) public mutating func bytes(_ b: UnsafeRawBufferPointer) {
         precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
         if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
         at += b.count
     }
 
     /// A length-prefixed byte string.
-    @inline(__always) package mutating func string(_ b: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) public mutating func string(_ b: UnsafeRawBufferPointer) {
         varint(UInt64(b.count))
         bytes(b)
+    }
+
+    /// The bytes of `view`.
+    @inlinable @inline(__always) public mutating func bytes(_ view: ByteView) { bytes(view.bytes) }
+
+    /// A sorted number set as its count and the differences between consecutive values (the
+    /// layout of stored facts' product and category lists).
+    @inlinable public mutating func sortedDeltas(_ set: NumberSet) {
+        set.withSorted { list in
+            varint(UInt64(list.count))
+            var last: UInt32 = 0
+            for v in list { varint(UInt64(v - last)); last = v }
+        }
+    }
+}
+
+@_spi(Storage) extension Array where Element == UInt8 {
+    /// The largest bound written through stack room (Swift puts a temporary allocation up to about
+    /// this size on the stack, larger ones on the heap).
+    public static var stackEncodingBytesMax: Int { 1024 }
+
+    /// Appends what `body` writes into room for at most `bound` bytes: through temporary room (on
+    /// the stack for small bounds), then copied once — no per-byte appends; growing the array by
+    /// the bound and trimming it back cost two generic loops over every byte of the bound.
+    @inlinable
+    public mutating func appendEncoded(upTo bound: Int, _ body: (inout ReservedWriter) -> Void) {
+        guard bound <= Self.stackEncodingBytesMax else {
+            // A large value: written into the array grown by the bound, then trimmed (a loop per
+            // byte, but no temporary this large on the heap).
+            let old = count
+            append(contentsOf: repeatElement(0, count: bound))
+            let used = withUnsafeMutableBufferPointer { buffer in
+                var w = ReservedWriter(buffer.baseAddress! + old, end: buffer.baseAddress! + buffer.count)
+                body(&w)
+                return w.at - (buffer.baseAddress! + old)
+            }
+            removeLast(bound - used)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { room in
+            var w = ReservedWriter(room.baseAddress!, end: room.baseAddress! + bound)
+            body(&w)
+            append(contentsOf: UnsafeBufferPointer(start: room.baseAddress!, count: w.at - room.baseAddress!))
+        }
     }
 }
 
 /// Reads the pieces of a binary record in place, checking every bound.
-package struct RecordReader {
-    package let base: UnsafeRawBufferPointer
-    package var offset: Int
+@_spi(Storage) public struct RecordReader {
+    public let base: UnsafeRawBufferPointer
+    public var offset: Int
 
-    package init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
+    public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
         self.base = base
         self.offset = offset
     }
 
-    package init(_ view: ByteView, offset: Int = 0) { self.init(view.bytes, offset: offset) }
+    public init(_ view: ByteView, offset: Int = 0) { self.init(view.bytes, offset: offset) }
 
     /// The bytes read from.
-    package var view: ByteView { ByteView(base) }
+    public var view: ByteView { ByteView(base) }
 
     /// A length-prefixed byte string, as a view into the record.
-    @inline(__always) package mutating func stringView() throws(JourneyError) -> ByteView { ByteView(try string()) }
+    @inlinable @inline(__always) public mutating func stringView() throws(JourneyError) -> ByteView { ByteView(try string()) }
 
-    package static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
+    public static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
 
-    @inline(__always) package mutating func u8() throws(JourneyError) -> UInt8 {
+    @inlinable @inline(__always) public mutating func u8() throws(JourneyError) -> UInt8 {
         guard offset < base.count else { throw Self.corrupt }
         defer { offset += 1 }
         return base[offset]
     }
 
-    @inline(__always) package mutating func u32() throws(JourneyError) -> UInt32 {
+    @inlinable @inline(__always) public mutating func u32() throws(JourneyError) -> UInt32 {
         guard offset + 4 <= base.count else { throw Self.corrupt }
         defer { offset += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
-    @inline(__always) package mutating func i64() throws(JourneyError) -> Int64 {
+    @inlinable @inline(__always) public mutating func i64() throws(JourneyError) -> Int64 {
         guard offset + 8 <= base.count else { throw Self.corrupt }
         defer { offset += 8 }
         return Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: Int64.self))
     }
 
-    @inline(__always) package mutating func varint() throws(JourneyError) -> UInt64 {
+    @inlinable @inline(__always) public mutating func varint() throws(JourneyError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -150,7 +196,7 @@ package struct RecordReader {
         }
     }
 
-    @inline(__always) package mutating func varint32() throws(JourneyError) -> UInt32 {
+    @inlinable @inline(__always) public mutating func varint32() throws(JourneyError) -> UInt32 {
         let v = try varint()
         guard v <= UInt32.max else { throw Self.corrupt }
         return UInt32(v)
@@ -158,7 +204,7 @@ package struct RecordReader {
 
     /// A sum of amounts (a customer's gross or refunded spend): at most `sumMax`, as a sum of a
     /// store's amounts is, so a damaged record cannot hand the classification an absurd value.
-    package mutating func amountSum() throws(JourneyError) -> Int128 {
+    public mutating func amountSum() throws(JourneyError) -> Int128 {
         var result: UInt128 = 0
         var shift: UInt128 = 0
         while true {
@@ -173,14 +219,14 @@ package struct RecordReader {
         return Int128(result)
     }
 
-    @inline(__always) package mutating func amount() throws(JourneyError) -> Int64 {
+    @inlinable @inline(__always) public mutating func amount() throws(JourneyError) -> Int64 {
         let v = try varint()
         guard v <= UInt64(Limits.moneyMinorUnitsMax) else { throw Self.corrupt }
         return Int64(v)
     }
 
     /// A length-prefixed byte string, pointing into the record.
-    @inline(__always) package mutating func string() throws(JourneyError) -> UnsafeRawBufferPointer {
+    @inlinable @inline(__always) public mutating func string() throws(JourneyError) -> UnsafeRawBufferPointer {
         let count = Int(try varint32())
         guard offset + count <= base.count else { throw Self.corrupt }
         defer { offset += count }

@@ -1,7 +1,7 @@
 /// The kinds of names interned to dense numbers (from 1; 0 means "none").
 ///
 /// Customers come last so that their `name_list` keys (kind byte first) append at the end of the tree.
-package enum NameKind: UInt8, CaseIterable {
+@_spi(Storage) public enum NameKind: UInt8, CaseIterable {
     case product = 0, category, campaign, customer
 }
 
@@ -26,16 +26,16 @@ package enum NameKind: UInt8, CaseIterable {
 ///   item             varint product, varint category (0: none), varint price, varint quantity
 /// ```
 /// Money is in minor units of the store's currency.
-package struct EventRecord {
-    package static let formatVersion: UInt8 = 2
-    package static let headerBytes = 12
-    package static let customerOffset = 8
-    package static let interestsBit = UInt64(1) << 10
+@_spi(Storage) public struct EventRecord {
+    public static let formatVersion: UInt8 = 2
+    public static let headerBytes = 12
+    public static let customerOffset = 8
+    public static let interestsBit = UInt64(1) << 10
 
-    package let bytes: UnsafeRawBufferPointer
+    public let bytes: UnsafeRawBufferPointer
 
     /// Wraps stored bytes, refusing a record written by a newer format.
-    package init(_ bytes: UnsafeRawBufferPointer) throws(JourneyError) {
+    public init(_ bytes: UnsafeRawBufferPointer) throws(JourneyError) {
         guard bytes.count >= Self.headerBytes + 1 else { throw RecordReader.corrupt }
         guard bytes[0] <= Self.formatVersion else {
             throw JourneyError(.newerFormat, "an event record has format version \(bytes[0]); this build reads up to \(Self.formatVersion): upgrade journey")
@@ -45,18 +45,16 @@ package struct EventRecord {
     }
 
     /// Wraps bytes already checked by ``init(_:)`` (a fold's own copies of records it read).
-    @inline(__always)
-    package init(checked bytes: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) public init(checked bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
-    package var type: EventType { EventType(rawValue: bytes[1])! }
-    package var time: Int64 { Int64(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) & 0xFFFF_FFFF_FFFF) }
-    package var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
+    public var type: EventType { EventType(rawValue: bytes[1])! }
+    public var time: Int64 { Int64(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) & 0xFFFF_FFFF_FFFF) }
+    public var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
 
     /// The event id's bytes, and a reader positioned at the payload.
-    @inline(__always)
-    package func idAndPayload() throws(JourneyError) -> (UnsafeRawBufferPointer, RecordReader) {
+    @inlinable @inline(__always) public func idAndPayload() throws(JourneyError) -> (UnsafeRawBufferPointer, RecordReader) {
         var reader = RecordReader(bytes, offset: Self.headerBytes)
         let id = try reader.string()
         return (id, reader)
@@ -84,7 +82,7 @@ package struct EventRecord {
     }
 
     private static func encode(
-        _ draft: UnsafePointer<EventDraft>, customer: UInt32, scratch: UnsafeRawBufferPointer, into w: inout UnsafeByteWriter,
+        _ draft: UnsafePointer<EventDraft>, customer: UInt32, scratch: UnsafeRawBufferPointer, into w: inout ReservedWriter,
         number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
         func string(_ s: ByteSlice) {
@@ -130,7 +128,7 @@ package struct EventRecord {
     }
 
     private static func encodeItems(
-        _ draft: UnsafePointer<EventDraft>, into w: inout UnsafeByteWriter, number: (NameKind, ByteSlice) throws -> UInt32
+        _ draft: UnsafePointer<EventDraft>, into w: inout ReservedWriter, number: (NameKind, ByteSlice) throws -> UInt32
     ) rethrows {
         w.varint(UInt64(draft.pointee.items.count))
         for item in draft.pointee.items {

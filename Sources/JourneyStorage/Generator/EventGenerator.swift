@@ -145,6 +145,20 @@ public struct EventGenerator {
         return summary
     }
 
+    /// Generates every line into the file at `path` (created or truncated), or to standard output
+    /// for `nil`; `progress` is told the MiB written so far.
+    public mutating func write(toPath path: String?, progress: ((Int) -> Void)? = nil) throws -> Summary {
+        let output = try path.map { try FileOutput(creating: $0) } ?? FileOutput(descriptor: 1, name: "standard output")
+        var written = 0
+        let summary = try write { chunk in
+            try output.write(chunk)
+            written += chunk.count
+            progress?(written >> 20)
+        }
+        try output.close()
+        return summary
+    }
+
     private mutating func flush(_ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         try out.withUnsafeBytes { try sink($0) }
         out.removeAll(keepingCapacity: true)

@@ -157,19 +157,14 @@ extension EventLog {
 
 /// Copies everything `input` yields into `output`, then rewinds `output`.
 private func copy(from input: Int32, to output: Int32, name: String) throws {
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-    defer { buffer.deallocate() }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    let spool = FileOutput(descriptor: output, name: "a temporary file holding \(name)")
     while true {
-        let n = read(input, buffer.baseAddress!, buffer.count)
+        let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
         if n < 0 && errno == EINTR { continue }
         guard n >= 0 else { throw JourneyError(.io, "cannot read \(name): \(errnoText())") }
         if n == 0 { break }
-        var written = 0
-        while written < n {
-            let m = write(output, buffer.baseAddress! + written, n - written)
-            guard m > 0 else { throw JourneyError(.io, "cannot spool \(name) to a temporary file: \(errnoText())") }
-            written += m
-        }
+        try spool.write(buffer[0..<n])
     }
     guard lseek(output, 0, SEEK_SET) == 0 else { throw JourneyError(.io, "cannot rewind the spool of \(name)") }
 }

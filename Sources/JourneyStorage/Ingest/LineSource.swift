@@ -50,7 +50,7 @@ package struct FileLineSource: LineSource {
 
     package mutating func seek(to offset: Int) throws {
         guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
-            throw JourneyError(.io, "cannot read \(path) again from byte \(offset): \(String(cString: strerror(errno)))")
+            throw JourneyError(.io, "cannot read \(path) again from byte \(offset): \(errnoText())")
         }
         start = 0; end = 0; eof = false; bufferOffset = offset
     }
@@ -91,7 +91,7 @@ package struct FileLineSource: LineSource {
             let n = read(fd, buffer.baseAddress! + end, buffer.count - end)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw JourneyError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+                throw JourneyError(.io, "cannot read \(path): \(errnoText())")
             }
             if n == 0 { eof = true }
             end += n

@@ -149,6 +149,3 @@ package final class WriterLock: @unchecked Sendable {
         }
     }
 }
-
-/// The text of the current `errno` (or of `code`), as `strerror` gives it.
-package func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

@@ -24,3 +24,28 @@ extension LMDB.Database {
     }
 }
 package typealias PageUsage = LMDB.PageUsage
+
+extension JourneyError {
+    /// What an LMDB failure means for a person using the store.
+    package init(storage error: LMDB.LMDBError) {
+        if error == .corrupted {
+            self.init(.corrupted, "the store is damaged (\(error.message)); run `journey verify`", underlying: error)
+        } else {
+            self.init(.storage, "storage: \(error.message)", underlying: error)
+        }
+    }
+}
+
+/// Runs `body`, turning an LMDB error into a ``JourneyError``: the public API throws only those.
+package func translatingStorageErrors<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let error as LMDB.LMDBError {
+        throw JourneyError(storage: error)
+    }
+}
+
+/// `error` as the public API throws it: an LMDB error as a ``JourneyError``, others as they are.
+package func publicError(_ error: any Error) -> any Error {
+    (error as? LMDB.LMDBError).map { JourneyError(storage: $0) } ?? error
+}

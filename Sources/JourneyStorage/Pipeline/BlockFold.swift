@@ -3,7 +3,7 @@ import Synchronization
 
 /// One worker's reusable fold state: its projection's folder and the buffers a block's fold reuses.
 package struct FoldScratch {
-    package let folder: any CustomerFolder
+    package var folder: any CustomerFolder
     package var places: [RecordPlace] = []
     package var fill: [Int32] = []
     /// Per customer of a block, where its records start in ``sorted`` (then end, once placed).

@@ -16,8 +16,10 @@ package protocol CustomerProjection: Sendable {
     func makeFolder() -> any CustomerFolder
 }
 
-/// Folds customers, one after another, on one thread (its scratch state is reused).
-package protocol CustomerFolder: AnyObject {
+/// Folds customers, one after another, on one thread (its scratch state is reused). A value: a fold
+/// keeps it in place and mutates it there (a class's stored properties are checked for exclusive
+/// access at run time on every use).
+package protocol CustomerFolder {
     /// Folds `records` — one customer's, in (time, event id) order — onto `stored` (`nil` for a
     /// customer without a value yet) and appends the encoded new value to `output`.
     ///
@@ -25,7 +27,7 @@ package protocol CustomerFolder: AnyObject {
     ///   appended) when the first record is not after every event already folded into `stored`; the
     ///   pipeline then folds the customer's whole history from `nil`.
     /// - Throws: when a record or the stored value is malformed.
-    func fold(stored: ByteView?, records: RecordRun, into output: inout [UInt8]) throws -> FoldResult
+    mutating func fold(stored: ByteView?, records: RecordRun, into output: inout [UInt8]) throws -> FoldResult
 
     /// The index rows of a stored value.
     func rows(of stored: ByteView) throws -> IndexRows

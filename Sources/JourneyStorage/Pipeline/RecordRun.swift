@@ -1,33 +1,33 @@
 /// Where a record lies in memory (a fold's copy of it, or the map).
-package struct RecordPlace {
-    package var start: UnsafeRawPointer
-    package var length: UInt32
+@_spi(Storage) public struct RecordPlace {
+    public var start: UnsafeRawPointer
+    public var length: UInt32
 
     @inlinable
-    package init(start: UnsafeRawPointer, length: UInt32) {
+    public init(start: UnsafeRawPointer, length: UInt32) {
         self.start = start
         self.length = length
     }
 
     @inlinable
-    package var record: EventRecord { EventRecord(checked: UnsafeRawBufferPointer(start: start, count: Int(length))) }
+    public var record: EventRecord { EventRecord(checked: UnsafeRawBufferPointer(start: start, count: Int(length))) }
 }
 
 /// One customer's records as a projection folds them: checked records (see ``EventRecord/init(_:)``),
 /// in (time, event id) order. Lent for one call of ``CustomerFolder/fold(stored:records:into:)``.
-package struct RecordRun: RandomAccessCollection {
+@_spi(Storage) public struct RecordRun: RandomAccessCollection {
     @usableFromInline let places: UnsafeBufferPointer<RecordPlace>
 
     @inlinable
-    package init(_ places: UnsafeBufferPointer<RecordPlace>) { self.places = places }
+    public init(_ places: UnsafeBufferPointer<RecordPlace>) { self.places = places }
 
-    @inlinable package var startIndex: Int { 0 }
-    @inlinable package var endIndex: Int { places.count }
-    @inlinable package subscript(k: Int) -> EventRecord { places[k].record }
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { places.count }
+    @inlinable public subscript(k: Int) -> EventRecord { places[k].record }
 
     /// Whether each record's time is after the previous one's (then no two need their ids to order
     /// them, and the run is in fold order as it stands).
-    package var isStrictlyAscending: Bool {
+    public var isStrictlyAscending: Bool {
         var previous = Int64.min
         for p in places {
             let t = p.record.time
@@ -38,7 +38,7 @@ package struct RecordRun: RandomAccessCollection {
     }
 
     /// Sorts `places` into fold order: by time, then by event id bytes.
-    package static func sortIntoFoldOrder(_ places: UnsafeMutableBufferPointer<RecordPlace>) throws(JourneyError) {
+    public static func sortIntoFoldOrder(_ places: UnsafeMutableBufferPointer<RecordPlace>) throws(JourneyError) {
         // Times read once (not per comparison); ids compared only on equal times.
         var keys: [(time: Int64, id: UnsafeRawBufferPointer, place: RecordPlace)] = []
         keys.reserveCapacity(places.count)

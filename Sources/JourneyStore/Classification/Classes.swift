@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// Where a customer is in their lifecycle as of a clock T (DESIGN.md §1).
 public enum Phase: String, CaseIterable, Sendable, Comparable {
     /// Never purchased, no signup, no abandoned cart.

@@ -1,9 +1,9 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 extension JourneyStore {
     /// The store's classification policy.
     public var policy: Policy {
-        get throws { try env.read { txn in try storedPolicy(in: txn) } }
+        get throws { try translatingStorageErrors { try env.read { txn in try storedPolicy(in: txn) } } }
     }
 
     /// The policy `txn` sees; parsed once per distinct stored text.
@@ -20,16 +20,18 @@ extension JourneyStore {
     /// - Returns: whether a rebuild was needed.
     @discardableResult
     public func setPolicy(_ policy: Policy) throws -> Bool {
-        try log.withWriter { (w: inout LogWriter) in
-            try env.write { txn in
-                let old = try storedPolicy(in: txn)
-                try schema.setMeta(MetaKey.policy, policy.text, in: txn)
-                _ = try w.begin(txn)
-                guard policy.changesFacts(comparedTo: old) else { return false }
-                let projection = FactsProjection(policy: policy)
-                let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env)
-                _ = try log.writeProjections(fold, of: projection, in: txn)
-                return true
+        try translatingStorageErrors {
+            try log.withWriter { (w: inout LogWriter) in
+                try env.write { txn in
+                    let old = try storedPolicy(in: txn)
+                    try schema.setMeta(MetaKey.policy, policy.text, in: txn)
+                    _ = try w.begin(txn)
+                    guard policy.changesFacts(comparedTo: old) else { return false }
+                    let projection = FactsProjection(policy: policy)
+                    let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env)
+                    _ = try log.writeProjections(fold, of: projection, in: txn)
+                    return true
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// The store's classification policy (DESIGN.md §1), kept in its `meta` database.
 ///
 /// ```swift

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 /// What classifying one customer needs to know about all buyers, read once per snapshot from the
 /// secondary indexes: the `top_percent` cut-offs and the RFM quintile boundaries.

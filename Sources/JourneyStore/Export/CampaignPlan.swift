@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// A campaign plan: audiences in priority order plus exclusions. Each customer lands in at most one
 /// audience — the first whose filter matches — and in none when it matches ``exclude``.
 public struct CampaignPlan: Sendable {

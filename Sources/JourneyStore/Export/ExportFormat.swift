@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// The file formats of an audience export.
 public enum ExportFormat: String, CaseIterable, Sendable {
     /// A CSV with a header, for email tools.

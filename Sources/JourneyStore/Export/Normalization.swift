@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 import Crypto
 
 /// Normalization and hashing of contact data for ad platforms' customer lists.

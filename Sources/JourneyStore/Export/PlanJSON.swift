@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// A JSON value of a plan file (RFC 8259). Objects keep their keys in order, duplicates included,
 /// so that the plan reader can refuse them.
 enum PlanJSON {

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// What an export wrote.
 public struct ExportReport: Hashable, Sendable {
     /// Customers written.

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 extension JourneyStore {
     /// Ingests a JSONL file: every line or, when a line is invalid, none.
@@ -15,17 +15,23 @@ extension JourneyStore {
     /// - Throws: ``JourneyError`` `.invalidEvent` with `line N: field: expected …, found …` (nothing is
     ///   committed), `.io` when the file cannot be read, `.diskFull`.
     public func ingestJSONL(atPath path: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
-        try log.ingestJSONL(atPath: path, options: options)
+        try translatingStorageErrors {
+            try log.ingestJSONL(atPath: path, options: options)
+        }
     }
 
     /// Ingests JSONL from an open file descriptor (a file, or a pipe such as standard input, which is
     /// first copied to a temporary file so the transaction can be retried).
     public func ingestJSONL(fileDescriptor fd: Int32, name: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
-        try log.ingestJSONL(fileDescriptor: fd, name: name, options: options)
+        try translatingStorageErrors {
+            try log.ingestJSONL(fileDescriptor: fd, name: name, options: options)
+        }
     }
 
     /// Ingests JSONL held in memory.
     public func ingestJSONL(_ bytes: [UInt8], options: IngestOptions = IngestOptions()) throws -> IngestReport {
-        try log.ingestJSONL(bytes, options: options)
+        try translatingStorageErrors {
+            try log.ingestJSONL(bytes, options: options)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -55,13 +55,13 @@ struct Affinity: Equatable {
     mutating func add(_ category: UInt32, _ weight: Double, at t: Int64, halfLifeMs: Double) {
         guard weight > 0 else { return }
         if let k = position(of: category) {
-            entries.withUnsafeMutableBufferPointer { e in
-                if t > e[k].time {
-                    e[k].value *= exp2(-Double(t - e[k].time) / halfLifeMs)
-                    e[k].time = t
-                }
-                e[k].value += weight
+            var e = entries[k]
+            if t > e.time {
+                e.value *= exp2(-Double(t - e.time) / halfLifeMs)
+                e.time = t
             }
+            e.value += weight
+            entries[k] = e
             return
         }
         if let last = entries.last, last.category > category { isSorted = false }
@@ -73,7 +73,7 @@ struct Affinity: Equatable {
 
     private mutating func position(of category: UInt32) -> Int? {
         if entries.count <= Self.linearSearchMax {
-            return entries.withUnsafeBufferPointer { e in e.firstIndex { $0.category == category } }
+            return entries.firstIndex { $0.category == category }
         }
         if positions.isEmpty { indexAll() }
         return positions[category].map(Int.init)

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
 /// Layout, version 2: u8 version, then varints — events folded, first seen, last seen, signup + 1
@@ -25,37 +25,13 @@ extension CustomerFacts {
         return 1 + 20 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 5 * lists + 23 * affinity.count
     }
 
-    /// Appends the encoded facts to `bytes`: written through a pointer into temporary room for the
-    /// largest encoding these facts can have (on the stack for most customers), then copied once
-    /// (the fold's output path: no per-byte appends; growing `bytes` by the bound and trimming it
-    /// back cost two generic loops over every byte of the bound).
+    /// Appends the encoded facts to `bytes`, written into room for the largest encoding these
+    /// facts can have (on the stack for most customers), then copied once.
     func encode(appendingTo bytes: inout [UInt8]) {
-        let bound = encodingBound
-        guard bound <= Self.stackEncodingBytesMax else {
-            // A large customer (~1 %): written into `bytes` grown by the bound, then trimmed, which
-            // costs a loop per byte but no allocation (a temporary this large is on the heap).
-            let old = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: bound))
-            let used = bytes.withUnsafeMutableBufferPointer { buffer in
-                var w = UnsafeByteWriter(buffer.baseAddress! + old, end: buffer.baseAddress! + buffer.count)
-                encode(into: &w)
-                return w.at - (buffer.baseAddress! + old)
-            }
-            bytes.removeLast(bound - used)
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { room in
-            var w = UnsafeByteWriter(room.baseAddress!, end: room.baseAddress! + bound)
-            encode(into: &w)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: room.baseAddress!, count: w.at - room.baseAddress!))
-        }
+        bytes.appendEncoded(upTo: encodingBound) { w in encode(into: &w) }
     }
 
-    /// The largest encoding bound written through stack room (Swift puts a temporary allocation up
-    /// to about this size on the stack, larger ones on the heap).
-    static let stackEncodingBytesMax = 1024
-
-    private func encode(into w: inout UnsafeByteWriter) {
+    private func encode(into w: inout ReservedWriter) {
         w.u8(Self.formatVersion)
         w.varint(UInt64(eventsFolded))
         w.varint(firstSeen)
@@ -77,19 +53,14 @@ extension CustomerFacts {
             mask |= k == Self.interestsSlot ? EventRecord.interestsBit : 1 << UInt64(k)
         }
         w.varint(mask)
-        text.withUnsafeBytes { all in
-            for r in textRanges where r.start >= 0 { w.bytes(UnsafeRawBufferPointer(rebasing: all[Int(r.start)..<Int(r.end)])) }
-        }
-        func numbers(_ list: UnsafeBufferPointer<UInt32>) {
-            w.varint(UInt64(list.count))
-            var last: UInt32 = 0
-            for v in list { w.varint(UInt64(v - last)); last = v }
+        text.withByteView { all in
+            for r in textRanges where r.start >= 0 { w.bytes(all[Int(r.start)..<Int(r.end)]) }
         }
         // Sorted copies only when the caller did not ``normalizeSets()`` (folds do).
-        boughtProductSet.withSorted(numbers)
-        boughtCategorySet.withSorted(numbers)
-        viewedProductSet.withSorted(numbers)
-        viewedCategorySet.withSorted(numbers)
+        w.sortedDeltas(boughtProductSet)
+        w.sortedDeltas(boughtCategorySet)
+        w.sortedDeltas(viewedProductSet)
+        w.sortedDeltas(viewedCategorySet)
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0
         for entry in affinity.sortedEntries {

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -129,10 +129,10 @@ struct CustomerFacts: Equatable {
     }
 
     /// Calls `body` with the stored form of text value `slot`, or does nothing when it is absent.
-    func withStoredText<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+    func withStoredText<R>(_ slot: Int, _ body: (ByteView) -> R) -> R? {
         let r = textRanges[slot]
         guard r.start >= 0 else { return nil }
-        return text.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(r.start)..<Int(r.end)])) }
+        return text.withByteView { body($0[Int(r.start)..<Int(r.end)]) }
     }
 
     /// The latest value of a contact field or attribute.
@@ -254,7 +254,7 @@ extension CustomerFacts {
             for _ in 0..<count { _ = try r.string() }
             note(Self.interestsSlot, from: from)
         }
-        text.append(contentsOf: UnsafeRawBufferPointer(rebasing: r.base[start..<r.offset]))
+        text.append(r.view[start..<r.offset])
     }
 
     private func forEachItem(_ r: inout RecordReader, _ body: (UInt32, UInt32) -> Void) throws(JourneyError) {
@@ -277,123 +277,3 @@ extension CustomerFacts {
     }
 }
 
-/// A set of name numbers that is cheap to add to: an insert appends (a customer viewing 2,000
-/// products would otherwise pay a search and a move per view), and the values are sorted and made
-/// distinct in place when they are read through ``normalize()``, or when the appended values reach
-/// twice the distinct count at the last normalization (at least ``normalizeAtLeast``): memory stays
-/// within max(1,024, 2 × distinct) values, each value is sorted O(log n) times amortized.
-struct NumberSet {
-    /// Sorted and distinct up to `normalizedCount`, then as inserted.
-    private(set) var values: [UInt32] = []
-    private var normalizedCount = 0
-    private var normalizeAt = NumberSet.normalizeAtLeast
-
-    static let normalizeAtLeast = 1024
-
-    init() {}
-
-    /// A set from values already sorted and distinct (decoded facts).
-    init(sortedDistinct values: [UInt32]) {
-        self.values = values
-        normalizedCount = values.count
-    }
-
-    var isEmpty: Bool { values.isEmpty }
-
-    /// The values, sorted and distinct (a sorted copy when values were added since ``normalize()``).
-    var sorted: [UInt32] {
-        if normalizedCount == values.count { return values }
-        var copy = self
-        copy.normalize()
-        return copy.values
-    }
-
-    /// Calls `body` with the values, sorted and distinct, in place when they are (no copy, no
-    /// retain of the storage: encoding reads four sets per customer).
-    @inline(__always)
-    func withSorted<R>(_ body: (UnsafeBufferPointer<UInt32>) -> R) -> R {
-        if normalizedCount == values.count { return values.withUnsafeBufferPointer(body) }
-        return sorted.withUnsafeBufferPointer(body)
-    }
-
-    @inline(__always)
-    mutating func insert(_ value: UInt32) {
-        if values.last == value { return }
-        values.append(value)
-        if values.count >= normalizeAt {
-            normalize()
-            normalizeAt = max(Self.normalizeAtLeast, 2 * values.count)
-        }
-    }
-
-    mutating func normalize() {
-        guard normalizedCount != values.count else { return }
-        let distinct = values.withUnsafeMutableBufferPointer { b -> Int in
-            sortNumbers(b)
-            var kept = 1
-            for k in 1..<b.count where b[k] != b[kept - 1] {
-                b[kept] = b[k]
-                kept += 1
-            }
-            return kept
-        }
-        if distinct < values.count { values.removeLast(values.count - distinct) }
-        normalizedCount = distinct
-    }
-
-    mutating func removeAll() {
-        // Most sets are empty; `removeAll(keepingCapacity:)` is a generic replacement even then.
-        if !values.isEmpty { values.removeAll(keepingCapacity: true) }
-        normalizedCount = 0
-        normalizeAt = Self.normalizeAtLeast
-    }
-}
-
-/// Sorts `b` ascending in place: ``radixSort(_:bits:key:)`` for long lists, else insertion sort for
-/// short runs and quicksort on a median of three, recursing into the smaller side (depth O(log n)).
-/// The standard library's sort is a stable merge sort through a generic comparison, several times
-/// slower on a fold's lists.
-func sortNumbers(_ b: UnsafeMutableBufferPointer<UInt32>) {
-    if b.count >= 256 {
-        var values = Array(b)
-        radixSort(&values, bits: 0..<32) { UInt64($0) }
-        _ = values.withUnsafeBufferPointer { b.update(fromContentsOf: $0) }
-        return
-    }
-    guard var lo = b.baseAddress, b.count > 1 else { return }
-    var hi = lo + b.count - 1
-    while hi - lo >= 24 {
-        // Median of three to `lo`; then Hoare partition around it.
-        let mid = lo + (hi - lo) / 2
-        if mid.pointee < lo.pointee { swap(&mid.pointee, &lo.pointee) }
-        if hi.pointee < lo.pointee { swap(&hi.pointee, &lo.pointee) }
-        if hi.pointee < mid.pointee { swap(&hi.pointee, &mid.pointee) }
-        let pivot = mid.pointee
-        var i = lo - 1, j = hi + 1
-        while true {
-            repeat { i += 1 } while i.pointee < pivot
-            repeat { j -= 1 } while j.pointee > pivot
-            if i >= j { break }
-            swap(&i.pointee, &j.pointee)
-        }
-        // [lo, j] and [j + 1, hi]: recurse into the smaller, loop on the larger.
-        if j - lo < hi - j {
-            sortNumbers(UnsafeMutableBufferPointer(start: lo, count: j - lo + 1))
-            lo = j + 1
-        } else {
-            sortNumbers(UnsafeMutableBufferPointer(start: j + 1, count: hi - j))
-            hi = j
-        }
-    }
-    var k = lo + 1
-    while k <= hi {
-        let v = k.pointee
-        var at = k
-        while at > lo && (at - 1).pointee > v {
-            at.pointee = (at - 1).pointee
-            at -= 1
-        }
-        at.pointee = v
-        k += 1
-    }
-}

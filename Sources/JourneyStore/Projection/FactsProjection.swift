@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 /// The facts projection: each customer's ``CustomerFacts`` (DESIGN.md §1 "Facts"), kept in `facts`,
 /// with the buyers' rows in three secondary indexes — `by_spend` (net spend descending, ties by
@@ -41,13 +41,13 @@ struct FactsProjection: CustomerProjection {
 
 /// One thread's fold of customers' facts, with one reusable ``CustomerFacts`` (no allocation per
 /// customer once its lists have grown).
-final class FactsFolder: CustomerFolder {
+struct FactsFolder: CustomerFolder {
     private let fold: FoldPolicy
     private var facts = CustomerFacts()
 
     init(_ fold: FoldPolicy) { self.fold = fold }
 
-    func fold(stored: ByteView?, records: RecordRun, into output: inout [UInt8]) throws -> FoldResult {
+    mutating func fold(stored: ByteView?, records: RecordRun, into output: inout [UInt8]) throws -> FoldResult {
         var before = IndexRows.none
         if let stored {
             facts = try CustomerFacts(decoding: stored)
@@ -56,7 +56,8 @@ final class FactsFolder: CustomerFolder {
         } else {
             facts.reset()
         }
-        for record in records { try facts.apply(record, policy: fold) }
+        let policy = fold
+        for record in records { try facts.apply(record, policy: policy) }
         facts.normalizeSets()
         facts.encode(appendingTo: &output)
         return .folded(before: before, after: FactsProjection.rows(facts))

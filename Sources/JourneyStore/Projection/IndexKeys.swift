@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 /// Keys of the facts projection's secondary indexes, built so that LMDB's byte order is the order
 /// queries need (see ``FactsProjection/indexes``).

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 extension Profile {
     /// The profile as one JSON object (DESIGN.md §4): money as JSON numbers in major units, `spend` =
     /// net spend, `affinity` = the tag categories, `rfm` = `{"r","f","m"}`, times RFC 3339 UTC, days

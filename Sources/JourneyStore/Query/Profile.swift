@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// One customer classified as of a clock T: the facts plus everything derived from them (DESIGN.md §1).
 public struct Profile: Hashable, Sendable {
     /// The customer id.

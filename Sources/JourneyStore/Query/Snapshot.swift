@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 /// A consistent, point-in-time view of the store, lent to a closure by ``JourneyStore/read(_:)``.
 ///
@@ -136,7 +136,7 @@ public struct ProfileSequence: Sequence {
                 let id = try snapshot.schema.name(.customer, number, in: snapshot.txn)
                 return try snapshot.profile(number: number, id: id, facts: facts, asOf: asOf, lists: lists)
             } catch {
-                self.error = error
+                self.error = publicError(error)
                 exhausted = true
                 batch.removeAll()
                 position = 0
@@ -179,7 +179,7 @@ extension Snapshot {
 extension JourneyStore {
     /// Runs `body` with a consistent snapshot of the store (an LMDB read transaction).
     public func read<R>(_ body: (Snapshot) throws -> R) throws -> R {
-        try env.read { txn in try body(try Snapshot(store: self, txn: txn)) }
+        try translatingStorageErrors { try env.read { txn in try body(try Snapshot(store: self, txn: txn)) } }
     }
 }
 

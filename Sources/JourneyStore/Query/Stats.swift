@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// Population counts and suggested policy values as of a clock (`journey stats`).
 public struct Stats: Hashable, Sendable {
     /// The clock of the classification.

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// An audience filter over profiles (DESIGN.md §1 "Audiences"), parsed and type-checked up front.
 ///
 /// ```swift

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// The fields a filter can name (DESIGN.md §1 "Audiences").
 public enum FilterField: String, CaseIterable, Sendable {
     case phase, segment, tier

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// One token of a filter, with the column (from 1) it starts at.
 struct FilterToken: Equatable {
     enum Kind: Equatable {

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 /// A recursive-descent parser from tokens to a type-checked ``FilterNode``.
 ///
 /// ```

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 /// How a filter is evaluated: which index narrows the customers before each is classified and tested.
 public enum FilterAccess: Hashable, Sendable, CustomStringConvertible {
@@ -79,7 +79,7 @@ public struct FilteredProfiles: Sequence {
                         return p
                     }
                 } catch {
-                    self.error = error
+                    self.error = publicError(error)
                 }
             }
             return nil

@@ -1,4 +1,4 @@
-import JourneyStorage
+@_spi(Storage) import JourneyStorage
 
 extension FilterNode {
     /// The operands of a top-level `and`, else the node itself.

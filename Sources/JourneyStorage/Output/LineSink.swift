@@ -1,4 +1,3 @@
-import JourneyStorage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,27 +20,20 @@ public final class MemoryLineSink: LineSink {
 
 /// Lines written to a file descriptor through a 64 KiB buffer; ``close()`` flushes.
 public final class FileLineSink: LineSink {
-    private let fd: Int32
-    private let owned: Bool
+    private let output: FileOutput
     private var buffer: [UInt8] = []
     /// The file, for messages.
-    public let path: String
+    public var path: String { output.name }
 
     /// Creates (or truncates) the file at `path`.
     public init(path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw JourneyError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-        self.fd = fd
-        self.owned = true
-        self.path = path
+        output = try FileOutput(creating: path)
         buffer.reserveCapacity(1 << 16)
     }
 
     /// Writes to an open descriptor such as 1 (standard output), which it does not close.
     public init(fileDescriptor: Int32, name: String) {
-        fd = fileDescriptor
-        owned = false
-        path = name
+        output = FileOutput(descriptor: fileDescriptor, name: name)
     }
 
     /// Buffers the line; writes when 64 KiB are waiting.
@@ -51,23 +43,21 @@ public final class FileLineSink: LineSink {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Buffers `text` as it is (no line break added).
+    public func write(text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     /// Writes what is buffered.
     public func flush() throws {
-        try buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw JourneyError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-                offset += n
-            }
-        }
+        try output.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes and, for a file opened by path, closes it.
     public func close() throws {
         try flush()
-        if owned, Glibc.close(fd) != 0 { throw JourneyError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        try output.close()
     }
 }
