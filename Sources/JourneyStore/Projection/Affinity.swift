@@ -96,10 +96,4 @@ struct Affinity: Equatable {
     var sortedEntries: [Entry] {
         isSorted ? entries : entries.sorted { $0.category < $1.category }
     }
-
-    /// The score of each category as of `asOf`.
-    func scores(asOf: Int64, halfLifeDays: Double) -> [(category: UInt32, score: Double)] {
-        let halfLifeMs = halfLifeDays * 86_400_000
-        return sortedEntries.map { e in (e.category, e.value * exp2(-Double(asOf - e.time) / halfLifeMs)) }
-    }
 }

@@ -271,9 +271,5 @@ extension CustomerFacts {
         affinity.add(category, weight, at: t, halfLifeMs: policy.halfLifeMs)
     }
 
-    /// The affinity score of each category as of `asOf`, by category number.
-    func affinityScores(asOf: Int64, halfLifeDays: Double) -> [(category: UInt32, score: Double)] {
-        affinity.scores(asOf: asOf, halfLifeDays: halfLifeDays)
-    }
 }
 

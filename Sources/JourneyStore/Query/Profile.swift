@@ -75,50 +75,28 @@ public struct Profile: Hashable, Sendable {
     public var viewedCategories: [String]
 }
 
-/// Days between two times, fractional.
-@inline(__always)
-func days(from start: Int64, to end: Int64) -> Double { Double(end - start) / 86_400_000 }
-
 extension Profile {
-    /// Classifies `facts` at `asOf` (DESIGN.md §1, exactly).
+    /// Classifies `facts` at `asOf` by the rules of ``Classifier`` (DESIGN.md §1, exactly).
     /// - Parameter lists: whether to name the bought and viewed products and categories (exports
     ///   that print none of them skip the work; they are then empty).
-    init(customer: String, facts f: CustomerFacts, asOf t: Int64, policy: Policy, population: Population,
+    init(customer: String, facts f: CustomerFacts, asOf t: Int64, classifier c: Classifier,
          spendKey: [UInt8], lists: Bool = true, names: Snapshot) throws {
-        let orders = f.orders
-        let r = f.lastPurchase.map { days(from: $0, to: t) }
-        let averageGap = orders >= 2 ? days(from: f.firstPurchase!, to: f.lastPurchase!) / Double(orders - 1) : nil
-        let phase: Phase
-        if orders == 0 {
-            phase = f.cartAbandons > 0 ? .cartAbandoner : f.signup != nil ? .subscriber : .visitor
-        } else if r! > policy.lapsedAfterDays {
-            phase = .lapsed
-        } else if r! > policy.decliningAfterDays || (orders >= 3 && r! > policy.latencyFactor * averageGap!) {
-            phase = .declining
-        } else {
-            phase = orders == 1 ? .new : .active
-        }
-        let topPercent = orders > 0 ? population.topPercent(spendKey: spendKey) : nil
-        let tagged = f.affinityScores(asOf: t, halfLifeDays: policy.affinityHalfLifeDays)
-            .filter { $0.score >= Policy.affinityTagScoreMin }
-        var scored = Array(zip(try names.names(.category, tagged.lazy.map(\.category)), tagged.lazy.map(\.score)))
-        scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        let phase = c.phase(f, asOf: t)
+        let topPercent = c.topPercent(f, spendKey: spendKey)
+        func since(_ time: Int64?) -> Double? { time.map { Classifier.days(from: $0, to: t) } }
         self.init(
             customer: customer, asOf: Timestamp(millisecondsSinceEpoch: t), phase: phase,
-            segment: Segment(phase: phase, highValue: topPercent != nil),
-            tier: Tier(netSpend: f.netSpend, minimums: policy.tierMinimumsMinorUnits), topPercent: topPercent,
-            orders: orders, spend: Money(minorUnits: f.netSpend), gross: Money(minorUnits: f.gross),
-            refunded: Money(minorUnits: f.refunded), aov: orders > 0 ? Money(minorUnits: roundedQuotient(f.gross, Int128(orders))) : nil,
+            segment: c.segment(phase: phase, topPercent: topPercent), tier: c.tier(f), topPercent: topPercent,
+            orders: f.orders, spend: Money(minorUnits: f.netSpend), gross: Money(minorUnits: f.gross),
+            refunded: Money(minorUnits: f.refunded), aov: Classifier.averageOrderValue(f),
             firstSeen: Timestamp(millisecondsSinceEpoch: f.firstSeen), lastSeen: Timestamp(millisecondsSinceEpoch: f.lastSeen),
-            signup: ts(f.signup), firstPurchase: ts(f.firstPurchase),
-            lastPurchase: ts(f.lastPurchase), daysSincePurchase: r,
-            daysSinceSignup: f.signup.map { days(from: $0, to: t) }, averageGapDays: averageGap,
-            reactivations: Int(f.reactivations), affinity: scored.prefix(Policy.affinityTagsMax).map(\.0),
-            rfm: f.lastPurchase.flatMap { population.rfm(lastPurchase: $0, orders: orders, netSpend: f.netSpend) },
+            signup: ts(f.signup), firstPurchase: ts(f.firstPurchase), lastPurchase: ts(f.lastPurchase),
+            daysSincePurchase: since(f.lastPurchase), daysSinceSignup: since(f.signup),
+            averageGapDays: Classifier.averageGapDays(f), reactivations: Int(f.reactivations),
+            affinity: try c.affinityTags(f, asOf: t) { try names.names(.category, $0) }, rfm: c.rfm(f),
             cartAbandons: Int(f.cartAbandons), lastCartAbandon: ts(f.lastCartAbandon),
             lastCartValue: f.lastCartAbandon != nil ? Money(minorUnits: Int128(f.lastCartValue)) : nil,
-            emailOpens: Int(f.emailOpens), lastEmailOpen: ts(f.lastEmailOpen),
-            daysSinceEmailOpen: f.lastEmailOpen.map { days(from: $0, to: t) },
+            emailOpens: Int(f.emailOpens), lastEmailOpen: ts(f.lastEmailOpen), daysSinceEmailOpen: since(f.lastEmailOpen),
             email: f.field(.email), phone: f.field(.phone),
             attributes: Attributes(firstName: f.field(.firstName), lastName: f.field(.lastName), gender: f.field(.gender),
                                    birthday: f.field(.birthday), city: f.field(.city), region: f.field(.region),
@@ -132,10 +110,3 @@ extension Profile {
 
 @inline(__always)
 func ts(_ ms: Int64?) -> Timestamp? { ms.map { Timestamp(millisecondsSinceEpoch: $0) } }
-
-/// a / b rounded half away from zero.
-func roundedQuotient(_ a: Int128, _ b: Int128) -> Int128 {
-    let q = a / b, r = a % b
-    if 2 * abs(r) >= abs(b) { return q + ((a < 0) != (b < 0) ? -1 : 1) }
-    return q
-}

@@ -50,6 +50,11 @@ public final class Snapshot {
         }
     }
 
+    /// The rules of classification with this snapshot's policy and population cut-offs.
+    var classifier: Classifier {
+        get throws { Classifier(policy: policy, population: try population) }
+    }
+
     /// The clock: `asOf`, else the newest event's time, else now.
     public func clock(_ asOf: Timestamp?) -> Timestamp {
         asOf ?? newestEventTime ?? .now
@@ -75,7 +80,7 @@ public final class Snapshot {
 
     func profile(number: UInt32, id: String, facts: CustomerFacts, asOf t: Int64, lists: Bool = true) throws -> Profile {
         let spendKey = facts.orders > 0 ? IndexKeys.spend(facts.netSpend, customerID: id.utf8) : []
-        return try Profile(customer: id, facts: facts, asOf: t, policy: policy, population: try population,
+        return try Profile(customer: id, facts: facts, asOf: t, classifier: try classifier,
                            spendKey: spendKey, lists: lists, names: self)
     }
 
