@@ -32,8 +32,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
-        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore", "JourneyStorage", "LMDB", "journey"]),
+        // Helpers both test targets use.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
+        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore", "JourneyStorage", "LMDB", "TestSupport", "journey"]),
     ],
     swiftLanguageModes: [.v6]
 )

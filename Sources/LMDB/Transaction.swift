@@ -10,24 +10,34 @@ import Darwin
 /// Transactions are lent to closures by ``Environment/read(_:)`` and ``Environment/write(_:)``;
 /// they are not `Sendable` and must not escape the closure.
 public protocol ReadableTransaction {
-    /// The C handle; only the `LMDB` module uses it.
-    var handle: OpaquePointer { get }
+    /// The transaction as this module knows it; opaque above it (no C type is public).
+    var transaction: TransactionHandle { get }
+}
+
+/// LMDB's transaction and the map bounds its reads are checked against; nothing of it is public.
+public struct TransactionHandle {
+    @usableFromInline let pointer: OpaquePointer
+    @usableFromInline let bounds: MapBounds
+    init(_ pointer: OpaquePointer, _ bounds: MapBounds) { self.pointer = pointer; self.bounds = bounds }
+}
+
+extension ReadableTransaction {
+    /// The C handle, for this module's calls into LMDB.
+    @inlinable var handle: OpaquePointer { transaction.pointer }
     /// Where the pages this transaction may read lie in the map.
-    var bounds: MapBounds { get }
+    @inlinable var bounds: MapBounds { transaction.bounds }
 }
 
 /// A read-only snapshot of the environment.
 public struct ReadTransaction: ReadableTransaction {
-    public let handle: OpaquePointer
-    public let bounds: MapBounds
-    init(handle: OpaquePointer, bounds: MapBounds) { self.handle = handle; self.bounds = bounds }
+    public let transaction: TransactionHandle
+    init(handle: OpaquePointer, bounds: MapBounds) { transaction = TransactionHandle(handle, bounds) }
 }
 
 /// A write transaction; see ``Environment/write(_:)``.
 public struct WriteTransaction: ReadableTransaction {
-    public let handle: OpaquePointer
-    public let bounds: MapBounds
-    init(handle: OpaquePointer, bounds: MapBounds) { self.handle = handle; self.bounds = bounds }
+    public let transaction: TransactionHandle
+    init(handle: OpaquePointer, bounds: MapBounds) { transaction = TransactionHandle(handle, bounds) }
 }
 
 /// The part of the memory map that holds the data file's pages, as of a transaction's start.

@@ -21,9 +21,75 @@ public enum JSONText {
         return out + "\""
     }
 
-    /// `{"k":v,…}` from pairs whose values are already JSON text; `nil` values are left out.
-    public static func object(_ pairs: [(String, String?)]) -> String {
-        "{" + pairs.compactMap { key, value in value.map { quoted(key) + ":" + $0 } }.joined(separator: ",") + "}"
+}
+
+/// Builds one JSON object into a single string, without intermediate arrays: the product's one JSON
+/// writer (profiles, stats, plan summaries, events as JSONL, the CLI's reports).
+package struct JSONObjectWriter {
+    private var out = "{"
+    private var first = true
+
+    package init(capacity: Int = 256) { out.reserveCapacity(capacity) }
+
+    private mutating func key(_ name: String) {
+        if !first { out += "," }
+        first = false
+        out += JSONText.quoted(name)
+        out += ":"
+    }
+
+    /// A JSON value given as text (a number, an object, an array), `null` when `nil`.
+    package mutating func field(_ name: String, raw: String?) {
+        key(name)
+        out += raw ?? "null"
+    }
+
+    /// A JSON value given as text, left out when `nil`.
+    package mutating func optional(_ name: String, raw: String?) {
+        if let raw { field(name, raw: raw) }
+    }
+
+    package mutating func field(_ name: String, string: String?) {
+        key(name)
+        if let string { out += JSONText.quoted(string) } else { out += "null" }
+    }
+
+    /// A string, left out when `nil`.
+    package mutating func optional(_ name: String, string: String?) {
+        if let string { field(name, string: string) }
+    }
+
+    package mutating func field(_ name: String, number: some BinaryInteger) {
+        key(name)
+        out += String(number)
+    }
+
+    package mutating func field(_ name: String, strings: [String]) {
+        key(name)
+        out += "["
+        for (k, s) in strings.enumerated() {
+            if k > 0 { out += "," }
+            out += JSONText.quoted(s)
+        }
+        out += "]"
+    }
+
+    /// `values`, each already JSON text, as an array.
+    package mutating func field(_ name: String, array values: [String]) {
+        key(name)
+        out += "[" + values.joined(separator: ",") + "]"
+    }
+
+    package mutating func finish() -> String {
+        out += "}"
+        return out
+    }
+
+    /// An object of `pairs` whose values are JSON text.
+    package static func object(_ pairs: [(String, String)]) -> String {
+        var w = JSONObjectWriter()
+        for (k, v) in pairs { w.field(k, raw: v) }
+        return w.finish()
     }
 }
 
@@ -31,37 +97,53 @@ extension Event {
     /// The event as one JSONL line in the interchange format (money as decimal strings, time in UTC),
     /// which ingest reads back to the same event.
     public func jsonLine(currency: Currency) -> String {
-        let q = JSONText.quoted
-        func money(_ m: Money) -> String { q(m.decimalString(exponent: currency.exponent)) }
-        func items(_ list: [LineItem]) -> String {
-            "[" + list.map { item in
-                JSONText.object([("product", q(item.product)), ("category", item.category.map(q)),
-                                 ("price", money(item.price)), ("quantity", String(item.quantity))])
-            }.joined(separator: ",") + "]"
+        func money(_ m: Money) -> String { m.decimalString(exponent: currency.exponent) }
+        func items(_ list: [LineItem]) -> [String] {
+            list.map { item in
+                var w = JSONObjectWriter()
+                w.field("product", string: item.product)
+                w.optional("category", string: item.category)
+                w.field("price", string: money(item.price))
+                w.field("quantity", number: item.quantity)
+                return w.finish()
+            }
         }
-        func contact(_ c: Contact) -> [(String, String?)] { [("email", c.email.map(q)), ("phone", c.phone.map(q))] }
-        var pairs: [(String, String?)] = [("id", q(id)), ("type", q(type.name)), ("customer", q(customer)), ("time", q(time.rfc3339))]
+        var w = JSONObjectWriter()
+        w.field("id", string: id)
+        w.field("type", string: type.name)
+        w.field("customer", string: customer)
+        w.field("time", string: time.rfc3339)
+        func contact(_ c: Contact) {
+            w.optional("email", string: c.email)
+            w.optional("phone", string: c.phone)
+        }
         switch payload {
         case .signup(let c, let a), .profile(let c, let a):
-            pairs += contact(c)
-            let attributes: [(String, String?)] = [
-                ("first_name", a.firstName.map(q)), ("last_name", a.lastName.map(q)), ("gender", a.gender.map(q)),
-                ("birthday", a.birthday.map(q)), ("city", a.city.map(q)), ("region", a.region.map(q)),
-                ("zip", a.zip.map(q)), ("country", a.country.map(q)),
-                ("interests", a.interests.map { "[" + $0.map(q).joined(separator: ",") + "]" }),
-            ]
-            if attributes.contains(where: { $0.1 != nil }) { pairs.append(("attributes", JSONText.object(attributes))) }
+            contact(c)
+            var attributes = JSONObjectWriter()
+            let values: [(String, String?)] = [("first_name", a.firstName), ("last_name", a.lastName), ("gender", a.gender),
+                                               ("birthday", a.birthday), ("city", a.city), ("region", a.region),
+                                               ("zip", a.zip), ("country", a.country)]
+            for (k, v) in values { attributes.optional(k, string: v) }
+            if let interests = a.interests { attributes.field("interests", strings: interests) }
+            if values.contains(where: { $0.1 != nil }) || a.interests != nil { w.field("attributes", raw: attributes.finish()) }
         case .productView(let product, let category):
-            pairs += [("product", q(product)), ("category", category.map(q))]
+            w.field("product", string: product)
+            w.optional("category", string: category)
         case .cartAbandon(let list, let total):
-            pairs += [("items", items(list)), ("total", money(total))]
+            w.field("items", array: items(list))
+            w.field("total", string: money(total))
         case .purchase(let order, let list, let total, let c):
-            pairs += [("order", q(order)), ("items", items(list)), ("total", money(total))] + contact(c)
+            w.field("order", string: order)
+            w.field("items", array: items(list))
+            w.field("total", string: money(total))
+            contact(c)
         case .refund(let order, let total):
-            pairs += [("order", q(order)), ("total", money(total))]
+            w.field("order", string: order)
+            w.field("total", string: money(total))
         case .emailOpen(let campaign):
-            pairs += [("campaign", campaign.map(q))]
+            w.optional("campaign", string: campaign)
         }
-        return JSONText.object(pairs)
+        return w.finish()
     }
 }

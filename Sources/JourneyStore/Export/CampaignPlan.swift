@@ -163,16 +163,23 @@ public struct PlanReport: Hashable, Sendable {
 
     /// The summary as one JSON object.
     public var json: String {
-        let q = JSONText.quoted
         let list = audiences.map { a in
-            "{" + [("name", q(a.name)), ("format", q(a.format.rawValue)), ("file", q(a.name + "." + a.format.fileExtension)),
-                   ("matched", String(a.matched)), ("written", String(a.written)),
-                   ("skipped_without_identifier", String(a.skippedWithoutIdentifier))]
-                .map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-        }.joined(separator: ",")
-        return "{" + [("as_of", q(asOf.rfc3339)), ("customers", String(customers)), ("excluded", String(excluded)),
-                      ("unassigned", String(unassigned)), ("audiences", "[" + list + "]")]
-            .map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+            var w = JSONObjectWriter()
+            w.field("name", string: a.name)
+            w.field("format", string: a.format.rawValue)
+            w.field("file", string: a.name + "." + a.format.fileExtension)
+            w.field("matched", number: a.matched)
+            w.field("written", number: a.written)
+            w.field("skipped_without_identifier", number: a.skippedWithoutIdentifier)
+            return w.finish()
+        }
+        var w = JSONObjectWriter()
+        w.field("as_of", string: asOf.rfc3339)
+        w.field("customers", number: customers)
+        w.field("excluded", number: excluded)
+        w.field("unassigned", number: unassigned)
+        w.field("audiences", array: list)
+        return w.finish()
     }
 }
 

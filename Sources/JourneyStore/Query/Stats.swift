@@ -79,25 +79,31 @@ extension Snapshot {
 extension Stats {
     /// The stats as one JSON object.
     public func json(currency: Currency) -> String {
-        let q = JSONText.quoted
         func counts<K>(_ keys: [K], _ name: (K) -> String, _ table: [K: Int]) -> String {
-            "{" + keys.map { q(name($0)) + ":" + String(table[$0] ?? 0) }.joined(separator: ",") + "}"
+            var w = JSONObjectWriter()
+            for k in keys { w.field(name(k), number: table[k] ?? 0) }
+            return w.finish()
         }
-        func number(_ d: Double?) -> String { d.map(Profile.formatDays) ?? "null" }
+        func days(_ d: Double?) -> String? { d.map(Profile.formatDays) }
         let tierKeys: [Tier?] = [nil] + Tier.allCases.map { Optional($0) }
-        let pairs: [(String, String)] = [
-            ("as_of", q(asOf.rfc3339)), ("events", String(events)), ("customers", String(customers)), ("buyers", String(buyers)),
-            ("phases", counts(Phase.allCases, \.name, phases)),
-            ("segments", counts(Segment.allCases, \.name, segments)),
-            ("tiers", counts(tierKeys, { $0?.name ?? "none" }, tiers)),
-            ("revenue", revenue.decimalString(exponent: currency.exponent)),
-            ("top20_revenue_share", top20RevenueShare.map { String(($0 * 10000).rounded() / 10000) } ?? "null"),
-            ("repeat_gaps", String(repeatGaps)),
-            ("median_repeat_gap_days", number(medianRepeatGapDays)), ("defection_days", number(defectionDays)),
-            ("suggested_policy", "{" + q("declining_after_days") + ":" + number(medianRepeatGapDays) + ","
-                + q("lapsed_after_days") + ":" + number(defectionDays) + "}"),
-            ("interrupted_ingest_from", interruptedIngestFrom.map { String($0) } ?? "null"),
-        ]
-        return "{" + pairs.map { q($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        var w = JSONObjectWriter(capacity: 1024)
+        w.field("as_of", string: asOf.rfc3339)
+        w.field("events", number: events)
+        w.field("customers", number: customers)
+        w.field("buyers", number: buyers)
+        w.field("phases", raw: counts(Phase.allCases, \.name, phases))
+        w.field("segments", raw: counts(Segment.allCases, \.name, segments))
+        w.field("tiers", raw: counts(tierKeys, { $0?.name ?? "none" }, tiers))
+        w.field("revenue", raw: revenue.decimalString(exponent: currency.exponent))
+        w.field("top20_revenue_share", raw: top20RevenueShare.map { String(($0 * 10000).rounded() / 10000) })
+        w.field("repeat_gaps", number: repeatGaps)
+        w.field("median_repeat_gap_days", raw: days(medianRepeatGapDays))
+        w.field("defection_days", raw: days(defectionDays))
+        var suggested = JSONObjectWriter()
+        suggested.field("declining_after_days", raw: days(medianRepeatGapDays))
+        suggested.field("lapsed_after_days", raw: days(defectionDays))
+        w.field("suggested_policy", raw: suggested.finish())
+        w.field("interrupted_ingest_from", raw: interruptedIngestFrom.map { String($0) })
+        return w.finish()
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs `work` on a new thread and waits for it to finish (tests only).
-func runOnAnotherThread(_ work: @escaping @Sendable () -> Void) {
+public func runOnAnotherThread(_ work: @escaping @Sendable () -> Void) {
     let done = DispatchSemaphore(value: 0)
     let thread = Thread { work(); done.signal() }
     thread.start()
