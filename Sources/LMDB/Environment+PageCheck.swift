@@ -42,41 +42,6 @@ extension Environment {
     }
 }
 
-/// The on-disk layout of LMDB 0.9 (`mdb.c`): a 16-byte page header — page number (8), pad (2),
-/// flags (2), then lower and upper bounds of the free space (2 + 2) or, for an overflow page, its
-/// page count (4) — then 2-byte offsets of the nodes; each node is lo, hi (data size, or a child page
-/// number with the flags as its top 16 bits), flags, key size (2 bytes each), the key, the data.
-private enum Layout {
-    static let headerBytes = 16
-    static let nodeHeaderBytes = 8
-    static let branch: UInt16 = 0x01, leaf: UInt16 = 0x02, overflow: UInt16 = 0x04, meta: UInt16 = 0x08
-    static let leaf2: UInt16 = 0x20
-    static let bigData: UInt16 = 0x01, subData: UInt16 = 0x02, dupData: UInt16 = 0x04
-    static let magic: UInt32 = 0xBEEF_C0DE
-    /// `MDB_db`: pad (4), flags (2), depth (2), branch, leaf and overflow page counts, entries, root (8 each).
-    static let databaseRecordBytes = 48
-    /// `MDB_meta` after the page header: magic (4), version (4), address (8), map size (8), the free
-    /// list's and the main database's `MDB_db`, last page (8), transaction id (8).
-    static let metaLastPage = headerBytes + 24 + 2 * databaseRecordBytes
-}
-
-/// One database's record (`MDB_db`) as read from a meta page or a main-database leaf.
-private struct DatabaseRecord {
-    var depth: Int
-    var branchPages: UInt64, leafPages: UInt64, overflowPages: UInt64, entries: UInt64
-    var root: UInt64
-    static let noRoot = UInt64.max  // P_INVALID
-
-    init(_ b: [UInt8], at o: Int) {
-        depth = Int(b.u16(o + 6))
-        branchPages = b.u64(o + 8)
-        leafPages = b.u64(o + 16)
-        overflowPages = b.u64(o + 24)
-        entries = b.u64(o + 32)
-        root = b.u64(o + 40)
-    }
-}
-
 private struct PageChecker {
     let fd: Int32
     let pageSize: Int
@@ -109,16 +74,16 @@ private struct PageChecker {
             problem("the data file's meta pages cannot be read")
             return
         }
-        let metas = [first, second].filter { $0.u64(Layout.metaLastPage + 8) == snapshot }
+        let metas = [first, second].filter { $0.u64(PageLayout.metaLastPage + 8) == snapshot }
         guard let meta = metas.first else {
             problem("neither meta page belongs to the snapshot being checked (transaction \(snapshot))")
             return
         }
-        guard meta.u16(10) & Layout.meta != 0, meta.u32(Layout.headerBytes) == Layout.magic, meta.u32(Layout.headerBytes + 4) == 1 else {
+        guard meta.u16(10) & PageLayout.meta != 0, meta.u32(PageLayout.headerBytes) == PageLayout.magic, meta.u32(PageLayout.headerBytes + 4) == 1 else {
             problem("the meta page of transaction \(snapshot) is damaged (flags, magic or version)")
             return
         }
-        lastPage = meta.u64(Layout.metaLastPage)
+        lastPage = meta.u64(PageLayout.metaLastPage)
         // Pages past the file's end may be counted (allocated and freed again unwritten), never used.
         var info = stat()
         let filePages = fstat(fd, &info) == 0 ? UInt64(info.st_size) / UInt64(pageSize) : 0
@@ -131,8 +96,8 @@ private struct PageChecker {
         free = inTree
         inTree[0] = true
         inTree[1] = true
-        let freeList = DatabaseRecord(meta, at: Layout.headerBytes + 24)
-        let main = DatabaseRecord(meta, at: Layout.headerBytes + 24 + Layout.databaseRecordBytes)
+        let freeList = DatabaseRecord(meta, at: PageLayout.headerBytes + 24)
+        let main = DatabaseRecord(meta, at: PageLayout.headerBytes + 24 + PageLayout.databaseRecordBytes)
         walk(freeList, name: "the free list", isFreeList: true)
         walk(main, name: "the main database", isMain: true)
         guard report.problems.isEmpty else { return }
@@ -147,85 +112,116 @@ private struct PageChecker {
         }
     }
 
+    /// What a walk of one tree counted, to compare with its database record.
+    private struct Counts {
+        var branch: UInt64 = 0, leaf: UInt64 = 0, overflow: UInt64 = 0, entries: UInt64 = 0
+    }
+
+    /// Which tree is walked, for messages and for what its leaves hold.
+    private struct Tree {
+        var name: String
+        var isFreeList = false
+        var isMain = false
+        var level = 0
+    }
+
     /// Walks one database's tree from its root, checking each page and the record's counts.
     private mutating func walk(_ db: DatabaseRecord, name: String, isFreeList: Bool = false, isMain: Bool = false, level: Int = 0) {
         guard db.root != DatabaseRecord.noRoot else {
             if db.entries != 0 || db.depth != 0 { problem("\(name) has no root but records \(db.entries) entries") }
             return
         }
-        var counted = (branch: UInt64(0), leaf: UInt64(0), overflow: UInt64(0), entries: UInt64(0))
+        let tree = Tree(name: name, isFreeList: isFreeList, isMain: isMain, level: level)
+        var counted = Counts()
         var stack: [(page: UInt64, depth: Int)] = [(db.root, db.depth)]
         while let (page, depth) = stack.popLast() {
             guard report.problems.count < problemsMax else { return }
             guard claim(page, name: name) else { continue }
             guard let bytes = read(page) else { problem("\(name): page \(page) lies past the end of the file (truncated?)"); continue }
-            let flags = bytes.u16(10)
-            guard bytes.u64(0) == page else { problem("\(name): page \(page) says it is page \(bytes.u64(0))"); continue }
-            let isBranch = flags & Layout.branch != 0, isLeaf = flags & Layout.leaf != 0
-            guard isBranch != isLeaf, flags & (Layout.overflow | Layout.meta) == 0 else {
-                problem("\(name): page \(page) has flags \(flags), not a branch or leaf page")
-                continue
-            }
-            guard depth >= 1, isBranch == (depth > 1) else {
-                problem("\(name): page \(page) is a \(isBranch ? "branch" : "leaf") page at tree level \(depth)")
-                continue
-            }
-            let lower = Int(bytes.u16(12)), upper = Int(bytes.u16(14))
-            guard lower >= Layout.headerBytes, lower <= upper, upper <= pageSize, (lower - Layout.headerBytes) % 2 == 0 else {
-                problem("\(name): page \(page) has free-space bounds \(lower)…\(upper)")
-                continue
-            }
-            if flags & Layout.leaf2 != 0 { counted.leaf += 1; continue }  // fixed-size duplicates: no nodes to check
-            let keys = (lower - Layout.headerBytes) / 2
-            if isBranch { counted.branch += 1 } else { counted.leaf += 1 }
-            for k in 0..<keys {
-                let at = Int(bytes.u16(Layout.headerBytes + 2 * k))
-                guard at >= upper, at + Layout.nodeHeaderBytes <= pageSize else {
-                    problem("\(name): page \(page), node \(k) lies at \(at), outside the page's nodes")
-                    break
-                }
-                let lo = UInt64(bytes.u16(at)), hi = UInt64(bytes.u16(at + 2)), nodeFlags = bytes.u16(at + 4)
-                let keyBytes = Int(bytes.u16(at + 6))
-                let dataAt = at + Layout.nodeHeaderBytes + keyBytes
-                guard dataAt <= pageSize else { problem("\(name): page \(page), node \(k) has a key past the page"); break }
-                if isBranch {
-                    let child = lo | hi << 16 | UInt64(nodeFlags) << 32
-                    guard child >= 2, child <= lastPage else { problem("\(name): page \(page) points to page \(child), outside the file"); break }
-                    stack.append((child, depth - 1))
-                    continue
-                }
-                counted.entries += 1
-                let dataBytes = Int(lo | hi << 16)
-                if nodeFlags & Layout.bigData != 0 {
-                    guard dataAt + 8 <= pageSize else { problem("\(name): page \(page), node \(k) is truncated"); break }
-                    let run = checkOverflow(bytes.u64(dataAt), bytes: dataBytes, name: name)
-                    counted.overflow += run
-                    if isFreeList, run > 0, let data = read(bytes.u64(dataAt), count: Int(run)) {
-                        markFree(data, at: Layout.headerBytes, count: dataBytes, name: name)
-                    }
-                    continue
-                }
-                guard dataAt + dataBytes <= pageSize else { problem("\(name): page \(page), node \(k) has data past the page"); break }
-                if isFreeList {
-                    markFree(bytes, at: dataAt, count: dataBytes, name: name)
-                } else if nodeFlags & Layout.subData != 0 {
-                    guard dataBytes == Layout.databaseRecordBytes else { problem("\(name): page \(page), node \(k) has a database record of \(dataBytes) bytes"); break }
-                    // Named databases hang off the main one, duplicate sub-databases off those: no deeper.
-                    guard level < 2 else { problem("\(name): page \(page), node \(k) nests databases too deep"); break }
-                    if isMain {
-                        report.databases += 1
-                        let key = String(decoding: bytes[(at + Layout.nodeHeaderBytes)..<dataAt], as: UTF8.self)
-                        walk(DatabaseRecord(bytes, at: dataAt), name: "database \(key)", level: level + 1)
-                    } else {
-                        walk(DatabaseRecord(bytes, at: dataAt), name: "\(name) (duplicates)", level: level + 1)
-                    }
-                }
-            }
+            checkPage(bytes, page: page, depth: depth, tree: tree, counted: &counted, children: &stack)
         }
         let found = (counted.branch, counted.leaf, counted.overflow)
         if report.problems.isEmpty, found != (db.branchPages, db.leafPages, db.overflowPages) || counted.entries != db.entries {
             problem("\(name) records \(db.branchPages) branch, \(db.leafPages) leaf and \(db.overflowPages) overflow pages and \(db.entries) entries; its tree has \(found.0), \(found.1), \(found.2) and \(counted.entries)")
         }
+    }
+
+    /// Checks one branch or leaf page's header and nodes; a branch's children go on `children`.
+    private mutating func checkPage(_ bytes: [UInt8], page: UInt64, depth: Int, tree: Tree, counted: inout Counts,
+                                    children: inout [(page: UInt64, depth: Int)]) {
+        let name = tree.name
+        let flags = bytes.u16(10)
+        guard bytes.u64(0) == page else { problem("\(name): page \(page) says it is page \(bytes.u64(0))"); return }
+        let isBranch = flags & PageLayout.branch != 0, isLeaf = flags & PageLayout.leaf != 0
+        guard isBranch != isLeaf, flags & (PageLayout.overflow | PageLayout.meta) == 0 else {
+            problem("\(name): page \(page) has flags \(flags), not a branch or leaf page")
+            return
+        }
+        guard depth >= 1, isBranch == (depth > 1) else {
+            problem("\(name): page \(page) is a \(isBranch ? "branch" : "leaf") page at tree level \(depth)")
+            return
+        }
+        let lower = Int(bytes.u16(12)), upper = Int(bytes.u16(14))
+        guard lower >= PageLayout.headerBytes, lower <= upper, upper <= pageSize, (lower - PageLayout.headerBytes) % 2 == 0 else {
+            problem("\(name): page \(page) has free-space bounds \(lower)…\(upper)")
+            return
+        }
+        if flags & PageLayout.leaf2 != 0 { counted.leaf += 1; return }  // fixed-size duplicates: no nodes to check
+        if isBranch { counted.branch += 1 } else { counted.leaf += 1 }
+        for k in 0..<(lower - PageLayout.headerBytes) / 2 {
+            let at = Int(bytes.u16(PageLayout.headerBytes + 2 * k))
+            guard at >= upper, at + PageLayout.nodeHeaderBytes <= pageSize else {
+                problem("\(name): page \(page), node \(k) lies at \(at), outside the page's nodes")
+                return
+            }
+            let lo = UInt64(bytes.u16(at)), hi = UInt64(bytes.u16(at + 2)), nodeFlags = bytes.u16(at + 4)
+            let dataAt = at + PageLayout.nodeHeaderBytes + Int(bytes.u16(at + 6))
+            guard dataAt <= pageSize else { problem("\(name): page \(page), node \(k) has a key past the page"); return }
+            if isBranch {
+                let child = lo | hi << 16 | UInt64(nodeFlags) << 32
+                guard child >= 2, child <= lastPage else { problem("\(name): page \(page) points to page \(child), outside the file"); return }
+                children.append((child, depth - 1))
+                continue
+            }
+            counted.entries += 1
+            guard checkLeafNode(bytes, page: page, node: k, at: at, dataAt: dataAt, dataBytes: Int(lo | hi << 16),
+                                flags: nodeFlags, tree: tree, counted: &counted) else { return }
+        }
+    }
+
+    /// Checks a leaf node's data (in the page, or in an overflow run) and what it holds: free pages
+    /// in the free list, a database record in the main database. `false` stops the page's check.
+    private mutating func checkLeafNode(_ bytes: [UInt8], page: UInt64, node k: Int, at: Int, dataAt: Int, dataBytes: Int,
+                                        flags: UInt16, tree: Tree, counted: inout Counts) -> Bool {
+        let name = tree.name
+        if flags & PageLayout.bigData != 0 {
+            guard dataAt + 8 <= pageSize else { problem("\(name): page \(page), node \(k) is truncated"); return false }
+            let run = checkOverflow(bytes.u64(dataAt), bytes: dataBytes, name: name)
+            counted.overflow += run
+            if tree.isFreeList, run > 0, let data = read(bytes.u64(dataAt), count: Int(run)) {
+                markFree(data, at: PageLayout.headerBytes, count: dataBytes, name: name)
+            }
+            return true
+        }
+        guard dataAt + dataBytes <= pageSize else { problem("\(name): page \(page), node \(k) has data past the page"); return false }
+        if tree.isFreeList {
+            markFree(bytes, at: dataAt, count: dataBytes, name: name)
+        } else if flags & PageLayout.subData != 0 {
+            guard dataBytes == PageLayout.databaseRecordBytes else {
+                problem("\(name): page \(page), node \(k) has a database record of \(dataBytes) bytes")
+                return false
+            }
+            // Named databases hang off the main one, duplicate sub-databases off those: no deeper.
+            guard tree.level < 2 else { problem("\(name): page \(page), node \(k) nests databases too deep"); return false }
+            if tree.isMain {
+                report.databases += 1
+                let key = String(decoding: bytes[(at + PageLayout.nodeHeaderBytes)..<dataAt], as: UTF8.self)
+                walk(DatabaseRecord(bytes, at: dataAt), name: "database \(key)", level: tree.level + 1)
+            } else {
+                walk(DatabaseRecord(bytes, at: dataAt), name: "\(name) (duplicates)", level: tree.level + 1)
+            }
+        }
+        return true
     }
 
     /// Marks `page` as in a tree; `false` (and a problem) when it is out of the file or reached twice.
@@ -238,7 +234,7 @@ private struct PageChecker {
 
     /// Checks an overflow run of `bytes` of data starting at `page`; returns its page count.
     private mutating func checkOverflow(_ page: UInt64, bytes: Int, name: String) -> UInt64 {
-        let expected = UInt64((Layout.headerBytes - 1 + bytes) / pageSize + 1)
+        let expected = UInt64((PageLayout.headerBytes - 1 + bytes) / pageSize + 1)
         guard page >= 2, page <= lastPage, page + expected - 1 <= lastPage else {
             problem("\(name): a value of \(bytes) bytes is said to be at page \(page), outside the file")
             return 0
@@ -247,7 +243,7 @@ private struct PageChecker {
             problem("\(name): overflow pages \(page)…\(page + expected - 1) lie past the end of the file (truncated?)")
             return 0
         }
-        guard header.u64(0) == page, header.u16(10) & Layout.overflow != 0, UInt64(header.u32(12)) == expected else {
+        guard header.u64(0) == page, header.u16(10) & PageLayout.overflow != 0, UInt64(header.u32(12)) == expected else {
             problem("\(name): overflow page \(page) is damaged (its header does not hold a \(bytes)-byte value)")
             return 0
         }
@@ -273,8 +269,3 @@ private struct PageChecker {
     }
 }
 
-private extension Array where Element == UInt8 {
-    func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) | UInt32(u16(at + 2)) << 16 }
-    func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) | UInt64(u32(at + 4)) << 32 }
-}

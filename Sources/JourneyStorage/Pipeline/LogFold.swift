@@ -82,6 +82,10 @@ package struct LogFold {
     }
 
     /// Folds customers of block `b` into encoded values.
+    ///
+    /// The block's records are first sorted by customer (stable: log order within a customer) into
+    /// one buffer, so the fold reads them front to back (read where the log's order left them, a
+    /// cache miss per record was most of this function's time).
     private func foldBlock(_ b: Int, scratch: inout FoldScratch) throws -> FoldedBlock {
         let first = 1 + b << Self.blockShift
         let end = min(customers + 1, first + Self.blockSize)
@@ -90,14 +94,46 @@ package struct LogFold {
         block.bytes.reserveCapacity(scratch.lastBlockBytes + scratch.lastBlockBytes / 8)
         defer { scratch.lastBlockBytes = block.bytes.count }
         block.ends.reserveCapacity(end - first)
-        // Sort the block's records by customer (stable: log order within a customer), copying them
-        // into one buffer in that order, so the fold reads them front to back (reading them where
-        // the log's order left them, a cache miss per record was most of this function's time).
-        let customersHere = end - first
+        let (count, bytes) = try countRecords(ofBlock: b, customers: first..<end, scratch: &scratch)
+        // Moved out while the fold (which changes the scratch) reads through pointers into them.
+        var places = scratch.places, sorted = scratch.sorted
+        scratch.places = []
+        scratch.sorted = []
+        defer {
+            scratch.places = places
+            scratch.sorted = sorted
+        }
+        places.removeAll(keepingCapacity: true)
+        places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
+        if sorted.count < bytes { sorted = [UInt8](repeating: 0, count: bytes + bytes / 4) }
+        try sorted.withUnsafeMutableBytes { sorted in
+            try places.withUnsafeMutableBufferPointer { places in
+                placeRecords(ofBlock: b, firstCustomer: first, into: sorted, places: places, scratch: &scratch)
+                // The copies are all the fold reads.
+                for part in parts { part.release(block: b) }
+                // Placing advanced each customer's start to its end: customer i's records now end
+                // at fill[i] and start where customer i − 1's end.
+                for c in first..<end {
+                    let lo = c == first ? 0 : Int(scratch.fill[c - first - 1]), hi = Int(scratch.fill[c - first])
+                    if lo < hi {
+                        let rows = try scratch.foldFromScratch(UnsafeMutableBufferPointer(rebasing: places[lo..<hi]), into: &block)
+                        if !rows.isEmpty { block.rows.append(CustomerRows(customer: UInt32(c), rows: rows)) }
+                    }
+                    block.ends.append(Int32(block.bytes.count))
+                }
+            }
+        }
+        return block
+    }
+
+    /// Counts block `b`'s records and bytes per customer into the scratch's `fill` and `byteFill`,
+    /// as running totals (where each customer's records start); returns the block's totals.
+    private func countRecords(ofBlock b: Int, customers range: Range<Int>, scratch: inout FoldScratch) throws -> (count: Int, bytes: Int) {
+        let first = range.lowerBound, end = range.upperBound
         scratch.fill.removeAll(keepingCapacity: true)
-        scratch.fill.append(contentsOf: repeatElement(0, count: customersHere + 1))
+        scratch.fill.append(contentsOf: repeatElement(0, count: range.count + 1))
         scratch.byteFill.removeAll(keepingCapacity: true)
-        scratch.byteFill.append(contentsOf: repeatElement(0, count: customersHere + 1))
+        scratch.byteFill.append(contentsOf: repeatElement(0, count: range.count + 1))
         var count = 0, bytes = 0
         // Through pointers: a subscript of the scratch's arrays checked their uniqueness per record.
         try scratch.fill.withUnsafeMutableBufferPointer { fill in
@@ -118,51 +154,26 @@ package struct LogFold {
                 }
             }
         }
-        // Moved out while the fold (which changes the scratch) reads through pointers into them.
-        var places = scratch.places, sorted = scratch.sorted
-        scratch.places = []
-        scratch.sorted = []
-        defer {
-            scratch.places = places
-            scratch.sorted = sorted
-        }
-        places.removeAll(keepingCapacity: true)
-        places.append(contentsOf: repeatElement(RecordPlace(start: UnsafeRawPointer(bitPattern: 1)!, length: 0), count: count))
-        if sorted.count < bytes { sorted = [UInt8](repeating: 0, count: bytes + bytes / 4) }
-        try sorted.withUnsafeMutableBytes { sorted in
-            try places.withUnsafeMutableBufferPointer { places in
-                try scratch.fill.withUnsafeMutableBufferPointer { fill in
-                    try scratch.byteFill.withUnsafeMutableBufferPointer { byteFill in
-                        for part in parts {
-                            try part.forEachRecord(inBlock: b) { record in
-                                let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
-                                let slot = Int(fill[c - first]), at = byteFill[c - first]
-                                fill[c - first] += 1
-                                byteFill[c - first] += record.count
-                                let copy = sorted.baseAddress! + at
-                                copy.copyMemory(from: record.baseAddress!, byteCount: record.count)
-                                places[slot] = RecordPlace(start: UnsafeRawPointer(copy), length: UInt32(record.count))
-                            }
-                        }
+        return (count, bytes)
+    }
+
+    /// Copies block `b`'s records into `sorted` in customer order and notes where each lies.
+    private func placeRecords(ofBlock b: Int, firstCustomer first: Int, into sorted: UnsafeMutableRawBufferPointer,
+                              places: UnsafeMutableBufferPointer<RecordPlace>, scratch: inout FoldScratch) {
+        scratch.fill.withUnsafeMutableBufferPointer { fill in
+            scratch.byteFill.withUnsafeMutableBufferPointer { byteFill in
+                for part in parts {
+                    part.forEachRecordChecked(inBlock: b) { record in
+                        let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
+                        let slot = Int(fill[c - first]), at = byteFill[c - first]
+                        fill[c - first] += 1
+                        byteFill[c - first] += record.count
+                        let copy = sorted.baseAddress! + at
+                        copy.copyMemory(from: record.baseAddress!, byteCount: record.count)
+                        places[slot] = RecordPlace(start: UnsafeRawPointer(copy), length: UInt32(record.count))
                     }
                 }
             }
-            // The copies are all the fold reads.
-            for part in parts { part.release(block: b) }
-            // Placing advanced each customer's start to its end: customer i's records now end at
-            // fill[i] and start where customer i − 1's end.
-            try places.withUnsafeMutableBufferPointer { places in
-                for c in first..<end {
-                    let lo = c == first ? 0 : Int(scratch.fill[c - first - 1]), hi = Int(scratch.fill[c - first])
-                    if lo < hi {
-                        let rows = try scratch.foldFromScratch(UnsafeMutableBufferPointer(rebasing: places[lo..<hi]), into: &block)
-                        if !rows.isEmpty { block.rows.append(CustomerRows(customer: UInt32(c), rows: rows)) }
-                    }
-                    block.ends.append(Int32(block.bytes.count))
-                }
-            }
         }
-        return block
     }
 }
-
