@@ -21,5 +21,15 @@ let package = Package(
             path: "Benchmarks/JourneyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The steady state of a 10 M-event store; its own target, as its fixture takes minutes to make.
+        .executableTarget(
+            name: "SteadyStateBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "JourneyStore", package: "JourneyStore"),
+            ],
+            path: "Benchmarks/SteadyStateBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -25,12 +25,31 @@ import Testing
     @Test func truncationForgetsTheNewestNames() {
         var table = NameTable()
         for k in 0..<100 { insert(&table, "p\(k)") }
-        table.truncate(to: 60)
+        table.truncate(toNumbersAtMost: 60)
         #expect(table.count == 60)
         #expect(find(table, "p59") == 60)
         #expect(find(table, "p60") == nil)
         #expect(insert(&table, "new") == 61, "numbering goes on densely after a truncation")
         #expect(find(table, "new") == 61)
+    }
+
+    @Test func namesMetOutOfOrderKeepTheirNumbers() {
+        // A writer of a large store holds only the names it met, under their stored numbers.
+        var table = NameTable()
+        let numbers: [UInt32] = [900_001, 17, 42, 3, 500_000]
+        for (k, n) in numbers.enumerated() {
+            #expect(Array("c\(k)".utf8).withUnsafeBytes { table.insert($0, hash: tableHash64($0), number: n) } == n)
+        }
+        #expect(!table.isDense)
+        for (k, n) in numbers.enumerated() {
+            #expect(find(table, "c\(k)") == n)
+            #expect(table.holds(n))
+            #expect(table.withName(n) { String(decoding: $0, as: UTF8.self) } == "c\(k)")
+        }
+        #expect(!table.holds(4))
+        table.truncate(toNumbersAtMost: 100)
+        #expect(find(table, "c0") == nil && find(table, "c4") == nil)
+        #expect(find(table, "c1") == 17 && find(table, "c3") == 3)
     }
 
     @Test func theEmptyNameIsANameLikeAnyOther() {

@@ -81,7 +81,7 @@ package struct LogWriter {
     /// Starts a batch in `txn`. `expectedEvents`, an estimate, sizes the batch's tables up front (a
     /// million-event batch grew its id table through ten doublings, each rehashing it in fresh memory).
     package mutating func begin(_ txn: WriteTransaction, expectedEvents: Int = 0) throws -> Batch {
-        try names.synchronize(schema: schema, in: txn)
+        try names.synchronize(schema: schema, in: txn, expectedEvents: expectedEvents)
         try synchronizePolicy(txn)
         projector.begin(expectedEvents: expectedEvents)
         let last = try schema.lastSequence(in: txn)

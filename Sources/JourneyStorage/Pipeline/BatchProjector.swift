@@ -106,7 +106,7 @@ package struct BatchProjector {
         }
         (lastBatchSorted, lastBatchRefolded) = (fold.sorted, fold.refolded)
         try IndexChanges.apply(removing: fold.removed, inserting: fold.inserted, indexes: projection.indexes,
-                               databases: databases.indexes, names: names, in: txn)
+                               databases: databases.indexes, names: names, schema: schema, in: txn)
         if newestTime >= 0 {
             let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn)
             if stored.map({ UInt64(newestTime) > $0 }) ?? true { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }

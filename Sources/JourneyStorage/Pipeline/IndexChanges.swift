@@ -35,12 +35,13 @@ package enum IndexKey {
 /// a rebuild's).
 package enum IndexChanges {
     package static func apply(removing: [CustomerRows], inserting: [CustomerRows], indexes: [SecondaryIndex],
-                              databases: [Database<[UInt8], [UInt8]>], names: NameCache, in txn: WriteTransaction) throws {
+                              databases: [Database<[UInt8], [UInt8]>], names: NameCache, schema: StoreSchema,
+                              in txn: WriteTransaction) throws {
         var key: [UInt8] = []
         for row in removing {
             for (k, index) in indexes.enumerated() {
                 guard let value = row.rows[k] else { continue }
-                let removed = try names.withName(.customer, row.customer) { id in
+                let removed = try names.withName(.customer, row.customer, schema: schema, in: txn) { id in
                     IndexKey.make(value, customer: row.customer, index: index, id: ByteView(id), into: &key)
                     return try databases[k].delete(key, in: txn)
                 }
@@ -51,7 +52,9 @@ package enum IndexChanges {
         }
         guard !inserting.isEmpty else { return }
         let image = try IndexImage(inserting, indexes: indexes) { body in
-            for (k, row) in inserting.enumerated() { try names.withName(.customer, row.customer) { try body(k, ByteView($0)) } }
+            for (k, row) in inserting.enumerated() {
+                try names.withName(.customer, row.customer, schema: schema, in: txn) { try body(k, ByteView($0)) }
+            }
         }
         try image.write(databases, in: txn)
     }
