@@ -21,6 +21,7 @@ public struct CompactReport: Hashable, Sendable {
 
 /// How a store's data file is used (`mdb_stat -ef`).
 public struct StorePageUsage: Sendable, Equatable {
+    /// The size of one page, in bytes.
     public var pageSizeBytes: Int
     /// Pages up to the last one written: the data file's size in pages.
     public var pages: Int

@@ -28,6 +28,8 @@ public final class JourneyStore: Sendable {
         /// process may then reuse pages a long read still looks at.
         public var readOnly: Bool
 
+        /// Options; the defaults open a store or create a USD one, with a 1 GiB map, synced at every
+        /// commit, for reading and writing.
         public init(currency: Currency? = nil, createIfMissing: Bool = true,
                     mapSizeBytesInitial: Int = 1 << 30, syncDisabled: Bool = false, readOnly: Bool = false) {
             self.currency = currency

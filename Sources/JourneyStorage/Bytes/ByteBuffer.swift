@@ -1,3 +1,6 @@
+// @unchecked Sendable: `base` addresses the storage of this value's own array (as sendable as the
+// array); a buffer sent to another thread goes with its array.
+
 /// A reusable byte buffer: an array kept at its full length with the bytes in use counted apart, so
 /// that appending is a capacity check and one copy. (`Array.append(contentsOf:)` cost ~100
 /// instructions a call whatever the length, and a JSONL line stores eight or nine strings in its
@@ -10,8 +13,6 @@
 /// own array, so copies stay independent as arrays are. This relies on a native array's storage
 /// staying at its address while the array is not changed, as Swift's arrays do (a `ManagedBuffer`
 /// would make it a guarantee).
-// @unchecked Sendable: `base` addresses the storage of this value's own array (as sendable as the
-// array); a buffer sent to another thread goes with its array.
 @_spi(Storage) public struct ByteBuffer: @unchecked Sendable {
     private var storage: [UInt8]
     /// The address of `storage`'s bytes (nil only for an empty array without storage).
@@ -21,6 +22,7 @@
     /// The bytes held, in use or not.
     public var capacity: Int { storage.count }
 
+    /// An empty buffer with room for `capacity` bytes.
     public init(capacity: Int) {
         storage = [UInt8](repeating: 0, count: capacity)
         base = storage.withUnsafeMutableBufferPointer { $0.baseAddress }
@@ -34,6 +36,7 @@
         }
     }
 
+    /// Appends `bytes`.
     @inline(__always) public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
@@ -42,6 +45,7 @@
         count += bytes.count
     }
 
+    /// Appends one byte.
     @inline(__always) public mutating func append(_ byte: UInt8) {
         reserve(1)
         let at = count
@@ -71,8 +75,10 @@
         }
     }
 
+    /// Empties the buffer, keeping its room.
     public mutating func removeAll() { count = 0 }
 
+    /// The byte at `k`, within `0 ..< count`.
     public subscript(k: Int) -> UInt8 {
         get {
             precondition(k >= 0 && k < count, "buffer invariant: index \(k) within 0..<\(count)")

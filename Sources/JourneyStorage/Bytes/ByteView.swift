@@ -7,11 +7,14 @@
 @_spi(Storage) public struct ByteView {
     @usableFromInline let bytes: UnsafeRawBufferPointer
 
+    /// A view of `bytes`, valid as long as they are.
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// The number of bytes.
     @inlinable
     public var count: Int { bytes.count }
+    /// Whether there are no bytes.
     @inlinable
     public var isEmpty: Bool { bytes.isEmpty }
 
@@ -50,11 +53,14 @@
     /// The bytes as UTF-8 text (ill-formed sequences replaced).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Whether the bytes are `other`'s.
     public func elementsEqual(_ other: some Sequence<UInt8>) -> Bool { bytes.elementsEqual(other) }
+    /// Whether the bytes are `other`'s.
     public func elementsEqual(_ other: ByteView) -> Bool { bytes.elementsEqual(other.bytes) }
 
     /// Whether these bytes sort before `other` in LMDB's (byte) order.
     public func precedes(_ other: ByteView) -> Bool { bytes.lexicographicallyPrecedes(other.bytes) }
+    /// Whether these bytes sort before `other` in LMDB's (byte) order.
     public func precedes(_ other: [UInt8]) -> Bool { bytes.lexicographicallyPrecedes(other) }
     /// Whether `other` sorts before these bytes.
     public func follows(_ other: [UInt8]) -> Bool { other.lexicographicallyPrecedes(bytes) }

@@ -11,8 +11,10 @@
     @usableFromInline var normalizedCount = 0
     @usableFromInline var normalizeAt = NumberSet.normalizeAtLeast
 
+    /// Appended values normalize at this many at least.
     public static let normalizeAtLeast = 1024
 
+    /// An empty set.
     public init() {}
 
     /// A set from values already sorted and distinct (decoded facts).
@@ -21,6 +23,7 @@
         normalizedCount = values.count
     }
 
+    /// Whether the set holds nothing.
     public var isEmpty: Bool { storage.isEmpty }
 
     /// The values, sorted and distinct (a sorted copy when values were added since ``normalize()``).
@@ -39,6 +42,7 @@
         return sorted.withUnsafeBufferPointer(body)
     }
 
+    /// Adds `value` (appended; a repeat of the last value is dropped at once).
     @inlinable @inline(__always)
     public mutating func insert(_ value: UInt32) {
         if storage.last == value { return }
@@ -49,6 +53,7 @@
         }
     }
 
+    /// Sorts the values and drops repeats, in place.
     public mutating func normalize() {
         guard normalizedCount != storage.count else { return }
         let distinct = storage.withUnsafeMutableBufferPointer { b -> Int in
@@ -64,6 +69,7 @@
         normalizedCount = distinct
     }
 
+    /// Empties the set, keeping its storage.
     @inlinable
     public mutating func removeAll() {
         // Most sets are empty; `removeAll(keepingCapacity:)` is a generic replacement even then.

@@ -2,10 +2,13 @@
 /// ``ReservedWriter`` into room reserved for the largest encoding it can have: one capacity check
 /// per record rather than one per piece.
 @_spi(Storage) public struct RecordWriter {
+    /// The record written so far.
     public private(set) var bytes: ByteBuffer
 
+    /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 512) { bytes = ByteBuffer(capacity: capacity) }
 
+    /// Empties the buffer for the next record.
     public mutating func reset() { bytes.removeAll() }
 
     /// Writes up to `bound` bytes at the end through a writer limited to them.
@@ -22,14 +25,18 @@
 /// `[UInt8].appendEncoded(upTo:_:)`), checking the room left before every write: a bound too small is
 /// a trap, never a write past the room.
 @_spi(Storage) public struct ReservedWriter {
+    /// Where the next byte goes.
     public var at: UnsafeMutablePointer<UInt8>
+    /// The end of the reserved room.
     public let end: UnsafeMutablePointer<UInt8>
 
+    /// A writer of the room `start ..< end`.
     public init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
         at = start
         self.end = end
     }
 
+    /// One byte.
     @inlinable @inline(__always) public mutating func u8(_ v: UInt8) {
         precondition(at < end, "encoding invariant: the reserved room holds the value")
         at.pointee = v
@@ -43,6 +50,7 @@
         at += size
     }
 
+    /// Little-endian.
     @inlinable @inline(__always) public mutating func u32(_ v: UInt32) { littleEndian(UInt64(v), size: 4) }
 
     /// The low 48 bits of `v`, little-endian.
@@ -67,6 +75,7 @@
         at += 1
     }
 
+    /// A non-negative value as LEB128.
     @inlinable @inline(__always) public mutating func varint(_ v: Int64) {
         precondition(v >= 0, "record invariant: varints hold non-negative values")
         varint(UInt64(v))
@@ -88,6 +97,7 @@
         at += 1
     }
 
+    /// The bytes of `b`, as they are.
     @inlinable @inline(__always) public mutating func bytes(_ b: UnsafeRawBufferPointer) {
         precondition(end - at >= b.count, "encoding invariant: the reserved room holds the value")
         if let base = b.baseAddress { UnsafeMutableRawPointer(at).copyMemory(from: base, byteCount: b.count) }
@@ -147,14 +157,18 @@
 
 /// Reads the pieces of a binary record in place, checking every bound.
 @_spi(Storage) public struct RecordReader {
+    /// The record's bytes.
     public let base: UnsafeRawBufferPointer
+    /// Where the next read starts.
     public var offset: Int
 
+    /// A reader of `base` from `offset`.
     public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
         self.base = base
         self.offset = offset
     }
 
+    /// A reader of `view` from `offset`.
     public init(_ view: ByteView, offset: Int = 0) { self.init(view.bytes, offset: offset) }
 
     /// The bytes read from.
@@ -163,26 +177,31 @@
     /// A length-prefixed byte string, as a view into the record.
     @inlinable @inline(__always) public mutating func stringView() throws(JourneyError) -> ByteView { ByteView(try string()) }
 
+    /// The error of a truncated or malformed record (``JourneyError/Code/corrupted``).
     public static let corrupt = JourneyError(.corrupted, "an event record is truncated or malformed; run `journey verify`")
 
+    /// One byte.
     @inlinable @inline(__always) public mutating func u8() throws(JourneyError) -> UInt8 {
         guard offset < base.count else { throw Self.corrupt }
         defer { offset += 1 }
         return base[offset]
     }
 
+    /// A little-endian UInt32.
     @inlinable @inline(__always) public mutating func u32() throws(JourneyError) -> UInt32 {
         guard offset + 4 <= base.count else { throw Self.corrupt }
         defer { offset += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
+    /// A little-endian Int64.
     @inlinable @inline(__always) public mutating func i64() throws(JourneyError) -> Int64 {
         guard offset + 8 <= base.count else { throw Self.corrupt }
         defer { offset += 8 }
         return Int64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: Int64.self))
     }
 
+    /// A LEB128 value of at most 64 bits.
     @inlinable @inline(__always) public mutating func varint() throws(JourneyError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -196,6 +215,7 @@
         }
     }
 
+    /// A LEB128 value of at most 32 bits.
     @inlinable @inline(__always) public mutating func varint32() throws(JourneyError) -> UInt32 {
         let v = try varint()
         guard v <= UInt32.max else { throw Self.corrupt }
@@ -219,6 +239,7 @@
         return Int128(result)
     }
 
+    /// One amount in minor units, at most ``Limits/moneyMinorUnitsMax``.
     @inlinable @inline(__always) public mutating func amount() throws(JourneyError) -> Int64 {
         let v = try varint()
         guard v <= UInt64(Limits.moneyMinorUnitsMax) else { throw Self.corrupt }

@@ -68,7 +68,20 @@ public struct Event: Hashable, Sendable {
 
 /// The seven event types; `rawValue` is the byte stored in the log.
 public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
-    case signup = 1, profile, productView, cartAbandon, purchase, refund, emailOpen
+    /// `signup`: registered or subscribed.
+    case signup = 1
+    /// `profile`: contact details or attributes changed.
+    case profile
+    /// `product_view`: looked at a product.
+    case productView
+    /// `cart_abandon`: left a cart without paying.
+    case cartAbandon
+    /// `purchase`: completed an order.
+    case purchase
+    /// `refund`: money returned on an order.
+    case refund
+    /// `email_open`: opened a marketing email.
+    case emailOpen
 
     /// The name used in JSONL (`"type": "product_view"`).
     public var name: String {

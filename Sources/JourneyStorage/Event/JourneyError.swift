@@ -7,8 +7,11 @@
 public struct JourneyError: Error, CustomStringConvertible, Sendable {
     /// The kind of error; extensible.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's name, as messages and logs show it (`invalid event`).
         public let name: String
+        /// A code named `name`: how a new kind of error is added.
         public init(_ name: String) { self.name = name }
+        /// The code's ``name``.
         public var description: String { name }
 
         /// An event broke a rule of the event format; the message names the line and field.
@@ -34,18 +37,21 @@ public struct JourneyError: Error, CustomStringConvertible, Sendable {
         public static let storage = Code("storage")
     }
 
+    /// What kind of error it is, to react to (`error.code == .invalidEvent`).
     public let code: Code
     /// One line for a person, saying what to do where possible.
     public let message: String
     /// The error this one wraps, if any.
     public let underlying: (any Error & Sendable)?
 
+    /// An error of kind `code` with a message for a person, wrapping `underlying` if given.
     public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
     }
 
+    /// The ``message``.
     public var description: String { message }
 
     package static func invalidArgument(_ message: String) -> JourneyError { JourneyError(.invalidArgument, message) }

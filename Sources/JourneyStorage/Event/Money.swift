@@ -39,7 +39,7 @@ public struct Currency: Hashable, Sendable, CustomStringConvertible {
     public let exponent: Int
 
     /// The currency with ISO 4217 code `code` (three letters, any case).
-    /// - Throws: ``JourneyError/invalidArgument`` for anything but three ASCII letters.
+    /// - Throws: ``JourneyError`` ``JourneyError/Code/invalidArgument`` for anything but three ASCII letters.
     public init(code: String) throws(JourneyError) {
         let upper = code.uppercased()
         guard upper.utf8.count == 3, upper.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {

@@ -15,7 +15,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
     /// Parses RFC 3339 (`T`, `t` or a space between date and time; `Z` or `±HH:MM`).
-    /// - Throws: ``JourneyError/invalidArgument`` naming what was expected.
+    /// - Throws: ``JourneyError`` ``JourneyError/Code/invalidArgument`` naming what was expected.
     public init(rfc3339 text: String) throws(JourneyError) {
         var copy = text
         let parsed = copy.withUTF8 { Timestamp.parse(rfc3339: UnsafeRawBufferPointer($0)) }

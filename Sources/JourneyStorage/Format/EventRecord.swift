@@ -2,7 +2,14 @@
 ///
 /// Customers come last so that their `name_list` keys (kind byte first) append at the end of the tree.
 @_spi(Storage) public enum NameKind: UInt8, CaseIterable {
-    case product = 0, category, campaign, customer
+    /// Product ids.
+    case product = 0
+    /// Category names.
+    case category
+    /// Campaign names.
+    case campaign
+    /// Customer ids.
+    case customer
 }
 
 /// The compact binary form of an event in the `events` database, decoded in place from the map.
@@ -27,11 +34,16 @@
 /// ```
 /// Money is in minor units of the store's currency.
 @_spi(Storage) public struct EventRecord {
+    /// The record format this build writes, and the newest it reads.
     public static let formatVersion: UInt8 = 2
+    /// Bytes before the id: version, type, time and customer number.
     public static let headerBytes = 12
+    /// Where the customer number (UInt32 little-endian) starts.
     public static let customerOffset = 8
+    /// The bit of a field mask that announces interests.
     public static let interestsBit = UInt64(1) << 10
 
+    /// The record's bytes (in the map, or in a fold's copy).
     public let bytes: UnsafeRawBufferPointer
 
     /// Wraps stored bytes, refusing a record written by a newer format.
@@ -49,8 +61,11 @@
         self.bytes = bytes
     }
 
+    /// The event's type.
     public var type: EventType { EventType(rawValue: bytes[1])! }
+    /// The event's time, epoch milliseconds.
     public var time: Int64 { Int64(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)) & 0xFFFF_FFFF_FFFF) }
+    /// The customer's interned number.
     public var customer: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Self.customerOffset, as: UInt32.self)) }
 
     /// The event id's bytes, and a reader positioned at the payload.

@@ -66,6 +66,7 @@ public struct IngestReport: Hashable, Sendable {
     /// Every refused line, in order (only with ``IngestOptions/skipInvalid``).
     public var rejections: [Rejection] = []
 
+    /// An empty report.
     public init() {}
 }
 

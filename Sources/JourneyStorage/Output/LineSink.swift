@@ -12,7 +12,9 @@ public protocol LineSink: AnyObject {
 
 /// Lines kept in memory (tests, small audiences).
 public final class MemoryLineSink: LineSink {
+    /// The lines written, in order, without line breaks.
     public private(set) var lines: [String] = []
+    /// An empty sink.
     public init() {}
     /// Keeps the line.
     public func write(line: String) throws { lines.append(line) }

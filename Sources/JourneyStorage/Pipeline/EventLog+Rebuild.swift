@@ -28,12 +28,14 @@ public struct RebuildReport: Hashable, Sendable {
         public var commit = 0.0
     }
 
+    /// A report of a rebuild of `events` events and `customers` customers in `seconds`.
     public init(events: Int, customers: Int, refolded: Int, seconds: Double) {
         self.events = events
         self.customers = customers
         self.refolded = refolded
         self.seconds = seconds
     }
+    /// Events replayed per second of wall time (0 for an instant rebuild).
     public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
 }
 
@@ -113,9 +115,13 @@ package func wallClockMilliseconds() -> Int64 {
 
 /// What a bare scan of the log read.
 public struct ScanReport: Hashable, Sendable {
+    /// Records read.
     public var records: Int
+    /// Bytes of the records read.
     public var bytes: Int
+    /// Wall time of the scan.
     public var seconds: Double
+    /// Records read per second (0 for an instant scan).
     public var recordsPerSecond: Double { seconds > 0 ? Double(records) / seconds : 0 }
 }
 

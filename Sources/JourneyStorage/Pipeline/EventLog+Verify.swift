@@ -2,7 +2,9 @@ import LMDB
 
 /// What `verify` found.
 public struct VerifyReport: Hashable, Sendable {
+    /// Events in the log.
     public var events: Int
+    /// Customers whose values a fresh fold of the log gave.
     public var customers: Int
     /// Every disagreement found, one line each (the first ``problemsMax``).
     public var problems: [String]
@@ -11,6 +13,7 @@ public struct VerifyReport: Hashable, Sendable {
     /// names or the data file itself are damaged: restore a copy, or ingest the original event
     /// files into a new store.
     public var onlyProjectionsDiffer = true
+    /// Whether nothing differs: the store is sound.
     public var isConsistent: Bool { problems.isEmpty }
     /// At most this many problems are listed.
     public static let problemsMax = 50

@@ -1,14 +1,18 @@
 /// Where a record lies in memory (a fold's copy of it, or the map).
 @_spi(Storage) public struct RecordPlace {
+    /// The record's first byte.
     public var start: UnsafeRawPointer
+    /// The record's length in bytes.
     public var length: UInt32
 
+    /// The record of `length` bytes at `start`.
     @inlinable
     public init(start: UnsafeRawPointer, length: UInt32) {
         self.start = start
         self.length = length
     }
 
+    /// The record, already checked (the pipeline checks records when it reads them from the log).
     @inlinable
     public var record: EventRecord { EventRecord(checked: UnsafeRawBufferPointer(start: start, count: Int(length))) }
 }
@@ -18,11 +22,15 @@
 @_spi(Storage) public struct RecordRun: RandomAccessCollection {
     @usableFromInline let places: UnsafeBufferPointer<RecordPlace>
 
+    /// The records at `places`, in the order given (which must be fold order for a fold).
     @inlinable
     public init(_ places: UnsafeBufferPointer<RecordPlace>) { self.places = places }
 
+    /// 0.
     @inlinable public var startIndex: Int { 0 }
+    /// The number of records.
     @inlinable public var endIndex: Int { places.count }
+    /// Record `k`.
     @inlinable public subscript(k: Int) -> EventRecord { places[k].record }
 
     /// Whether each record's time is after the previous one's (then no two need their ids to order

@@ -25,12 +25,21 @@ public enum Phase: String, CaseIterable, Sendable, Comparable {
 
 /// The one segment each customer is in, first match wins (DESIGN.md §1).
 public enum Segment: String, CaseIterable, Sendable {
-    case visitor, subscriber
+    /// Phase `visitor`.
+    case visitor
+    /// Phase `subscriber`.
+    case subscriber
+    /// Phase `cart_abandoner`.
     case abandonedProspect = "abandoned_prospect"
+    /// Phase `new`.
     case newCustomer = "new_customer"
+    /// Phase `active`, high value (``Profile/topPercent`` set).
     case loyalHighValue = "loyal_high_value"
+    /// Phase `active`, not high value.
     case frequentLowValue = "frequent_low_value"
+    /// Phase `declining` or `lapsed`, high value.
     case highValueAtRisk = "high_value_at_risk"
+    /// Phase `declining` or `lapsed`, not high value.
     case nonTarget = "non_target"
 
     /// The name used in filters and JSON (`high_value_at_risk`).
@@ -51,7 +60,14 @@ public enum Segment: String, CaseIterable, Sendable {
 
 /// The VIP ladder by net spend; ordered, so `tier >= .gold` is meaningful.
 public enum Tier: Int, CaseIterable, Sendable, Comparable {
-    case bronze = 1, silver, gold, platinum
+    /// Net spend from the first of ``Policy/tierMinimumsMinorUnits`` (default 100 in major units).
+    case bronze = 1
+    /// Net spend from the second minimum (default 500).
+    case silver
+    /// Net spend from the third minimum (default 2,000).
+    case gold
+    /// Net spend from the fourth minimum (default 10,000).
+    case platinum
 
     /// The name used in filters and JSON (`gold`).
     public var name: String {

@@ -11,6 +11,7 @@ public struct CampaignPlan: Sendable {
         /// The file format of its export.
         public var format: ExportFormat
 
+        /// An audience named `name` (1–100 ASCII letters, digits, `_` or `-`).
         /// - Throws: ``JourneyError`` `.invalidArgument` for a name that cannot be a file name.
         public init(name: String, filter: Filter, format: ExportFormat) throws(JourneyError) {
             guard !name.isEmpty, name.utf8.count <= 100,
@@ -28,6 +29,7 @@ public struct CampaignPlan: Sendable {
     /// The audiences in priority order.
     public var audiences: [Audience]
 
+    /// A plan of `audiences`, in priority order, leaving out the customers `exclude` matches.
     /// - Throws: ``JourneyError`` `.invalidArgument` without audiences or with a name used twice.
     public init(exclude: Filter?, audiences: [Audience]) throws(JourneyError) {
         guard !audiences.isEmpty else { throw JourneyError(.invalidArgument, "a plan needs at least one audience") }
@@ -186,7 +188,11 @@ public struct PlanReport: Hashable, Sendable {
 extension Snapshot {
     /// Runs `plan` over this one snapshot: every customer is classified once, excluded or given to the
     /// first matching audience, and written to that audience's sink.
-    /// - Parameter sinks: one sink per audience, in the plan's order.
+    /// - Parameters:
+    ///   - plan: the audiences and the exclusion.
+    ///   - asOf: the clock of the classification; default the newest event's time.
+    ///   - sinks: one sink per audience, in the plan's order (each gets its format's header first).
+    /// - Returns: the counts per audience, for the plan's summary.
     public func run(_ plan: CampaignPlan, asOf: Timestamp? = nil, sinks: [LineSink]) throws -> PlanReport {
         precondition(sinks.count == plan.audiences.count, "plan: one sink per audience")
         var report = PlanReport(asOf: clock(asOf), audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })

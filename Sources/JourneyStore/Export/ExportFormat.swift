@@ -11,7 +11,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     /// country and zip.
     case google
 
-    /// The file extension for ``journey plan``'s output files.
+    /// The file extension of an audience's file in `journey plan`'s output directory.
     public var fileExtension: String {
         switch self {
         case .csv, .meta, .google: "csv"

@@ -5,6 +5,7 @@ public struct ExportReport: Hashable, Sendable {
     public var written = 0
     /// Customers that matched but had no usable email or phone for the format.
     public var skippedWithoutIdentifier = 0
+    /// An empty report.
     public init() {}
 }
 

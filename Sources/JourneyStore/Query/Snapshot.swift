@@ -109,8 +109,10 @@ public struct ProfileSequence: Sequence {
     let asOf: Int64
     var lists = true
 
+    /// An iterator over every customer's profile.
     public func makeIterator() -> Iterator { Iterator(snapshot: snapshot, asOf: asOf, lists: lists) }
 
+    /// Reads facts a batch of customers at a time and classifies them; stops at the first error.
     public struct Iterator: IteratorProtocol {
         static let batchSize = 512
         let snapshot: Snapshot
@@ -129,6 +131,7 @@ public struct ProfileSequence: Sequence {
             self.lists = lists
         }
 
+        /// The next profile, or `nil` at the end or after an error (see ``error``).
         public mutating func next() -> Profile? {
             do {
                 if position == batch.count {

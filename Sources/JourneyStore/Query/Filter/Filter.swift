@@ -58,6 +58,7 @@ public struct Filter: Hashable, Sendable, CustomStringConvertible {
     /// The filter that every profile passes.
     public static let all = try! Filter("orders >= 0")
 
+    /// The filter's text.
     public var description: String { text }
 
     /// Whether `profile` is in the audience.

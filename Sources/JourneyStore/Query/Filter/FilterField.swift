@@ -1,20 +1,50 @@
 @_spi(Storage) import JourneyStorage
 /// The fields a filter can name (DESIGN.md §1 "Audiences").
 public enum FilterField: String, CaseIterable, Sendable {
-    case phase, segment, tier
+    /// ``Profile/phase``, compared by name (`phase = declining`).
+    case phase
+    /// ``Profile/segment``, compared by name.
+    case segment
+    /// ``Profile/tier``, ordered (`tier >= gold`); missing below bronze.
+    case tier
+    /// ``Profile/topPercent``: 1, 5, 10 or 20; missing outside the top 20 %.
     case topPercent = "top_percent"
-    case orders, spend, aov
+    /// ``Profile/orders``.
+    case orders
+    /// ``Profile/spend`` (net), in major units.
+    case spend
+    /// ``Profile/aov``, in major units; missing without orders.
+    case aov
+    /// ``Profile/daysSincePurchase``; missing without purchases.
     case daysSincePurchase = "days_since_purchase"
+    /// ``Profile/daysSinceSignup``; missing without a signup.
     case daysSinceSignup = "days_since_signup"
+    /// ``Profile/reactivations``.
     case reactivations
+    /// ``Profile/cartAbandons``.
     case cartAbandons = "cart_abandons"
+    /// ``Profile/emailOpens``.
     case emailOpens = "email_opens"
+    /// ``Profile/daysSinceEmailOpen``; missing without an open.
     case daysSinceEmailOpen = "days_since_email_open"
-    case rfmR = "rfm_r", rfmF = "rfm_f", rfmM = "rfm_m"
-    case affinity, bought
+    /// The RFM recency score, 1–5; missing for non-buyers.
+    case rfmR = "rfm_r"
+    /// The RFM frequency score, 1–5; missing for non-buyers.
+    case rfmF = "rfm_f"
+    /// The RFM monetary score, 1–5; missing for non-buyers.
+    case rfmM = "rfm_m"
+    /// The affinity tags, a list (`affinity has "cameras"`).
+    case affinity
+    /// The products bought, a list.
+    case bought
+    /// The categories bought, a list.
     case boughtCategory = "bought_category"
+    /// The categories viewed, a list.
     case viewedCategory = "viewed_category"
-    case hasEmail = "has_email", hasPhone = "has_phone"
+    /// Whether the profile has an email.
+    case hasEmail = "has_email"
+    /// Whether the profile has a phone.
+    case hasPhone = "has_phone"
 
     /// What kind of values the field holds, which decides the operators it takes.
     enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean }
@@ -36,7 +66,18 @@ public enum FilterField: String, CaseIterable, Sendable {
 
 /// A comparison operator.
 public enum FilterOperator: String, Sendable {
-    case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    /// `=`
+    case equal = "="
+    /// `!=`
+    case notEqual = "!="
+    /// `<`
+    case less = "<"
+    /// `<=`
+    case lessOrEqual = "<="
+    /// `>`
+    case greater = ">"
+    /// `>=`
+    case greaterOrEqual = ">="
 
     func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
         switch self {

@@ -7,6 +7,7 @@ public enum FilterAccess: Hashable, Sendable, CustomStringConvertible {
     /// Only buyers in a range of an index are: `by_spend`, `by_last_purchase` or `by_orders`.
     case index(String)
 
+    /// `full scan`, or `index NAME`.
     public var description: String {
         switch self {
         case .fullScan: "full scan"
@@ -50,10 +51,12 @@ public struct FilteredProfiles: Sequence {
     let candidates: [UInt32]?
     let lists: Bool
 
+    /// An iterator over the matching profiles.
     public func makeIterator() -> Iterator {
         Iterator(sequence: self, all: candidates == nil ? ProfileSequence(snapshot: snapshot, asOf: asOf, lists: lists).makeIterator() : nil)
     }
 
+    /// Classifies and tests one candidate customer after another; stops at the first error.
     public struct Iterator: IteratorProtocol {
         let sequence: FilteredProfiles
         var all: ProfileSequence.Iterator?
@@ -61,6 +64,7 @@ public struct FilteredProfiles: Sequence {
         /// The error that ended iteration early, if any.
         public private(set) var error: (any Error)?
 
+        /// The next matching profile, or `nil` at the end or after an error (see ``error``).
         public mutating func next() -> Profile? {
             if all != nil {
                 while let p = all!.next() {

@@ -1,0 +1,321 @@
+import Foundation
+import Testing
+@testable import JourneyStore
+@_spi(Storage) import JourneyStorage
+
+/// The Swift samples of the DocC catalog (`Sources/JourneyStore/JourneyStore.docc`), run against a
+/// temporary store. Every ```swift block of every article must appear in this file or in
+/// `ViewCountsProjection.swift`, line for line (indentation and `import` lines aside), so a sample
+/// that stops compiling or stops doing what the article says fails here.
+@Suite struct DocumentationSamplesTests {
+    static let catalog = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../Sources/JourneyStore/JourneyStore.docc").standardized.path
+
+    /// Lines without their indentation, blank lines and `import` lines dropped.
+    static func normalized(_ text: some StringProtocol) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("import ") }
+    }
+
+    /// The ```swift blocks of an article.
+    static func swiftBlocks(of article: String) throws -> [String] {
+        let text = try String(contentsOfFile: catalog + "/" + article, encoding: .utf8)
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if current == nil, trimmed == "```swift" {
+                current = []
+            } else if current != nil, trimmed == "```" {
+                blocks.append(current!.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    @Test(arguments: ["GettingStarted.md", "Embedding.md", "AddingAProjection.md"])
+    func everySampleIsInThisFile(article: String) throws {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+        let source = try ["DocumentationSamplesTests.swift", "ViewCountsProjection.swift"].flatMap { file in
+            Self.normalized(try String(contentsOfFile: here + "/" + file, encoding: .utf8))
+        }
+        let blocks = try Self.swiftBlocks(of: article)
+        #expect(!blocks.isEmpty)
+        for block in blocks {
+            let lines = Self.normalized(block)
+            let found = source.indices.contains { start in
+                start + lines.count <= source.count && Array(source[start..<start + lines.count]) == lines
+            }
+            #expect(found, "a sample of \(article) is not compiled here:\n\(block)")
+        }
+    }
+
+    @Test func everyArticleIsListedOnTheLandingPage() throws {
+        let landing = try String(contentsOfFile: Self.catalog + "/JourneyStore.md", encoding: .utf8)
+        for article in ["GettingStarted", "EventFormat", "ClassificationRules", "Embedding", "AddingAProjection"] {
+            #expect(landing.contains("<doc:\(article)>"), "\(article)")
+        }
+    }
+
+    // MARK: - Getting started
+
+    @Test func gettingStarted() throws {
+        let temporary = try TemporaryStore()
+        let directory = temporary.directory
+        let storePath = directory + "/shop.store"
+        let eventsPath = try temporary.write("events.jsonl", """
+            {"id":"e1","type":"signup","customer":"c7","time":"2026-01-05T09:00:00Z","email":"bo@example.com"}
+            {"id":"e2","type":"purchase","customer":"c7","time":"2026-01-06T10:00:00+01:00","order":"o1","items":[{"product":"p1","category":"lenses","price":"89.90","quantity":2}]}
+            {"id":"e3","type":"product_view","customer":"c8","time":1767700000000,"product":"p2","category":"cameras"}
+
+            """)
+        let exportPath = directory + "/gold-cameras.csv"
+
+        let store = try JourneyStore(at: storePath)   // opens the store, or creates it (USD)
+
+        let report = try store.ingestJSONL(atPath: eventsPath)   // one transaction: every line or none
+        print("appended \(report.appended), duplicates \(report.duplicates), \(report.events) events in the store")
+        #expect((report.appended, report.duplicates, report.events) == (3, 0, 3))
+        #expect(try store.ingestJSONL(atPath: eventsPath).duplicates == 3, "ids are idempotency keys")
+
+        let signup = Event(
+            id: "e10", customer: "c42", time: try Timestamp(rfc3339: "2026-02-20T08:00:00Z"),
+            payload: .signup(Contact(email: "ada@example.com"), Attributes(firstName: "Ada", country: "GB")))
+        let purchase = Event(
+            id: "e11", customer: "c42", time: try Timestamp(rfc3339: "2026-03-01T10:00:00Z"),
+            payload: .purchase(order: "o9", items: [
+                LineItem(product: "p1", category: "cameras", price: Money(minorUnits: 249_900)),
+            ]))
+        let appended = try store.append([signup, purchase])   // one transaction: all of them or none
+        #expect((appended.appended, appended.duplicates) == (2, 0))
+
+        let profile = try store.read { snapshot in
+            try snapshot.profile(of: "c42")   // as of the newest event in the store; nil for an unknown id
+        }
+        if let profile {
+            print(profile.phase.name, profile.segment.name, profile.tier?.name ?? "no tier",
+                  profile.spend.decimalString(exponent: store.currency.exponent), profile.affinity)
+        }
+        #expect(profile?.phase == .new)
+        #expect(profile?.tier == .gold)
+        #expect(profile?.spend == Money(minorUnits: 249_900))
+        #expect(profile?.affinity == ["cameras"])
+        #expect(profile?.email == "ada@example.com")
+
+        let june = try store.read { snapshot in
+            try snapshot.profile(of: "c42", asOf: try Timestamp(rfc3339: "2026-06-30T00:00:00Z"))
+        }
+        #expect(june?.phase == .lapsed)                          // 121 days after the purchase
+        let history = try store.events(of: "c42")                // the customer's events, in time order
+        #expect(history.map(\.id) == ["e10", "e11"])
+
+        let filter = try Filter(#"tier >= gold and affinity has "cameras""#, currency: store.currency)
+        let sink = try FileLineSink(path: exportPath)
+        let exported = try store.read { snapshot in
+            try snapshot.export(where: filter, format: .csv, to: sink)
+        }
+        try sink.close()
+        print("\(exported.written) customers written to \(exportPath)")
+        #expect(exported.written == 1)
+        let csv = try String(contentsOfFile: exportPath, encoding: .utf8)
+        #expect(csv.hasPrefix("customer,email,phone,first_name,last_name,phase,segment,tier,"))
+        #expect(csv.contains("\nc42,ada@example.com,,Ada,,new,new_customer,gold,"))
+
+        try store.read { snapshot in
+            try snapshot.forEachProfile(where: filter) { profile in
+                print(profile.customer, profile.daysSincePurchase ?? 0)
+                return true   // false stops early
+            }
+        }
+
+        let plan = try CampaignPlan(exclude: try Filter("cart_abandons >= 10"), audiences: [
+            CampaignPlan.Audience(name: "vip-winback", filter: try Filter("segment = high_value_at_risk"), format: .meta),
+            CampaignPlan.Audience(name: "everyone-else", filter: .all, format: .csv),
+        ])
+        let sinks = [MemoryLineSink(), MemoryLineSink()]
+        let planned = try store.read { snapshot in try snapshot.run(plan, sinks: sinks) }
+        print(planned.json)   // counts per audience; each customer is in at most one
+        #expect(planned.audiences.map(\.matched) == [0, 3])
+        #expect(sinks[1].lines.count == 4)
+
+        let stats = try store.read { snapshot in try snapshot.stats() }
+        print(stats.json(currency: store.currency))
+        #expect(stats.customers == 3 && stats.buyers == 2)
+
+        let check = try store.verify()   // changes nothing
+        if !check.isConsistent {
+            check.problems.forEach { print($0) }
+            if check.onlyProjectionsDiffer { try store.rebuild() }   // the log is sound: fold it again
+        }
+        #expect(check.isConsistent)
+        let rebuilt = try store.rebuild()
+        print("\(rebuilt.events) events replayed in \(rebuilt.seconds) s")
+        #expect(rebuilt.events == 5 && rebuilt.customers == 3)
+    }
+
+    @Test func aStoreInAnotherCurrency() throws {
+        let temporary = try TemporaryStore()
+        let storePath = temporary.directory + "/eur.store"
+        let euros = try JourneyStore(at: storePath, options: .init(currency: try Currency(code: "EUR")))
+        #expect(euros.currency.code == "EUR")
+        #expect(throws: JourneyError.self) { try JourneyStore(at: storePath, options: .init(currency: .usd)) }
+    }
+
+    @Test func ingestSkippingInvalidLines() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let eventsPath = try temporary.write("mixed.jsonl", """
+            {"id":"e1","type":"email_open","customer":"c1","time":"2026-01-05T09:00:00Z"}
+            {"id":"e2","type":"purchase","customer":"c1","time":"2026-01-06T10:00:00Z","order":"o1","items":[{"product":"p1","price":"-5.00"}]}
+
+            """)
+        #expect {
+            try store.ingestJSONL(atPath: eventsPath)
+        } throws: { error in
+            (error as? JourneyError)?.message.hasPrefix("line 2: items[0].price: expected a decimal ≥ 0") == true
+        }
+        #expect(try store.eventCount == 0, "nothing from the file was committed")
+
+        let lenient = try store.ingestJSONL(atPath: eventsPath, options: IngestOptions(skipInvalid: true))
+        for rejection in lenient.rejections { print("line \(rejection.line): \(rejection.reason)") }
+        #expect((lenient.appended, lenient.rejected) == (1, 1))
+        #expect(lenient.rejections.first?.line == 2)
+    }
+
+    // MARK: - Embedding
+
+    @Test func embedding() async throws {
+        let temporary = try TemporaryStore()
+        let storePath = temporary.path
+        let batch = (0..<2_000).map { k in
+            Event(id: "view-\(k)", customer: "c\(k % 100)", time: Timestamp(millisecondsSinceEpoch: 1_767_225_600_000 + Int64(k) * 1000),
+                  payload: .productView(product: "p\(k % 7)", category: "cameras"))
+        }
+
+        let store = try JourneyStore(at: storePath)   // one per process and directory, shared by every task
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask { try store.append(batch).appended }              // writers take turns
+            group.addTask { try store.read { snapshot in try snapshot.customerCount } }   // readers never wait
+            return try await group.reduce(0, +)
+        }
+        #expect(counts == 2_000 || counts == 2_100)
+
+        let reader = try JourneyStore(at: storePath, options: .init(readOnly: true))
+        do {
+            try reader.recover()
+        } catch let error as JourneyError where error.code == .readOnly {
+            print(error.message)   // store at …/store was opened read-only; open it for writing to recover it
+        }
+        #expect(try reader.read { try $0.customerCount } == 100)
+
+        do {
+            try store.append([Event(id: "r1", customer: "c42", time: .now, payload: .refund(order: "o9", total: .zero))])
+        } catch let error as JourneyError where error.code == .invalidEvent {
+            print(error.message)   // event 0 (id "r1"): total: expected an amount > 0 (required for refund), found 0.00
+        }
+        #expect {
+            try store.append([Event(id: "r1", customer: "c42", time: .now, payload: .refund(order: "o9", total: .zero))])
+        } throws: { error in
+            (error as? JourneyError)?.message == #"event 0 (id "r1"): total: expected an amount > 0 (required for refund), found 0.00"#
+        }
+
+        let removed = try store.recover()   // rolls back an ingest a crash interrupted; 0 when there is none
+        #expect(removed == 0)
+    }
+
+    // MARK: - Adding a projection
+
+    /// Records of one customer as a fold gets them: `records` sorted into (time, id) order.
+    static func withRun<R>(_ records: [EventRecord], _ body: (RecordRun) throws -> R) throws -> R {
+        var places = records.map { RecordPlace(start: $0.bytes.baseAddress!, length: UInt32($0.bytes.count)) }
+        return try places.withUnsafeMutableBufferPointer { places in
+            try RecordRun.sortIntoFoldOrder(places)
+            return try body(RecordRun(UnsafeBufferPointer(places)))
+        }
+    }
+
+    /// Folds `records` onto `stored` as the live pipeline does: the fast path, or the whole history
+    /// again when the folder answers `.notAfterStored`.
+    static func liveFold(stored: [UInt8]?, new records: [EventRecord], history: [EventRecord],
+                         folder: inout any CustomerFolder, refolds: inout Int) throws -> [UInt8] {
+        var output: [UInt8] = []
+        let result = try withRun(records) { run in
+            if let stored { return try stored.withByteView { try folder.fold(stored: $0, records: run, into: &output) } }
+            return try folder.fold(stored: nil, records: run, into: &output)
+        }
+        guard case .notAfterStored = result else { return output }
+        refolds += 1
+        output.removeAll()
+        _ = try withRun(history) { try folder.fold(stored: nil, records: $0, into: &output) }
+        return output
+    }
+
+    /// The worked example: any arrival order, in any number of batches, gives the bytes a rebuild's
+    /// fold of the whole log gives.
+    @Test(arguments: [41, 42, 43] as [UInt64])
+    func theViewCountsProjectionFoldsLikeARebuild(seed: UInt64) throws {
+        var random = RandomEvents(seed: seed, customers: 12)
+        var events = random.events(400)
+        // Customers c0 to c5 arrive in time order (their later events take the fast path), the
+        // others in random order (their late events come before stored ones: folded again).
+        let inOrder = events.indices.filter { ["c0", "c1", "c2", "c3", "c4", "c5"].contains(events[$0].customer) }
+        for (k, event) in zip(inOrder, inOrder.map { events[$0] }.sorted { $0.time < $1.time }) { events[k] = event }
+        let temporary = try TemporaryStore()
+        try temporary.store.append(events)
+        let schema = temporary.store.schema
+        let projection = ViewCountsProjection()
+        try temporary.store.env.read { txn in
+            var rebuilt: [UInt32: [UInt8]] = [:]
+            let fold = try LogFold(schema: schema, projection: projection, in: txn)
+            _ = try fold.fold { block in block.forEachCustomer { customer, value in rebuilt[customer] = value.array } }
+            #expect(rebuilt.count == Set(events.map(\.customer)).count)
+
+            var folder = projection.makeFolder()
+            var refolds = 0, fastPaths = 0
+            for (customer, value) in rebuilt {
+                let history = try schema.records(of: customer, in: txn)
+                // Arrival in two batches: the first half of the log, then the rest.
+                let early = history.filter { $0.sequence <= UInt64(events.count / 2) }.map(\.record)
+                let late = history.filter { $0.sequence > UInt64(events.count / 2) }.map(\.record)
+                var stored: [UInt8]? = nil
+                if !early.isEmpty { stored = try Self.liveFold(stored: nil, new: early, history: early, folder: &folder, refolds: &refolds) }
+                if !late.isEmpty {
+                    let before = refolds
+                    stored = try Self.liveFold(stored: stored, new: late, history: history.map(\.record), folder: &folder, refolds: &refolds)
+                    if refolds == before && !early.isEmpty { fastPaths += 1 }
+                }
+                #expect(stored == value, "customer \(customer)")
+                let id = try schema.name(.customer, customer, in: txn)
+                let views = events.filter { $0.customer == id && $0.type == .productView }.count
+                #expect(try value.withByteView { try folder.rows(of: $0) }[0] == (views > 0 ? UInt128(views) : nil))
+            }
+            #expect(refolds > 0 && fastPaths > 0, "both paths ran")
+        }
+    }
+
+    @Test func registeringTheDatabases() throws {
+        let temporary = try TemporaryStore()
+        let registration = EventLog.Projections(
+            databases: ["facts"] + FactsProjection.indexes.map(\.name) + ["view_counts", "by_views"],
+            initialPolicyText: { Policy(currency: $0).text },
+            make: { text, currency in FactsProjection(policy: try Policy(text: text, currency: currency)) })
+        let log = try EventLog(at: temporary.directory + "/with-views", options: .init(
+            currency: nil, createIfMissing: true, mapSizeBytesInitial: 1 << 24, syncDisabled: true, readOnly: false),
+            projections: registration)
+        let views = try log.schema.databases(of: ViewCountsProjection())
+        #expect(try log.env.read { txn in try views.values.count(in: txn) } == 0)
+        // A store created without the new databases is not opened with them (no migration).
+        let older = temporary.directory + "/older"
+        _ = try JourneyStore(at: older)
+        #expect {
+            try EventLog(at: older, options: .init(currency: nil, createIfMissing: true, mapSizeBytesInitial: 1 << 24,
+                                                   syncDisabled: true, readOnly: false), projections: registration)
+        } throws: { error in
+            (error as? JourneyError)?.code == .storage
+        }
+    }
+}
