@@ -63,10 +63,16 @@ public final class JourneyStore: Sendable {
     /// - Throws: ``JourneyError`` with code `.notFound` (no store and no creation), `.corrupted` (not
     ///   a store, or damaged), `.newerFormat` / `.olderFormat` (another layout version),
     ///   `.invalidArgument` (a currency other than the store's) or `.storage`.
-    public init(at path: String, options: Options = Options()) throws {
+    public convenience init(at path: String, options: Options = Options()) throws {
+        try self.init(at: path, options: options, projections: FactsProjection.registration)
+    }
+
+    /// Opens a store whose projections are `projections` (facts first: queries read it). For tests
+    /// of a projection before it joins ``FactsProjection/registration``.
+    init(at path: String, options: Options, projections: EventLog.Projections) throws {
         log = try EventLog(at: path, options: .init(
             currency: options.currency, createIfMissing: options.createIfMissing, mapSizeBytesInitial: options.mapSizeBytesInitial,
-            syncDisabled: options.syncDisabled, readOnly: options.readOnly), projections: FactsProjection.registration)
+            syncDisabled: options.syncDisabled, readOnly: options.readOnly), projections: projections)
     }
 
     /// The number of events in the log.
@@ -151,8 +157,8 @@ public final class JourneyStore: Sendable {
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try translatingStorageErrors {
-            let projection = try log.env.read { txn in FactsProjection(policy: try storedPolicy(in: txn)) }
-            return try log.verify(projection: projection, progress: progress)
+            let text = try log.env.read { txn in try schema.metaString(MetaKey.policy, in: txn) } ?? ""
+            return try log.verify(projections: log.projections.make(text, currency), progress: progress)
         }
     }
 

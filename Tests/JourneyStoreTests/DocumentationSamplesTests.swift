@@ -270,8 +270,8 @@ import Testing
         let projection = ViewCountsProjection()
         try temporary.store.env.read { txn in
             var rebuilt: [UInt32: [UInt8]] = [:]
-            let fold = try LogFold(schema: schema, projection: projection, in: txn)
-            _ = try fold.fold { block in block.forEachCustomer { customer, value in rebuilt[customer] = value.array } }
+            let fold = try LogFold(schema: schema, in: txn)
+            _ = try fold.fold(projection) { block in block.forEachCustomer { customer, value in rebuilt[customer] = value.array } }
             #expect(rebuilt.count == Set(events.map(\.customer)).count)
 
             var folder = projection.makeFolder()
@@ -297,23 +297,52 @@ import Testing
         }
     }
 
+    /// The example registered beside facts: appends (in order, late, and in several batches), a
+    /// rebuild and verify drive both projections, and verify catches a damaged view count.
     @Test func registeringTheDatabases() throws {
-        let temporary = try TemporaryStore()
         let registration = EventLog.Projections(
             databases: ["facts"] + FactsProjection.indexes.map(\.name) + ["view_counts", "by_views"],
             initialPolicyText: { Policy(currency: $0).text },
-            make: { text, currency in FactsProjection(policy: try Policy(text: text, currency: currency)) })
-        let log = try EventLog(at: temporary.directory + "/with-views", options: .init(
-            currency: nil, createIfMissing: true, mapSizeBytesInitial: 1 << 24, syncDisabled: true, readOnly: false),
-            projections: registration)
-        let views = try log.schema.databases(of: ViewCountsProjection())
-        #expect(try log.env.read { txn in try views.values.count(in: txn) } == 0)
+            make: { text, currency in
+                [FactsProjection(policy: try Policy(text: text, currency: currency)), ViewCountsProjection()]
+            })
+        let temporary = try TemporaryStore()
+        let store = try JourneyStore(at: temporary.directory + "/with-views", options: .init(syncDisabled: true),
+                                     projections: registration)
+        var random = RandomEvents(seed: 5, customers: 30)
+        let events = random.events(900)
+        for batch in stride(from: 0, to: events.count, by: 300) { try store.append(Array(events[batch..<batch + 300])) }
+        let views = try store.schema.databases(of: ViewCountsProjection())
+        func storedCounts() throws -> [String: UInt32] {
+            try store.env.read { txn in
+                var counts: [String: UInt32] = [:]
+                try views.values.forEach(in: txn) { key, value in
+                    let customer = try UInt32(lmdbBytes: key)
+                    counts[try store.schema.name(.customer, customer, in: txn)] = try ViewCountsFolder.decode(ByteView(value)).views
+                    return true
+                }
+                return counts
+            }
+        }
+        var expected: [String: UInt32] = [:]
+        for event in events { expected[event.customer, default: 0] += event.type == .productView ? 1 : 0 }
+        #expect(try storedCounts() == expected)
+        #expect(try store.verify().isConsistent)
+        _ = try store.rebuild()
+        #expect(try storedCounts() == expected)
+        #expect(try store.verify().isConsistent)
+        // Verify folds the second projection too: a damaged count is found, and a rebuild repairs it.
+        try store.env.write { txn in _ = try views.values.put(1, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 99], in: txn) }
+        let report = try store.verify()
+        #expect(report.problems.contains { $0.contains("view_counts differ") } && report.onlyProjectionsDiffer)
+        _ = try store.rebuild()
+        #expect(try store.verify().isConsistent)
+
         // A store created without the new databases is not opened with them (no migration).
         let older = temporary.directory + "/older"
         _ = try JourneyStore(at: older)
         #expect {
-            try EventLog(at: older, options: .init(currency: nil, createIfMissing: true, mapSizeBytesInitial: 1 << 24,
-                                                   syncDisabled: true, readOnly: false), projections: registration)
+            try JourneyStore(at: older, options: .init(), projections: registration)
         } throws: { error in
             (error as? JourneyError)?.code == .storage
         }

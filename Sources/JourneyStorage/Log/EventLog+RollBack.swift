@@ -90,8 +90,7 @@ extension EventLog {
             try schema.setMeta(MetaKey.rollBackEpoch, epoch + 1, in: txn)
             _ = try schema.meta.delete(MetaKey.openIngest, in: txn)
             _ = try w.begin(txn)
-            let projection = w.projector.projection
-            _ = try writeProjections(LogFold(schema: schema, projection: projection, in: txn), of: projection, in: txn)
+            _ = try writeProjections(LogFold(schema: schema, in: txn), of: w.projector.projections, in: txn)
             return sequences.count
         }
     }

@@ -32,11 +32,11 @@ package final class EventLog: Sendable {
         package var databases: [String]
         /// The policy text a new store starts with.
         package var initialPolicyText: @Sendable (Currency) -> String
-        /// The projection a stored policy text calls for.
-        package var make: @Sendable (String, Currency) throws -> any CustomerProjection
+        /// The projections a stored policy text calls for, in the order they are folded.
+        package var make: @Sendable (String, Currency) throws -> [any CustomerProjection]
 
         package init(databases: [String], initialPolicyText: @escaping @Sendable (Currency) -> String,
-                     make: @escaping @Sendable (String, Currency) throws -> any CustomerProjection) {
+                     make: @escaping @Sendable (String, Currency) throws -> [any CustomerProjection]) {
             self.databases = databases
             self.initialPolicyText = initialPolicyText
             self.make = make
@@ -74,7 +74,7 @@ package final class EventLog: Sendable {
         self.projections = projections
         self.writer = options.readOnly ? nil : try WriterLock(
             LogWriter(schema: schema, currency: currency, defaultPolicyText: projections.initialPolicyText(currency),
-                      makeProjection: projections.make),
+                      makeProjections: projections.make),
             directory: path)
     }
 

@@ -38,19 +38,19 @@ package struct LogWriter {
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
     package var idFilter = IDFilter()
     package var projector: BatchProjector
-    /// Makes the projection the stored policy text calls for.
-    package let makeProjection: @Sendable (String, Currency) throws -> any CustomerProjection
+    /// Makes the projections the stored policy text calls for.
+    package let makeProjections: @Sendable (String, Currency) throws -> [any CustomerProjection]
     private var policyText: String
     /// What ``touch(idHash:customerHash:batch:)`` loaded, kept so the loads are not optimised away.
     private var touched: UInt64 = 0
 
     package init(schema: StoreSchema, currency: Currency, defaultPolicyText: String,
-                 makeProjection: @escaping @Sendable (String, Currency) throws -> any CustomerProjection) throws {
+                 makeProjections: @escaping @Sendable (String, Currency) throws -> [any CustomerProjection]) throws {
         self.schema = schema
         self.currency = currency
-        self.makeProjection = makeProjection
+        self.makeProjections = makeProjections
         self.policyText = defaultPolicyText
-        self.projector = BatchProjector(projection: try makeProjection(defaultPolicyText, currency))
+        self.projector = BatchProjector(projections: try makeProjections(defaultPolicyText, currency))
     }
 
     /// One write transaction's worth of appends. Create with ``begin(_:)``, feed drafts, then ``finish()``.
@@ -98,12 +98,12 @@ package struct LogWriter {
         idFilter.committed()
     }
 
-    /// Brings the projector's projection in line with the stored policy. Enough for a rebuild, which interns
+    /// Brings the projector's projections in line with the stored policy. Enough for a rebuild, which interns
     /// no names (the name cache is brought in line by the next ``begin(_:)``).
     mutating func synchronizePolicy(_ txn: WriteTransaction) throws {
         let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
         if text != policyText {
-            projector = BatchProjector(projection: try makeProjection(text, currency))
+            projector = BatchProjector(projections: try makeProjections(text, currency))
             policyText = text
         }
     }

@@ -2,14 +2,15 @@ import Dispatch
 import LMDB
 import Synchronization
 
-/// Keeps a projection current inside the append's write transaction: the batch's records are kept
+/// Keeps the projections current inside the append's write transaction: the batch's records are kept
 /// in an arena as they are appended; when the batch finishes, the touched customers are put in
-/// ascending order, each one's stored value copied out once, and blocks of customers folded on two
-/// threads (``foldBlocksInOrder(_:projection:meanwhile:fold:_:)``, as a rebuild does) into encoded
-/// values, which this thread writes in key order while the next blocks fold — log, values, indexes
-/// and checkpoint commit together.
+/// ascending order once, and then, for each projection in turn, each customer's stored value is
+/// copied out and blocks of customers folded on two threads
+/// (``foldBlocksInOrder(_:projection:meanwhile:fold:_:)``, as a rebuild does) into encoded values,
+/// which this thread writes in key order while the next blocks fold — log, values, indexes and
+/// checkpoint commit together.
 package struct BatchProjector {
-    package let projection: any CustomerProjection
+    package let projections: [any CustomerProjection]
     /// `slot[customer]` is 1 + the index of the customer in `touched`, 0 when untouched by this batch.
     private var slot: [UInt32] = []
     /// The touched customers, in order of first touch.
@@ -33,7 +34,7 @@ package struct BatchProjector {
     /// About the size of a generated event's record.
     static let recordBytesEstimate = 40
 
-    package init(projection: any CustomerProjection) { self.projection = projection }
+    package init(projections: [any CustomerProjection]) { self.projections = projections }
 
     /// Starts a batch of about `expectedEvents` events (an estimate, to size the buffers).
     package mutating func begin(expectedEvents: Int = 0) {
@@ -88,25 +89,34 @@ package struct BatchProjector {
         return Grouped(customers: ranked.map(\.customer), first: first, order: order)
     }
 
-    /// Writes the values and index rows of every touched customer, and the checkpoint.
+    /// Writes every projection's values and index rows of every touched customer, and the checkpoint.
     ///
     /// `writingIndexes` must write the batch's `customer_events` (and may write its `event_ids`),
-    /// given the batch's records grouped by customer: it runs on this thread while the first blocks
-    /// fold, and the customers folded again from the log read those entries afterwards. It must not
-    /// write the values or the secondary indexes.
+    /// given the batch's records grouped by customer: it runs on this thread while the first
+    /// projection's first blocks fold, and the customers folded again from the log read those
+    /// entries afterwards. It must not write the values or the secondary indexes.
     package mutating func finish(sequence: UInt64, names: NameCache, schema: StoreSchema, in txn: WriteTransaction,
                                  writingIndexes: (Grouped) throws -> Void) throws {
         let groups = grouped()
-        let databases = try schema.databases(of: projection)
-        var fold = BatchFold(groups: groups, projection: projection, notes: notes)
-        // The stored values, copied out before any is rewritten (a rewrite may reuse their pages).
-        try fold.copyStoredValues(databases.values, in: txn)
-        try arena.withUnsafeBytes { arenaBytes in
-            try fold.run(arena: arenaBytes, databases: databases, schema: schema, in: txn, meanwhile: { try writingIndexes(groups) })
+        (lastBatchSorted, lastBatchRefolded) = (0, 0)
+        var indexesWritten = false
+        for projection in projections {
+            let databases = try schema.databases(of: projection)
+            var fold = BatchFold(groups: groups, projection: projection, notes: notes)
+            // The stored values, copied out before any is rewritten (a rewrite may reuse their pages).
+            try fold.copyStoredValues(databases.values, in: txn)
+            try arena.withUnsafeBytes { arenaBytes in
+                try fold.run(arena: arenaBytes, databases: databases, schema: schema, in: txn, meanwhile: {
+                    if !indexesWritten { try writingIndexes(groups) }
+                    indexesWritten = true
+                })
+            }
+            lastBatchSorted = max(lastBatchSorted, fold.sorted)
+            lastBatchRefolded = max(lastBatchRefolded, fold.refolded)
+            try IndexChanges.apply(removing: fold.removed, inserting: fold.inserted, indexes: projection.indexes,
+                                   databases: databases.indexes, names: names, schema: schema, in: txn)
         }
-        (lastBatchSorted, lastBatchRefolded) = (fold.sorted, fold.refolded)
-        try IndexChanges.apply(removing: fold.removed, inserting: fold.inserted, indexes: projection.indexes,
-                               databases: databases.indexes, names: names, schema: schema, in: txn)
+        if !indexesWritten { try writingIndexes(groups) }
         if newestTime >= 0 {
             let stored = try schema.metaUInt64(MetaKey.newestTime, in: txn)
             if stored.map({ UInt64(newestTime) > $0 }) ?? true { try schema.setMeta(MetaKey.newestTime, UInt64(newestTime), in: txn) }

@@ -54,11 +54,10 @@ extension EventLog {
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 try w.synchronizePolicy(txn)
-                let projection = w.projector.projection
                 // Nothing in this transaction has touched `events`: a second thread may read half.
-                let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env, progress: progress)
+                let fold = try LogFold(schema: schema, in: txn, helper: env, progress: progress)
                 read = monotonicSeconds()
-                let (customers, refolded) = try writeProjections(fold, of: projection, in: txn)
+                let (customers, refolded) = try writeProjections(fold, of: w.projector.projections, in: txn)
                 written = monotonicSeconds()
                 return (fold.events, customers, refolded)
             }
@@ -69,10 +68,27 @@ extension EventLog {
         return report
     }
 
-    /// Replaces `projection`'s values and indexes with `fold`'s: values are written block by block
+    /// Replaces each projection's values and indexes with `fold`'s: values are written block by block
     /// with `MDB_APPEND` while the next blocks fold, then the sorted index keys. Returns the number of
-    /// customers written and of customers whose events had to be sorted.
-    package func writeProjections(_ fold: LogFold, of projection: any CustomerProjection, in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
+    /// customers written (of the first projection) and of customers whose events had to be sorted.
+    package func writeProjections(_ fold: LogFold, of projections: [any CustomerProjection],
+                                  in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
+        var result = (customers: 0, refolded: 0)
+        for (k, projection) in projections.enumerated() {
+            let written = try writeProjection(fold, projection, last: k == projections.count - 1, in: txn)
+            if k == 0 { result = written }
+        }
+        try schema.setMeta(MetaKey.checkpoint, fold.lastSequence, in: txn)
+        if fold.newestTime >= 0 {
+            try schema.setMeta(MetaKey.newestTime, UInt64(fold.newestTime), in: txn)
+        } else {
+            _ = try schema.meta.delete(MetaKey.newestTime, in: txn)
+        }
+        return result
+    }
+
+    private func writeProjection(_ fold: LogFold, _ projection: any CustomerProjection, last: Bool,
+                                 in txn: WriteTransaction) throws -> (customers: Int, refolded: Int) {
         let databases = try schema.databases(of: projection)
         try databases.values.removeAll(in: txn)
         for db in databases.indexes { try db.removeAll(in: txn) }
@@ -80,7 +96,7 @@ extension EventLog {
         var rows: [CustomerRows] = []
         // One cursor for every put (`mdb_put` set up a cursor and searched from the root each time).
         let refolded = try databases.values.withCursor(in: txn) { cursor in
-            try fold.fold { block in
+            try fold.fold(projection, last: last) { block in
                 try block.forEachCustomer { c, bytes in
                     _ = try cursor.put(c, bytes: bytes.bytes, flags: .append)
                     written += 1
@@ -89,12 +105,6 @@ extension EventLog {
             }
         }
         try IndexImage.write(rows, indexes: projection.indexes, databases: databases.indexes, schema: schema, in: txn, helper: env)
-        try schema.setMeta(MetaKey.checkpoint, fold.lastSequence, in: txn)
-        if fold.newestTime >= 0 {
-            try schema.setMeta(MetaKey.newestTime, UInt64(fold.newestTime), in: txn)
-        } else {
-            _ = try schema.meta.delete(MetaKey.newestTime, in: txn)
-        }
         return (written, refolded)
     }
 }

@@ -28,7 +28,7 @@ extension EventLog {
     /// through LMDB, which trusts its pages. Then every record and index entry is decoded with its
     /// bounds checked: damage there is reported (`events #123: record truncated or malformed`), not thrown.
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
-    package func verify(projection: any CustomerProjection, progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
+    package func verify(projections: [any CustomerProjection], progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try env.read { txn in
             let found = VerifyProblems()
             let pages = try env.checkPages(in: txn, problemsMax: VerifyReport.problemsMax)
@@ -37,7 +37,7 @@ extension EventLog {
                 return found.report
             }
             do {
-                try verifyContents(in: txn, projection: projection, progress: progress, found)
+                try verifyContents(in: txn, projections: projections, progress: progress, found)
             } catch let error as JourneyError where error.code == .corrupted {
                 found.add(error.message.droppingAdvice)
             } catch let error as LMDBError where error == .corrupted {
@@ -47,23 +47,32 @@ extension EventLog {
         }
     }
 
-    private func verifyContents(in txn: ReadTransaction, projection: any CustomerProjection, progress: ((Int) -> Void)?,
+    private func verifyContents(in txn: ReadTransaction, projections: [any CustomerProjection], progress: ((Int) -> Void)?,
                                 _ found: VerifyProblems) throws {
         if let marker = try openIngestMarker(in: txn) {
             found.add("an interrupted ingest awaits roll-back: events from #\(marker) on are visible to readers until the next writer removes them (`journey recover` removes them now)")
         }
         try verifyNames(in: txn, found)
         try verifyEventIndexes(in: txn, found)
-        let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env, progress: progress)
+        let fold = try LogFold(schema: schema, in: txn, helper: env, progress: progress)
         found.report.events = try schema.events.count(in: txn)
         let checkpoint = try schema.metaUInt64(MetaKey.checkpoint, in: txn) ?? 0
         if checkpoint != fold.lastSequence { found.add("projection checkpoint is \(checkpoint), the log ends at \(fold.lastSequence)", projection: true) }
+        for (k, projection) in projections.enumerated() {
+            let customers = try verifyProjection(projection, fold, last: k == projections.count - 1, in: txn, found)
+            if k == 0 { found.report.customers = customers }
+        }
+    }
+
+    /// Compares `projection`'s stored values and indexes with `fold`'s; returns the customers folded.
+    private func verifyProjection(_ projection: any CustomerProjection, _ fold: LogFold, last: Bool,
+                                  in txn: ReadTransaction, _ found: VerifyProblems) throws -> Int {
         // Values, customer by customer, to the byte.
         let databases = try schema.databases(of: projection)
         let valueName = projection.valueDatabase
         var customers = 0
         var rows: [CustomerRows] = []
-        _ = try fold.fold { block in
+        _ = try fold.fold(projection, last: last) { block in
             try block.forEachCustomer { c, folded in
                 customers += 1
                 let same = try databases.values.withValue(c, in: txn) { stored in stored.map { folded.elementsEqual(ByteView($0)) } }
@@ -74,7 +83,6 @@ extension EventLog {
             }
             rows.append(contentsOf: block.rows)
         }
-        found.report.customers = customers
         let stored = try databases.values.count(in: txn)
         if stored != customers { found.add("\(valueName) hold \(stored) customers, the log has \(customers)", projection: true) }
         // Indexes, entry by entry in order.
@@ -84,6 +92,7 @@ extension EventLog {
             image.forEachKey(ofIndex: k) { keys.append($0.array) }
             try compare(databases.indexes[k], keys, "\(index.name) index", in: txn, found)
         }
+        return customers
     }
 
     /// `event_ids` and `customer_events` hold exactly the entries the log implies, in order: each

@@ -2,8 +2,8 @@ import Dispatch
 import LMDB
 import Synchronization
 
-/// Every customer's value of a projection folded from the whole log: what rebuild writes and verify
-/// compares.
+/// The whole log read once, and every customer's value of a projection folded from it: what rebuild
+/// writes and verify compares (for each projection in turn, from the same copy of the log).
 ///
 /// One cursor pass over `events` copies each record into its customer block's chunks (a block is
 /// ``blockSize`` consecutive customer numbers): a few hundred sequential write streams, where
@@ -21,7 +21,6 @@ package struct LogFold {
     package let newestTime: Int64
     /// The copied records; block k's are in `parts[0].chunks[k]`, then `parts[1].chunks[k]` (log order).
     private let parts: [ChunkedRecords]
-    private let projection: any CustomerProjection
 
     /// Customers folded per block: a block's records (~10 events a customer, ~32 bytes each) fit
     /// in a core's L2 cache while it sorts and folds them.
@@ -35,7 +34,7 @@ package struct LogFold {
     ///   `events`. The helper's half is used only when its snapshot is the one `txn` sees
     ///   (``ReadableTransaction/snapshotID``: the same, or one less for a write transaction, which
     ///   excludes any other writer); otherwise this thread reads the whole log.
-    package init(schema: StoreSchema, projection: any CustomerProjection, in txn: some ReadableTransaction, helper env: Environment? = nil,
+    package init(schema: StoreSchema, in txn: some ReadableTransaction, helper env: Environment? = nil,
                  progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
         let blocks = (customers + Self.blockSize - 1) >> Self.blockShift
@@ -63,18 +62,21 @@ package struct LogFold {
         self.lastSequence = parts.map(\.lastSequence).max() ?? 0
         self.newestTime = parts.map(\.newestTime).max() ?? -1
         self.parts = parts
-        self.projection = projection
         guard lastSequence == last else { throw JourneyError(.corrupted, "the log changed while it was read") }
         progress?(events)
     }
 
-    /// Folds every customer and calls `body` on the calling thread with each block of customers'
-    /// facts, in customer order. A second thread folds blocks ahead while `body` runs. Returns the
-    /// number of customers whose events had to be sorted first. Each block's copied records are
-    /// freed once it is folded: call this once.
-    package func fold(_ body: (FoldedBlock) throws -> Void) throws -> Int {
+    /// Folds every customer into `projection`'s values and calls `body` on the calling thread with
+    /// each block of customers' values, in customer order. A second thread folds blocks ahead while
+    /// `body` runs. Returns the number of customers whose events had to be sorted first.
+    ///
+    /// - Parameter last: frees each block's copied records once it is folded; no projection can be
+    ///   folded from this log afterwards.
+    package func fold(_ projection: any CustomerProjection, last: Bool = true, _ body: (FoldedBlock) throws -> Void) throws -> Int {
         var refolded = 0
-        try foldBlocksInOrder(parts[0].blocks, projection: projection, fold: { b, scratch in try foldBlock(b, scratch: &scratch) }) { block in
+        try foldBlocksInOrder(parts[0].blocks, projection: projection, fold: { b, scratch in
+            try foldBlock(b, releasing: last, scratch: &scratch)
+        }) { block in
             refolded += block.refolded
             try body(block)
         }
@@ -86,7 +88,7 @@ package struct LogFold {
     /// The block's records are first sorted by customer (stable: log order within a customer) into
     /// one buffer, so the fold reads them front to back (read where the log's order left them, a
     /// cache miss per record was most of this function's time).
-    private func foldBlock(_ b: Int, scratch: inout FoldScratch) throws -> FoldedBlock {
+    private func foldBlock(_ b: Int, releasing: Bool, scratch: inout FoldScratch) throws -> FoldedBlock {
         let first = 1 + b << Self.blockShift
         let end = min(customers + 1, first + Self.blockSize)
         var block = FoldedBlock(firstCustomer: UInt32(first))
@@ -110,7 +112,7 @@ package struct LogFold {
             try places.withUnsafeMutableBufferPointer { places in
                 placeRecords(ofBlock: b, firstCustomer: first, into: sorted, places: places, scratch: &scratch)
                 // The copies are all the fold reads.
-                for part in parts { part.release(block: b) }
+                if releasing { for part in parts { part.release(block: b) } }
                 // Placing advanced each customer's start to its end: customer i's records now end
                 // at fill[i] and start where customer i − 1's end.
                 for c in first..<end {

@@ -27,9 +27,9 @@ extension JourneyStore {
                     try schema.setMeta(MetaKey.policy, policy.text, in: txn)
                     _ = try w.begin(txn)
                     guard policy.changesFacts(comparedTo: old) else { return false }
-                    let projection = FactsProjection(policy: policy)
-                    let fold = try LogFold(schema: schema, projection: projection, in: txn, helper: env)
-                    _ = try log.writeProjections(fold, of: projection, in: txn)
+                    // `begin` made the projections of the policy just stored.
+                    let fold = try LogFold(schema: schema, in: txn, helper: env)
+                    _ = try log.writeProjections(fold, of: w.projector.projections, in: txn)
                     return true
                 }
             }

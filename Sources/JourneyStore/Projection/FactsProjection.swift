@@ -21,11 +21,15 @@ struct FactsProjection: CustomerProjection {
 
     func makeFolder() -> any CustomerFolder { FactsFolder(fold) }
 
-    /// How the store registers the projection with the storage layer.
+    /// The store's projections under `policy`, in the order they are folded: facts is the only one.
+    /// A new projection is added here and to ``registration``'s databases (see "Adding a projection").
+    static func projections(_ policy: Policy) -> [any CustomerProjection] { [FactsProjection(policy: policy)] }
+
+    /// How the store registers its projections with the storage layer.
     static let registration = EventLog.Projections(
         databases: ["facts"] + indexes.map(\.name),
         initialPolicyText: { Policy(currency: $0).text },
-        make: { text, currency in FactsProjection(policy: try Policy(text: text, currency: currency)) })
+        make: { text, currency in projections(try Policy(text: text, currency: currency)) })
 
     /// A buyer's rows: flipped net spend (so the top spender sorts first), last purchase time, orders
     /// (a count past 2^32 − 1 sorts as 2^32 − 1); none for a customer without a purchase.
