@@ -123,6 +123,9 @@ extension CustomerFacts {
         }
         self.init()
         eventsFolded = try r.varint32()
+        // Facts are stored for customers with events; a fold takes facts of none for a new customer,
+        // whatever else they hold (issue 16, fuzzing).
+        guard eventsFolded > 0 else { throw RecordReader.corrupt }
         firstSeen = try time(&r)
         lastSeen = try time(&r)
         guard lastSeen >= firstSeen else { throw RecordReader.corrupt }
@@ -130,7 +133,13 @@ extension CustomerFacts {
         let purchases = try count(&r)
         purchaseTimes.reserveCapacity(purchases)
         var previous: Int64 = 0
-        for _ in 0..<purchases { previous += try time(&r); purchaseTimes.append(previous) }
+        for _ in 0..<purchases {
+            previous += try time(&r)
+            // Within the customer's events, as a fold leaves them: a later one made the next
+            // purchase folded onto these facts encode a negative delta (issue 16, fuzzing).
+            guard previous >= firstSeen, previous <= lastSeen else { throw RecordReader.corrupt }
+            purchaseTimes.append(previous)
+        }
         gross = try r.amountSum()
         refunded = try r.amountSum()
         reactivations = try r.varint32()

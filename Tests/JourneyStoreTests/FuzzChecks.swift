@@ -1,0 +1,274 @@
+// The fuzz targets' checks (issue 16), in one file that two packages compile: this test target
+// (FuzzRegressionTests runs the corpora, the crashes found and a seeded random pass through it) and
+// tools/fuzzing's `FuzzChecks` library, whose source is a symlink to this file and which its five
+// libFuzzer executables call. Keep it free of anything but the standard library and JourneyStore.
+@testable import JourneyStore
+
+/// A fuzz target: one decoder or parser fed bytes it must never trust.
+///
+/// Any error the code under test throws is a fine answer; a trap is a finding (the process dies,
+/// libFuzzer keeps the input), and so is a broken property, which ``check(_:)`` returns.
+package enum FuzzTarget: String, CaseIterable, Sendable {
+    /// JSONL lines through the scanner, validation and the event record codec.
+    case jsonl = "FuzzJSONL"
+    /// Filter text through the filter parser and evaluation.
+    case filter = "FuzzFilter"
+    /// Plan files through the plan reader.
+    case plan = "FuzzPlan"
+    /// Stored event records, as damage may leave them, through decoding and the fold.
+    case eventRecord = "FuzzEventRecord"
+    /// Stored customer facts, as damage may leave them, through decoding, encoding and the fold.
+    case facts = "FuzzFacts"
+
+    /// Runs one input through the target.
+    /// - Returns: the property the input broke, or `nil`.
+    package func check(_ input: UnsafeRawBufferPointer) -> String? {
+        switch self {
+        case .jsonl: FuzzChecks.jsonl(input)
+        case .filter: FuzzChecks.filter(input)
+        case .plan: FuzzChecks.plan(input)
+        case .eventRecord: FuzzChecks.eventRecord(input)
+        case .facts: FuzzChecks.facts(input)
+        }
+    }
+
+    package func check(_ input: [UInt8]) -> String? { input.withUnsafeBytes { check($0) } }
+}
+
+enum FuzzChecks {
+    static let currency = Currency.usd
+    static let policy = FoldPolicy(Policy())
+
+    // MARK: JSONL
+
+    /// Each line through the scanner and validation; a valid draft must encode to a record that
+    /// decodes to the same event, re-encodes to the same bytes and folds into facts that round-trip.
+    static func jsonl(_ input: UnsafeRawBufferPointer) -> String? {
+        var scanner = JSONEventScanner(exponent: currency.exponent)
+        var draft = EventDraft()
+        var start = 0
+        while start <= input.count {
+            let end = input[start...].firstIndex(of: Byte.lf) ?? input.count
+            defer { start = end + 1 }
+            do {
+                try scanner.scan(UnsafeRawBufferPointer(rebasing: input[start..<end]), into: &draft)
+                try draft.validate(currency: currency)
+            } catch {
+                continue
+            }
+            if let finding = roundTrip(&draft) { return "line at byte \(start): " + finding }
+        }
+        return nil
+    }
+
+    /// Names numbered from 1 in order of first use, per kind, as the store interns them.
+    struct Names {
+        var numbers: [NameKind: [[UInt8]: UInt32]] = [:]
+        var names: [NameKind: [[UInt8]]] = [:]
+
+        mutating func number(_ kind: NameKind, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+            let key = Array(bytes)
+            if let n = numbers[kind, default: [:]][key] { return n }
+            names[kind, default: []].append(key)
+            let n = UInt32(names[kind]!.count)
+            numbers[kind, default: [:]][key] = n
+            return n
+        }
+
+        func name(_ kind: NameKind, _ n: UInt32) throws(JourneyError) -> String {
+            guard n >= 1, let list = names[kind], Int(n) <= list.count else { throw RecordReader.corrupt }
+            return String(decoding: list[Int(n) - 1], as: UTF8.self)
+        }
+    }
+
+    static func encode(_ draft: inout EventDraft, names: inout Names) -> [UInt8] {
+        var writer = RecordWriter()
+        let customer = draft.withBytes(draft.customer!) { names.number(.customer, $0) }
+        let scratch = draft.scratch.unsafeBytes
+        withUnsafePointer(to: &draft) { d in
+            EventRecord.encode(d, customer: customer, into: &writer) { kind, slice in
+                names.number(kind, UnsafeRawBufferPointer(rebasing: scratch[Int(slice.start)..<Int(slice.start + slice.count)]))
+            }
+        }
+        return Array(writer.bytes.unsafeBytes)
+    }
+
+    static func roundTrip(_ draft: inout EventDraft) -> String? {
+        var names = Names()
+        let bytes = encode(&draft, names: &names)
+        return bytes.withUnsafeBytes { raw -> String? in
+            let event: Event
+            let record: EventRecord
+            do {
+                record = try EventRecord(raw)
+                event = try record.event { kind, n in try names.name(kind, n) }
+            } catch {
+                return "a valid event's record does not decode: \(error)"
+            }
+            guard event.id == draft.string(draft.id!), event.customer == draft.string(draft.customer!),
+                  event.type == draft.type, event.time.millisecondsSinceEpoch == draft.time else {
+                return "decoded event \(event) differs from its draft in id, customer, type or time"
+            }
+            // The decoded event, appended through the Swift API, must make the same record.
+            var again = EventDraft()
+            do {
+                try withUnsafePointer(to: event) { e in
+                    try withUnsafeMutablePointer(to: &again) { d in try EventDraft.loadValidated(e, into: d, currency: currency) }
+                }
+            } catch {
+                return "decoded event \(event) fails validation: \(error)"
+            }
+            guard encode(&again, names: &names) == bytes else { return "re-encoding decoded event \(event) changes its record" }
+            var facts = CustomerFacts()
+            do { try facts.apply(record, policy: policy) } catch { return "a valid event's record does not fold: \(error)" }
+            return factsRoundTrip(&facts)
+        }
+    }
+
+    // MARK: Filters
+
+    /// Profiles that filters are evaluated on: one with nothing, one with everything.
+    static let profiles: [Profile] = {
+        let t = Timestamp(millisecondsSinceEpoch: 1_772_323_200_000)
+        let visitor = Profile(
+            customer: "c0", asOf: t, phase: .visitor, segment: .visitor, tier: nil, topPercent: nil, orders: 0,
+            spend: Money(minorUnits: -500), gross: .zero, refunded: Money(minorUnits: 500), aov: nil, firstSeen: t, lastSeen: t,
+            signup: nil, firstPurchase: nil, lastPurchase: nil, daysSincePurchase: nil, daysSinceSignup: nil,
+            averageGapDays: nil, reactivations: 0, affinity: [], rfm: nil, cartAbandons: 0, lastCartAbandon: nil,
+            lastCartValue: nil, emailOpens: 0, lastEmailOpen: nil, daysSinceEmailOpen: nil, email: nil, phone: nil,
+            attributes: Attributes(), boughtProducts: [], boughtCategories: [], viewedProducts: [], viewedCategories: [])
+        var buyer = visitor
+        buyer.customer = "c1"
+        buyer.phase = .declining
+        buyer.segment = .highValueAtRisk
+        buyer.tier = .gold
+        buyer.topPercent = 5
+        buyer.orders = 7
+        buyer.spend = Money(minorUnits: 1_234_567)
+        buyer.gross = Money(minorUnits: 1_300_000)
+        buyer.aov = Money(minorUnits: 185_714)
+        buyer.daysSincePurchase = 45.5
+        buyer.daysSinceSignup = 400.25
+        buyer.averageGapDays = 20
+        buyer.reactivations = 2
+        buyer.affinity = ["cameras", "lenses"]
+        buyer.rfm = RFM(recency: 2, frequency: 5, monetary: 4)
+        buyer.cartAbandons = 3
+        buyer.emailOpens = 12
+        buyer.daysSinceEmailOpen = 0.5
+        buyer.email = "a@b.c"
+        buyer.boughtProducts = ["p1", "p2"]
+        buyer.boughtCategories = ["cameras"]
+        buyer.viewedCategories = ["cameras", "tripods"]
+        var extreme = buyer
+        extreme.customer = "c2"
+        extreme.phase = .lapsed
+        extreme.tier = .platinum
+        extreme.orders = Int(UInt32.max)
+        extreme.spend = Money(minorUnits: Limits.moneySumMinorUnitsMax)
+        extreme.daysSincePurchase = -2_932_896
+        extreme.daysSinceEmailOpen = 2_932_896
+        return [visitor, buyer, extreme]
+    }()
+
+    /// The input as filter text; a filter that parses is evaluated, its index narrowing computed,
+    /// and its text parses to the same filter.
+    static func filter(_ input: UnsafeRawBufferPointer) -> String? {
+        let text = String(decoding: input, as: UTF8.self)
+        let filter: Filter
+        do { filter = try Filter(text, currency: currency) } catch { return nil }
+        for p in profiles { _ = filter.matches(p) }
+        _ = filter.root.usesLists
+        // The index narrowing's arithmetic (the part that needs no store).
+        for case .compare(_, let op, let v) in filter.root.conjuncts {
+            _ = Snapshot.nonBuyersFailSpend(op, v)
+            for t in [0, 1_772_323_200_000, Timestamp.max.millisecondsSinceEpoch] { _ = Snapshot.lastPurchaseRange(op, v, asOf: t) }
+        }
+        guard let again = try? Filter(filter.text, currency: currency), again == filter else {
+            return "the filter's text does not parse to the same filter"
+        }
+        return nil
+    }
+
+    // MARK: Plans
+
+    static func plan(_ input: UnsafeRawBufferPointer) -> String? {
+        let plan: CampaignPlan
+        do { plan = try CampaignPlan(json: Array(input), currency: currency) } catch { return nil }
+        for filter in plan.audiences.map(\.filter) + (plan.exclude.map { [$0] } ?? []) {
+            for p in profiles { _ = filter.matches(p) }
+            guard (try? Filter(filter.text, currency: currency)) == filter else { return "a plan's filter text does not parse to the same filter" }
+        }
+        return nil
+    }
+
+    // MARK: Stored records
+
+    /// Damaged event records: decoding, decoding to an ``Event`` and folding throw or succeed; what
+    /// a fold makes of a record it accepts encodes and decodes back to the same facts.
+    static func eventRecord(_ input: UnsafeRawBufferPointer) -> String? {
+        let record: EventRecord
+        do { record = try EventRecord(input) } catch { return nil }
+        _ = try? record.idAndPayload()
+        _ = try? record.event { _, _ in "name" }
+        var facts = CustomerFacts()
+        do {
+            try facts.apply(record, policy: policy)
+            // Twice: the second meets the state the first left (same time, so in order).
+            try facts.apply(record, policy: policy)
+        } catch {
+            return nil
+        }
+        return factsRoundTrip(&facts)
+    }
+
+    /// Damaged facts records: decoding throws or gives facts that encode and decode to themselves,
+    /// and onto which a purchase folds.
+    static func facts(_ input: UnsafeRawBufferPointer) -> String? {
+        if var partial = try? CustomerFacts(decoding: input, lists: false) {
+            _ = partial.affinityScores(asOf: partial.lastSeen, halfLifeDays: 30)
+            if let finding = factsRoundTrip(&partial) { return "decoded without lists: " + finding }
+        }
+        guard var facts = try? CustomerFacts(decoding: input) else { return nil }
+        for field in AttributeField.allCases { _ = facts.field(field) }
+        _ = facts.interests
+        _ = facts.affinityScores(asOf: facts.lastSeen, halfLifeDays: 30)
+        _ = facts.affinityScores(asOf: 0, halfLifeDays: 1e-9)
+        if let finding = factsRoundTrip(&facts) { return finding }
+        var purchase = purchaseRecord
+        purchase.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(facts.lastSeen & 0xFFFF_FFFF).littleEndian, toByteOffset: 2, as: UInt32.self) }
+        purchase.withUnsafeMutableBytes { $0.storeBytes(of: UInt16(facts.lastSeen >> 32).littleEndian, toByteOffset: 6, as: UInt16.self) }
+        return purchase.withUnsafeBytes { raw -> String? in
+            do { try facts.apply(EventRecord(raw), policy: policy) } catch { return "a valid purchase does not fold onto decoded facts: \(error)" }
+            return factsRoundTrip(&facts).map { "after a purchase: " + $0 }
+        }
+    }
+
+    /// A purchase of two lines in categories 1 and 2 with an email, as stored (its time is patched).
+    static let purchaseRecord: [UInt8] = {
+        let line = #"{"type":"purchase","id":"e1","customer":"c1","time":0,"order":"o1","email":"a@b.c","items":[{"product":"p1","category":"k1","price":"5.00"},{"product":"p2","category":"k7","price":"1.50","quantity":3}]}"#
+        var scanner = JSONEventScanner(exponent: currency.exponent)
+        var draft = EventDraft()
+        var names = Names()
+        Array(line.utf8).withUnsafeBytes { try! scanner.scan($0, into: &draft) }
+        try! draft.validate(currency: currency)
+        return encode(&draft, names: &names)
+    }()
+
+    /// Facts encode and decode back to themselves (with and without their lists).
+    static func factsRoundTrip(_ facts: inout CustomerFacts) -> String? {
+        facts.normalizeSets()
+        var bytes: [UInt8] = []
+        facts.encode(appendingTo: &bytes)
+        return bytes.withUnsafeBytes { raw -> String? in
+            do {
+                let decoded = try CustomerFacts(decoding: raw)
+                guard decoded == facts else { return "facts change through encode and decode" }
+                _ = try CustomerFacts(decoding: raw, lists: false)
+            } catch {
+                return "encoded facts do not decode: \(error)"
+            }
+            return nil
+        }
+    }
+}
