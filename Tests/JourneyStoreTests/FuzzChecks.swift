@@ -223,7 +223,7 @@ enum FuzzChecks {
     }
 
     /// Damaged facts records: decoding throws or gives facts that encode and decode to themselves,
-    /// and onto which a purchase folds.
+    /// and onto which a purchase, a cart abandon and an email open fold, as a later ingest would.
     static func facts(_ input: UnsafeRawBufferPointer) -> String? {
         if var partial = try? CustomerFacts(decoding: input, lists: false) {
             _ = partial.affinityScores(asOf: partial.lastSeen, halfLifeDays: 30)
@@ -235,25 +235,33 @@ enum FuzzChecks {
         _ = facts.affinityScores(asOf: facts.lastSeen, halfLifeDays: 30)
         _ = facts.affinityScores(asOf: 0, halfLifeDays: 1e-9)
         if let finding = factsRoundTrip(&facts) { return finding }
-        var purchase = purchaseRecord
-        purchase.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(facts.lastSeen & 0xFFFF_FFFF).littleEndian, toByteOffset: 2, as: UInt32.self) }
-        purchase.withUnsafeMutableBytes { $0.storeBytes(of: UInt16(facts.lastSeen >> 32).littleEndian, toByteOffset: 6, as: UInt16.self) }
-        return purchase.withUnsafeBytes { raw -> String? in
-            do { try facts.apply(EventRecord(raw), policy: policy) } catch { return "a valid purchase does not fold onto decoded facts: \(error)" }
-            return factsRoundTrip(&facts).map { "after a purchase: " + $0 }
+        for var record in laterRecords {
+            // At the facts' last time: in order, and a purchase long after the last one reactivates.
+            record.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(facts.lastSeen & 0xFFFF_FFFF).littleEndian, toByteOffset: 2, as: UInt32.self) }
+            record.withUnsafeMutableBytes { $0.storeBytes(of: UInt16(facts.lastSeen >> 32).littleEndian, toByteOffset: 6, as: UInt16.self) }
+            let finding = record.withUnsafeBytes { raw -> String? in
+                do { try facts.apply(EventRecord(raw), policy: policy) } catch { return nil }
+                return factsRoundTrip(&facts).map { "after a \(EventType(rawValue: raw[1])!.name): " + $0 }
+            }
+            if let finding { return finding }
         }
+        return nil
     }
 
-    /// A purchase of two lines in categories 1 and 2 with an email, as stored (its time is patched).
-    static let purchaseRecord: [UInt8] = {
-        let line = #"{"type":"purchase","id":"e1","customer":"c1","time":0,"order":"o1","email":"a@b.c","items":[{"product":"p1","category":"k1","price":"5.00"},{"product":"p2","category":"k7","price":"1.50","quantity":3}]}"#
+    /// A purchase of two lines in categories 1 and 2 with an email, a cart abandon and an email
+    /// open, as stored (their times are patched).
+    static let laterRecords: [[UInt8]] = [
+        #"{"type":"purchase","id":"e1","customer":"c1","time":0,"order":"o1","email":"a@b.c","items":[{"product":"p1","category":"k1","price":"5.00"},{"product":"p2","category":"k7","price":"1.50","quantity":3}]}"#,
+        #"{"type":"cart_abandon","id":"e2","customer":"c1","time":0,"items":[{"product":"p1","category":"k1","price":"5.00"}]}"#,
+        #"{"type":"email_open","id":"e3","customer":"c1","time":0,"campaign":"spring"}"#,
+    ].map { line in
         var scanner = JSONEventScanner(exponent: currency.exponent)
         var draft = EventDraft()
         var names = Names()
         Array(line.utf8).withUnsafeBytes { try! scanner.scan($0, into: &draft) }
         try! draft.validate(currency: currency)
         return encode(&draft, names: &names)
-    }()
+    }
 
     /// Facts encode and decode back to themselves (with and without their lists).
     static func factsRoundTrip(_ facts: inout CustomerFacts) -> String? {

@@ -148,6 +148,9 @@ extension CustomerFacts {
         lastCartValue = try r.amount()
         emailOpens = try r.varint32()
         lastEmailOpen = try optionalTime(&r)
+        // Each counts events (a fold adds one to eventsFolded with each), so only eventsFolded can
+        // reach the limit ``apply(_:policy:)`` checks: a larger one overflowed there (issue 16, fuzzing).
+        guard reactivations <= eventsFolded, cartAbandons <= eventsFolded, emailOpens <= eventsFolded else { throw RecordReader.corrupt }
         try readText(&r)
         func set(_ r: inout RecordReader) throws(JourneyError) -> NumberSet {
             let n = try count(&r)
