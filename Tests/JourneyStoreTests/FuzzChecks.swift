@@ -127,7 +127,8 @@ enum FuzzChecks {
 
     // MARK: Filters
 
-    /// Profiles that filters are evaluated on: one with nothing, one with everything.
+    /// Profiles that filters are evaluated on: a visitor with nothing, a buyer with everything and
+    /// one at the extremes.
     static let profiles: [Profile] = {
         let t = Timestamp(millisecondsSinceEpoch: 1_772_323_200_000)
         let visitor = Profile(
@@ -171,21 +172,46 @@ enum FuzzChecks {
         return [visitor, buyer, extreme]
     }()
 
-    /// The input as filter text; a filter that parses is evaluated, its index narrowing computed,
-    /// and its text parses to the same filter.
+    /// The input as filter text. A filter that parses is evaluated, `not (…)` of it selects exactly
+    /// the profiles it does not, its text parses to the same filter, and its index narrowing keeps
+    /// every buyer that passes the narrowing conjunct.
     static func filter(_ input: UnsafeRawBufferPointer) -> String? {
         let text = String(decoding: input, as: UTF8.self)
         let filter: Filter
         do { filter = try Filter(text, currency: currency) } catch { return nil }
-        for p in profiles { _ = filter.matches(p) }
         _ = filter.root.usesLists
-        // The index narrowing's arithmetic (the part that needs no store).
-        for case .compare(_, let op, let v) in filter.root.conjuncts {
-            _ = Snapshot.nonBuyersFailSpend(op, v)
-            for t in [0, 1_772_323_200_000, Timestamp.max.millisecondsSinceEpoch] { _ = Snapshot.lastPurchaseRange(op, v, asOf: t) }
+        // Parsing fails only past the length and nesting limits, which the input may be at.
+        let negated = try? Filter("not (" + text + ")", currency: currency)
+        for p in profiles where negated?.matches(p) == filter.matches(p) {
+            return "not (…) and the filter agree on customer \(p.customer)"
         }
         guard let again = try? Filter(filter.text, currency: currency), again == filter else {
             return "the filter's text does not parse to the same filter"
+        }
+        for case .compare(let field, let op, let v) in filter.root.conjuncts {
+            if Snapshot.nonBuyersFailSpend(op, v), let spend = [0, -1, -1e15].first(where: { op.holds($0, v) }) {
+                return "spend \(op.rawValue) \(v) narrows the scan to buyers, but a net spend of \(spend) passes it"
+            }
+            guard field == .daysSincePurchase else { continue }
+            for t in [0, 1_772_323_200_000, Timestamp.max.millisecondsSinceEpoch] {
+                if let finding = lastPurchaseRangeKeepsPassing(op, v, asOf: t) { return finding }
+            }
+        }
+        return nil
+    }
+
+    /// The last-purchase range the index narrowing scans for `days_since_purchase op v` at `t` holds
+    /// the last purchases that pass it, near its edge and at the ends of time.
+    static func lastPurchaseRangeKeepsPassing(_ op: FilterOperator, _ v: Double, asOf t: Int64) -> String? {
+        guard let (oldest, newest) = Snapshot.lastPurchaseRange(op, v, asOf: t) else { return nil }
+        let timeMax = Timestamp.max.millisecondsSinceEpoch
+        let edge = min(max(Snapshot.clampedInt64((Double(t) - v * 86_400_000).rounded()) ?? 0, 0), timeMax)
+        var lasts: [Int64] = [0, 1, t, timeMax]
+        for d in Int64(-2)...2 { lasts += [edge + d, t + d] }
+        for last in lasts where (0...timeMax).contains(last) && op.holds(days(from: last, to: t), v) {
+            guard oldest <= last, last <= newest else {
+                return "days_since_purchase \(op.rawValue) \(v) at \(t) scans last purchases \(oldest)...\(newest), not \(last), which passes"
+            }
         }
         return nil
     }

@@ -31,11 +31,11 @@ import Testing
     /// Inputs per target for the seeded pass: about two seconds each in a debug build.
     static func mutationsCount(_ target: FuzzTarget) -> Int {
         switch target {
-        case .jsonl: 6_000
-        case .filter: 6_000
-        case .plan: 1_500
-        case .eventRecord: 20_000
-        case .facts: 10_000
+        case .jsonl: 50_000
+        case .filter: 120_000
+        case .plan: 120_000
+        case .eventRecord: 40_000
+        case .facts: 80_000
         }
     }
 
