@@ -123,8 +123,8 @@ extension CustomerFacts {
         }
         self.init()
         eventsFolded = try r.varint32()
-        // Facts are stored for customers with events; a fold takes facts of none for a new customer,
-        // whatever else they hold (issue 16, fuzzing).
+        // Stored facts count at least one event: a fold starts afresh on facts that count none and
+        // left the rest of them at odds with the new first event (issue 16, fuzzing).
         guard eventsFolded > 0 else { throw RecordReader.corrupt }
         firstSeen = try time(&r)
         lastSeen = try time(&r)
