@@ -54,6 +54,9 @@
         }
         guard bytes[0] == Self.formatVersion, EventType(rawValue: bytes[1]) != nil else { throw RecordReader.corrupt }
         self.bytes = bytes
+        // 48 bits hold times past the format's last one, which no valid event has: facts folded from
+        // such a record could not be read back (issue 16, fuzzing).
+        guard time <= Timestamp.max.millisecondsSinceEpoch else { throw RecordReader.corrupt }
     }
 
     /// Wraps bytes already checked by ``init(_:)`` (a fold's own copies of records it read).

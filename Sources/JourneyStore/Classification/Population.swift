@@ -20,6 +20,9 @@ struct Population {
     var revenueTotal: Int128 = 0
     var revenueTop20: Int128 = 0
 
+    /// A population without buyers.
+    init() {}
+
     init(schema: StoreSchema, in txn: some ReadableTransaction) throws {
         buyers = try schema.byOrders.count(in: txn)
         let p = buyers

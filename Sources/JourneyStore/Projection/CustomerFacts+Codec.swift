@@ -95,6 +95,9 @@ extension CustomerFacts {
         }
         self.init()
         eventsFolded = try r.varint32()
+        // Stored facts count at least one event: a fold starts afresh on facts that count none and
+        // left the rest of them at odds with the new first event (issue 16, fuzzing).
+        guard eventsFolded > 0 else { throw RecordReader.corrupt }
         firstSeen = try time(&r)
         lastSeen = try time(&r)
         guard lastSeen >= firstSeen else { throw RecordReader.corrupt }
@@ -102,7 +105,13 @@ extension CustomerFacts {
         let purchases = try count(&r)
         purchaseTimes.reserveCapacity(purchases)
         var previous: Int64 = 0
-        for _ in 0..<purchases { previous += try time(&r); purchaseTimes.append(previous) }
+        for _ in 0..<purchases {
+            previous += try time(&r)
+            // Within the customer's events, as a fold leaves them: a later one made the next
+            // purchase folded onto these facts encode a negative delta (issue 16, fuzzing).
+            guard previous >= firstSeen, previous <= lastSeen else { throw RecordReader.corrupt }
+            purchaseTimes.append(previous)
+        }
         gross = try r.amountSum()
         refunded = try r.amountSum()
         reactivations = try r.varint32()
@@ -111,6 +120,9 @@ extension CustomerFacts {
         lastCartValue = try r.amount()
         emailOpens = try r.varint32()
         lastEmailOpen = try optionalTime(&r)
+        // Each counts events (a fold adds one to eventsFolded with each), so only eventsFolded can
+        // reach the limit ``apply(_:policy:)`` checks: a larger one overflowed there (issue 16, fuzzing).
+        guard reactivations <= eventsFolded, cartAbandons <= eventsFolded, emailOpens <= eventsFolded else { throw RecordReader.corrupt }
         try readText(&r)
         func set(_ r: inout RecordReader) throws(JourneyError) -> NumberSet {
             let n = try count(&r)

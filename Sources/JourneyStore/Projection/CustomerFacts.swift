@@ -44,6 +44,9 @@ struct CustomerFacts: Equatable {
     var affinity = Affinity()
     /// How many events were folded.
     var eventsFolded: UInt32 = 0
+    /// The most events of one customer: the counts are 32-bit (a damaged count at the limit
+    /// overflowed on the next event, issue 16).
+    static let eventsMax = UInt32.max
 
     /// Empties the facts, keeping the lists' storage for the next customer (a fold's scratch value).
     mutating func reset() {
@@ -176,7 +179,12 @@ struct FoldPolicy {
 
 extension CustomerFacts {
     /// Folds one event into the facts. Events must come in (time, id) order.
+    /// - Throws: ``JourneyError`` for a damaged record, and past ``eventsMax`` events.
     mutating func apply(_ record: EventRecord, policy: FoldPolicy) throws(JourneyError) {
+        // Before any change: facts that count the most events stay as they are.
+        guard eventsFolded < Self.eventsMax else {
+            throw JourneyError(.invalidArgument, "a customer would have more than \(Self.eventsMax) events, the most its facts can count (if it has fewer, its facts are damaged: run `journey verify`)")
+        }
         let t = record.time
         if eventsFolded == 0 { firstSeen = t }
         precondition(t >= lastSeen || eventsFolded == 0, "fold invariant: events of a customer arrive in time order")

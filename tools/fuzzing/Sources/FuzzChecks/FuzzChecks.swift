@@ -1,0 +1,1 @@
+../../../../Tests/JourneyStoreTests/FuzzChecks.swift
