@@ -61,10 +61,14 @@ final class BigFixture: @unchecked Sendable {
         bytes.removeAll(keepingCapacity: true)
     }
 
-    /// A copy of the big store, and its path.
+    /// A copy of the big store, and its path. The copy is synced to disk before it is returned:
+    /// otherwise the first commit's fsync would write the whole copied file (~1 GB) and be measured.
     func copy() -> String {
         let path = directory + "/copy-" + UUID().uuidString
         try! FileManager.default.copyItem(atPath: original, toPath: path)
+        let handle = FileHandle(forUpdatingAtPath: path + "/data.mdb")!
+        try! handle.synchronize()
+        try! handle.close()
         return path
     }
 }
