@@ -52,6 +52,8 @@ public final class JourneyStore: Sendable {
     var env: Environment { log.env }
     /// The population cut-offs of the newest snapshot that computed them.
     let populationCache = Mutex<(Int, Population)?>(nil)
+    /// The last point-in-time view built, for the snapshot it was built in (an export's two threads share it).
+    let viewCache = Mutex<(ViewKey, FactsView)?>(nil)
     /// Names by kind and number, and their byte order, as read by snapshots.
     let nameDirectory = NameDirectory()
     /// The last policy text read and its parse.

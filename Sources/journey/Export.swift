@@ -6,8 +6,7 @@ struct Export: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Option(name: .customLong("where"), help: #"The audience filter, e.g. 'segment = high_value_at_risk and affinity has "cameras"'."#)
     var filter: String
-    @Option(help: "The clock: now, YYYY-MM-DD or RFC 3339 (default: the newest event's time).")
-    var asOf: String?
+    @OptionGroup var pointInTime: PointInTimeOptions
     @Option(help: "csv, jsonl, meta or google.")
     var format: String = "csv"
     @Option(help: "Output file (default: standard output).")
@@ -20,15 +19,17 @@ struct Export: ParsableCommand {
             }
             let store = try options.openForReading()
             let filter = try Filter(self.filter, currency: store.currency)
-            let t = try parseAsOf(asOf)
             // The filter and store are checked before any output file exists.
             let sink = try out.map { try FileLineSink(path: $0) } ?? FileLineSink(fileDescriptor: 1, name: "standard output")
             let progress = Progress(label: "export", unit: "lines")
-            let report = try store.read { try $0.export(where: filter, asOf: t, format: format, to: CountingSink(sink, progress: progress)) }
+            let report = try pointInTime.read(store) { snapshot, t in
+                try snapshot.export(where: filter, asOf: t, format: format, to: CountingSink(sink, progress: progress))
+            }
             progress.done()
             try sink.close()
             if report.skippedWithoutIdentifier > 0 || out != nil {
-                Terminal.raw("journey: exported \(report.written) customers\(report.skippedWithoutIdentifier > 0 ? ", skipped \(report.skippedWithoutIdentifier) without a usable email or phone" : "")\n")
+                let skipped = report.skippedWithoutIdentifier > 0 ? ", skipped \(report.skippedWithoutIdentifier) without a usable email or phone" : ""
+                Terminal.raw("journey: exported \(report.written) customers\(skipped) (as of \(report.asOf?.rfc3339 ?? "-"), position \(report.position))\n")
             }
         }
     }

@@ -8,8 +8,7 @@ struct Plan: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: #"The plan: {"exclude": FILTER, "audiences": [{"name", "where", "format"}, …]}"#)
     var file: String
-    @Option(help: "The clock: now, YYYY-MM-DD or RFC 3339 (default: the newest event's time).")
-    var asOf: String?
+    @OptionGroup var pointInTime: PointInTimeOptions
     @Option(help: "Where NAME.<ext> per audience and summary.json are written.")
     var outDir: String
 
@@ -23,10 +22,9 @@ struct Plan: ParsableCommand {
             do { plan = try CampaignPlan(json: Array(data), currency: store.currency) } catch let error as JourneyError {
                 throw JourneyError(error.code, "\(file): \(error.message)")
             }
-            let t = try parseAsOf(asOf)
             try? FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             let sinks = try plan.audiences.map { try FileLineSink(path: outDir + "/" + $0.name + "." + $0.format.fileExtension) }
-            let report = try store.read { try $0.run(plan, asOf: t, sinks: sinks) }
+            let report = try pointInTime.read(store) { snapshot, t in try snapshot.run(plan, asOf: t, sinks: sinks) }
             for sink in sinks { try sink.close() }
             let summary = try FileLineSink(path: outDir + "/summary.json")
             try summary.write(line: report.json)

@@ -9,8 +9,7 @@ struct ProfileCommand: ParsableCommand {
     var customers: [String] = []
     @Flag(help: "Every customer, in the order they were first seen.")
     var all = false
-    @Option(help: "The clock: now, YYYY-MM-DD or RFC 3339 (default: the newest event's time).")
-    var asOf: String?
+    @OptionGroup var pointInTime: PointInTimeOptions
     @Flag(help: "JSON lines (the only output format; accepted for symmetry with the other commands).")
     var json = false
 
@@ -21,10 +20,9 @@ struct ProfileCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let store = try options.openForReading()
-            let t = try parseAsOf(asOf)
             let out = StandardOutput()
             var unknown: [String] = []
-            try store.read { snapshot in
+            try pointInTime.read(store) { snapshot, t in
                 if all {
                     try snapshot.forEachProfile(asOf: t) { try out.write($0.json(currency: store.currency)); return true }
                 }

@@ -5,22 +5,20 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Counts by phase, segment and tier; revenue share of the top 20 %; repeat gaps.")
     @OptionGroup var options: StoreOptions
-    @Option(help: "The clock: now, YYYY-MM-DD or RFC 3339 (default: the newest event's time).")
-    var asOf: String?
+    @OptionGroup var pointInTime: PointInTimeOptions
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func run() throws {
         try reportingErrors {
             let store = try options.openForReading()
-            let t = try parseAsOf(asOf)
-            let s = try store.read { try $0.stats(asOf: t) }
+            let s = try pointInTime.read(store) { snapshot, t in try snapshot.stats(asOf: t) }
             if let first = s.interruptedIngestFrom {
                 Terminal.warning("an ingest was interrupted between its transactions: events from #\(first) on are counted here until the next writer (or `journey recover`) removes them")
             }
             if json { print(s.json(currency: store.currency)); return }
             let exponent = store.currency.exponent
-            print("as of \(s.asOf.rfc3339): \(s.events) events, \(s.customers) customers, \(s.buyers) buyers, revenue \(s.revenue.decimalString(exponent: exponent)) \(store.currency.code)")
+            print("as of \(s.asOf.rfc3339), position \(s.position): \(s.events) events, \(s.customers) customers, \(s.buyers) buyers, revenue \(s.revenue.decimalString(exponent: exponent)) \(store.currency.code)")
             print("phases:   " + Phase.allCases.map { "\($0.name) \(s.phases[$0] ?? 0)" }.joined(separator: ", "))
             print("segments: " + Segment.allCases.map { "\($0.name) \(s.segments[$0] ?? 0)" }.joined(separator: ", "))
             print("tiers:    " + ([nil] + Tier.allCases.map { Optional($0) }).map { "\($0?.name ?? "none") \(s.tiers[$0] ?? 0)" }.joined(separator: ", "))

@@ -75,8 +75,9 @@ import Testing
         #expect(try audience("days_since_purchase = 2") == ["b3"])
         #expect(try audience("days_since_purchase <= 2") == ["b3", "b5"])
         #expect(try audience("days_since_purchase <= 0") == ["b5"])
-        #expect(try audience("days_since_purchase < 0", asOf: 15) == ["b3", "b5"], "purchases after the clock")
-        #expect(try audience("days_since_purchase >= -5", asOf: 15) == ["b1", "b2", "b3", "b4", "b5"])
+        // As of day 15, b3 and b5 have no event yet (they do not exist then): no days since is negative.
+        #expect(try audience("days_since_purchase < 0", asOf: 15).isEmpty, "purchases after the clock do not count")
+        #expect(try audience("days_since_purchase >= -5", asOf: 15) == ["b1", "b2", "b4"])
         #expect(try audience("not days_since_purchase < 3") == ["b1", "b2", "b4", "r1", "s1", "v1"], "not is the complement")
     }
 

@@ -133,6 +133,15 @@ package struct FoldedBlock {
 
     package init(firstCustomer: UInt32) { self.firstCustomer = firstCustomer }
 
+    /// Calls `body` with the value at `position` (the customer `firstCustomer + position` of a full
+    /// fold), or with `nil` when that customer has none.
+    package func withValue<R>(at position: Int, _ body: (ByteView?) throws -> R) rethrows -> R {
+        guard position >= 0, position < ends.count else { return try body(nil) }
+        let start = position == 0 ? 0 : Int(ends[position - 1]), end = Int(ends[position])
+        guard end > start else { return try body(nil) }
+        return try bytes.withUnsafeBytes { all in try body(ByteView(UnsafeRawBufferPointer(rebasing: all[start..<end]))) }
+    }
+
     /// Calls `body` with each customer that has a value and the value's bytes.
     package func forEachCustomer(_ body: (UInt32, ByteView) throws -> Void) rethrows {
         try bytes.withUnsafeBytes { all in

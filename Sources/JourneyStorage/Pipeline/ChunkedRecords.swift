@@ -19,9 +19,10 @@ struct ChunkedRecords: @unchecked Sendable {
         self.blocks = blocks
     }
 
-    /// Copies the records with keys in `from ..< below` (either end open when `nil`).
+    /// Copies the records with keys in `from ..< below` (either end open when `nil`) and times at
+    /// most `timeMax`.
     init(_ log: Database<UInt64, [UInt8]>, customers: Int, blocks: Int, from: UInt64?, below: UInt64? = nil,
-         in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
+         timeMax: Int64 = .max, in txn: some ReadableTransaction, progress: ((Int) -> Void)? = nil) throws {
         self.init(blocks: blocks)
         let storage = self.storage
         var events = 0, newest: Int64 = -1
@@ -44,6 +45,8 @@ struct ChunkedRecords: @unchecked Sendable {
                     guard c >= 1 && c <= customers else {
                         throw JourneyError(.corrupted, "events #\(sequence): names customer \(c) of \(customers)")
                     }
+                    lastKey = key
+                    guard record.time <= timeMax else { return true }
                     if record.time > newest { newest = record.time }
                     let k = (c - 1) >> LogFold.blockShift
                     let n = value.count
@@ -58,7 +61,6 @@ struct ChunkedRecords: @unchecked Sendable {
                     (at + 4).copyMemory(from: value.baseAddress!, byteCount: n)
                     next[k] = at + 4 + n
                     events += 1
-                    lastKey = key
                     if events & 0xFFFFF == 0 { progress?(events) }
                     return true
                 }

@@ -27,7 +27,8 @@ package struct LogFold {
     package static let blockShift = 10
     package static let blockSize = 1 << blockShift
 
-    /// Reads the log as `txn` sees it. `progress` is called with the number of events read so far.
+    /// Reads the log as `txn` sees it, only the events within `bound` (all by default). `progress`
+    /// is called with the number of events read so far.
     ///
     /// - Parameter helper: the environment of `txn`, in which a second thread opens a read
     ///   transaction to copy the second half of the log. Pass it only when `txn` has not changed
@@ -35,27 +36,30 @@ package struct LogFold {
     ///   (``ReadableTransaction/snapshotID``: the same, or one less for a write transaction, which
     ///   excludes any other writer); otherwise this thread reads the whole log.
     package init(schema: StoreSchema, in txn: some ReadableTransaction, helper env: Environment? = nil,
-                 progress: ((Int) -> Void)? = nil) throws {
+                 bound: LogBound = .all, progress: ((Int) -> Void)? = nil) throws {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
         let blocks = (customers + Self.blockSize - 1) >> Self.blockShift
-        let (first, last): (UInt64, UInt64) = try schema.events.withCursor(in: txn) { cursor in
+        let (first, stored): (UInt64, UInt64) = try schema.events.withCursor(in: txn) { cursor in
             guard let a = try cursor.first(), let b = try cursor.last() else { return (0, 0) }
             return (try UInt64(lmdbBytes: a.key), try UInt64(lmdbBytes: b.key))
         }
-        func read(from: UInt64?, below: UInt64? = nil, in txn: some ReadableTransaction,
+        let last = min(stored, bound.sequenceMax)
+        let end = last < stored ? last + 1 : nil
+        func read(from: UInt64?, below: UInt64?, in txn: some ReadableTransaction,
                   progress: ((Int) -> Void)? = nil) throws -> ChunkedRecords {
-            try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: from, below: below, in: txn, progress: progress)
+            try ChunkedRecords(schema.events, customers: customers, blocks: blocks, from: from, below: below,
+                               timeMax: bound.timeMax, in: txn, progress: progress)
         }
         let parts: [ChunkedRecords]
         if last > first + 4096, let env {
             // The second half on a helper thread, in its own snapshot (or here, if it saw another one).
             let split = first + (last - first) / 2
-            parts = try withHelper(inSnapshotOf: txn, of: env, { helperTxn in try read(from: split, in: helperTxn) }) { secondHalf in
+            parts = try withHelper(inSnapshotOf: txn, of: env, { helperTxn in try read(from: split, below: end, in: helperTxn) }) { secondHalf in
                 let firstHalf = try read(from: nil, below: split, in: txn, progress: progress)
-                return [firstHalf, try secondHalf()?.get() ?? read(from: split, in: txn)]
+                return [firstHalf, try secondHalf()?.get() ?? read(from: split, below: end, in: txn)]
             }
         } else {
-            parts = [try read(from: nil, in: txn, progress: progress)]
+            parts = [try read(from: nil, below: end, in: txn, progress: progress)]
         }
         self.customers = customers
         self.events = parts.reduce(0) { $0 + $1.events }

@@ -154,6 +154,8 @@ public struct PlanReport: Hashable, Sendable {
     }
     /// The clock the plan classified at.
     public var asOf: Timestamp
+    /// The log position counted (``Snapshot/position``): with ``asOf``, what reproduces the plan.
+    public var position: UInt64
     /// Customers classified.
     public var customers = 0
     /// Customers matching the exclusion.
@@ -177,6 +179,7 @@ public struct PlanReport: Hashable, Sendable {
         }
         var w = JSONObjectWriter()
         w.field("as_of", string: asOf.rfc3339)
+        w.field("position", number: position)
         w.field("customers", number: customers)
         w.field("excluded", number: excluded)
         w.field("unassigned", number: unassigned)
@@ -195,7 +198,7 @@ extension Snapshot {
     /// - Returns: the counts per audience, for the plan's summary.
     public func run(_ plan: CampaignPlan, asOf: Timestamp? = nil, sinks: [LineSink]) throws -> PlanReport {
         precondition(sinks.count == plan.audiences.count, "plan: one sink per audience")
-        var report = PlanReport(asOf: clock(asOf), audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })
+        var report = PlanReport(asOf: clock(asOf), position: position, audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })
         for (k, a) in plan.audiences.enumerated() { if let header = a.format.header { try sinks[k].write(line: header) } }
         let lists = plan.audiences.contains { $0.format.printsLists || $0.filter.root.usesLists }
             || plan.exclude?.root.usesLists == true

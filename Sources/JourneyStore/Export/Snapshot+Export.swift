@@ -5,6 +5,10 @@ public struct ExportReport: Hashable, Sendable {
     public var written = 0
     /// Customers that matched but had no usable email or phone for the format.
     public var skippedWithoutIdentifier = 0
+    /// The clock the export classified at (`nil` in an empty report).
+    public var asOf: Timestamp?
+    /// The log position counted (``Snapshot/position``): with ``asOf``, what reproduces the export.
+    public var position: UInt64 = 0
     /// An empty report.
     public init() {}
 }
@@ -23,11 +27,16 @@ extension Snapshot {
         if let header = format.header { try sink.write(line: header) }
         let t = clock(asOf).millisecondsSinceEpoch
         let lists = format.printsLists || filter.root.usesLists
+        var report = ExportReport()
+        report.asOf = Timestamp(millisecondsSinceEpoch: t)
+        report.position = position
         if parallelExports, try access(for: filter, asOf: asOf) == .fullScan,
            try customerCount > 2 * Self.exportBlockCustomers {
-            return try exportInParallel(filter: filter, asOf: t, format: format, lists: lists, to: sink)
+            let written = try exportInParallel(filter: filter, asOf: t, format: format, lists: lists, to: sink)
+            report.written = written.written
+            report.skippedWithoutIdentifier = written.skippedWithoutIdentifier
+            return report
         }
-        var report = ExportReport()
         try forEachProfile(where: filter, asOf: asOf, lists: format.printsLists) { p in
             if let line = format.line(p, currency: store.currency) {
                 try sink.write(line: line)

@@ -46,6 +46,7 @@ extension Snapshot {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
         let blocks = (customers + Self.exportBlockCustomers - 1) / Self.exportBlockCustomers
         let snapshotID = txn.snapshotID
+        let position = positionBound
         let channel = BlockChannel()
         let group = DispatchGroup()
         let store = self.store
@@ -55,7 +56,7 @@ extension Snapshot {
             do {
                 try store.env.read { helperTxn in
                     guard helperTxn.snapshotID == snapshotID else { channel.fail(); return }
-                    let helper = try Snapshot(store: store, txn: helperTxn)
+                    let helper = try Snapshot(store: store, txn: helperTxn, position: position)
                     for k in stride(from: 1, to: blocks, by: 2) {
                         channel.room.wait()
                         if channel.cancelled.withLock({ $0 }) { return }
@@ -93,7 +94,7 @@ extension Snapshot {
         try schema.facts.forEachView(in: txn, from: first) { key, value in
             guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
             guard number <= last else { return false }
-            let facts = try CustomerFacts(decoding: value, lists: lists)
+            guard let facts = try self.facts(of: number, stored: value, asOf: t, lists: lists) else { return true }
             let id = try schema.name(.customer, number, in: txn)
             let p = try profile(number: number, id: id, facts: facts, asOf: t, lists: lists)
             guard filter.matches(p) else { return true }

@@ -75,38 +75,66 @@ extension CustomerFacts {
     /// empty): classification and most exports do not need them.
     init(decoding bytes: ByteView, lists: Bool = true) throws(JourneyError) {
         var r = RecordReader(bytes)
+        self.init()
+        try readCounts(&r, bytes: bytes.count)
+        try readText(&r)
+        try readLists(&r, bytes: bytes.count, keep: lists)
+        try readAffinity(&r, bytes: bytes.count)
+        guard r.offset == bytes.count else { throw RecordReader.corrupt }
+    }
+
+    /// The time of the newest event folded into the stored facts `bytes`, read from their head
+    /// alone (a point-in-time view asks it of every customer).
+    static func lastSeen(of bytes: ByteView) throws(JourneyError) -> Int64 {
+        var r = RecordReader(bytes)
+        try readVersion(&r)
+        guard try r.varint32() > 0 else { throw RecordReader.corrupt }
+        let first = try readTime(&r), last = try readTime(&r)
+        guard last >= first else { throw RecordReader.corrupt }
+        return last
+    }
+
+    private static func readVersion(_ r: inout RecordReader) throws(JourneyError) {
         let version = try r.u8()
         guard version <= Self.formatVersion else {
             throw JourneyError(.newerFormat, "a facts record has format version \(version); this build reads up to \(Self.formatVersion): upgrade journey")
         }
-        func time(_ r: inout RecordReader) throws(JourneyError) -> Int64 {
-            let v = try r.varint()
-            guard v <= UInt64(Timestamp.max.millisecondsSinceEpoch) + 1 else { throw RecordReader.corrupt }
-            return Int64(v)
-        }
-        func optionalTime(_ r: inout RecordReader) throws(JourneyError) -> Int64? {
-            let v = try time(&r)
-            return v == 0 ? nil : v - 1
-        }
-        func count(_ r: inout RecordReader) throws(JourneyError) -> Int {
-            let n = try r.varint()
-            guard n <= UInt64(bytes.count) else { throw RecordReader.corrupt }
-            return Int(n)
-        }
-        self.init()
+    }
+
+    private static func readTime(_ r: inout RecordReader) throws(JourneyError) -> Int64 {
+        let v = try r.varint()
+        guard v <= UInt64(Timestamp.max.millisecondsSinceEpoch) + 1 else { throw RecordReader.corrupt }
+        return Int64(v)
+    }
+
+    private static func readOptionalTime(_ r: inout RecordReader) throws(JourneyError) -> Int64? {
+        let v = try readTime(&r)
+        return v == 0 ? nil : v - 1
+    }
+
+    /// A count of items that each take at least a byte of the `bytes`-long record.
+    private static func readCount(_ r: inout RecordReader, bytes: Int) throws(JourneyError) -> Int {
+        let n = try r.varint()
+        guard n <= UInt64(bytes) else { throw RecordReader.corrupt }
+        return Int(n)
+    }
+
+    /// The version, counters, times and sums.
+    private mutating func readCounts(_ r: inout RecordReader, bytes: Int) throws(JourneyError) {
+        try Self.readVersion(&r)
         eventsFolded = try r.varint32()
         // Stored facts count at least one event: a fold starts afresh on facts that count none and
         // left the rest of them at odds with the new first event (issue 16, fuzzing).
         guard eventsFolded > 0 else { throw RecordReader.corrupt }
-        firstSeen = try time(&r)
-        lastSeen = try time(&r)
+        firstSeen = try Self.readTime(&r)
+        lastSeen = try Self.readTime(&r)
         guard lastSeen >= firstSeen else { throw RecordReader.corrupt }
-        signup = try optionalTime(&r)
-        let purchases = try count(&r)
+        signup = try Self.readOptionalTime(&r)
+        let purchases = try Self.readCount(&r, bytes: bytes)
         purchaseTimes.reserveCapacity(purchases)
         var previous: Int64 = 0
         for _ in 0..<purchases {
-            previous += try time(&r)
+            previous += try Self.readTime(&r)
             // Within the customer's events, as a fold leaves them: a later one made the next
             // purchase folded onto these facts encode a negative delta (issue 16, fuzzing).
             guard previous >= firstSeen, previous <= lastSeen else { throw RecordReader.corrupt }
@@ -116,25 +144,28 @@ extension CustomerFacts {
         refunded = try r.amountSum()
         reactivations = try r.varint32()
         cartAbandons = try r.varint32()
-        lastCartAbandon = try optionalTime(&r)
+        lastCartAbandon = try Self.readOptionalTime(&r)
         lastCartValue = try r.amount()
         emailOpens = try r.varint32()
-        lastEmailOpen = try optionalTime(&r)
+        lastEmailOpen = try Self.readOptionalTime(&r)
         // Each counts events (a fold adds one to eventsFolded with each), so only eventsFolded can
         // reach the limit ``apply(_:policy:)`` checks: a larger one overflowed there (issue 16, fuzzing).
         guard reactivations <= eventsFolded, cartAbandons <= eventsFolded, emailOpens <= eventsFolded else { throw RecordReader.corrupt }
-        try readText(&r)
+    }
+
+    /// The four product and category sets, kept only when `keep`.
+    private mutating func readLists(_ r: inout RecordReader, bytes: Int, keep: Bool) throws(JourneyError) {
         func set(_ r: inout RecordReader) throws(JourneyError) -> NumberSet {
-            let n = try count(&r)
+            let n = try Self.readCount(&r, bytes: bytes)
             var list: [UInt32] = []
-            if lists { list.reserveCapacity(n) }
+            if keep { list.reserveCapacity(n) }
             var last: UInt32 = 0
             for k in 0..<n {
                 let delta = try r.varint32()
                 // Strictly ascending (the sets are stored sorted and distinct), and no overflow.
                 guard k == 0 || delta > 0, delta <= UInt32.max - last else { throw RecordReader.corrupt }
                 last += delta
-                if lists { list.append(last) }
+                if keep { list.append(last) }
             }
             return NumberSet(sortedDistinct: list)
         }
@@ -142,7 +173,11 @@ extension CustomerFacts {
         boughtCategorySet = try set(&r)
         viewedProductSet = try set(&r)
         viewedCategorySet = try set(&r)
-        let n = try count(&r)
+    }
+
+    /// The per-category affinity values and times.
+    private mutating func readAffinity(_ r: inout RecordReader, bytes: Int) throws(JourneyError) {
+        let n = try Self.readCount(&r, bytes: bytes)
         var entries: [Affinity.Entry] = []
         entries.reserveCapacity(n)
         var lastCategory: UInt32 = 0
@@ -158,6 +193,5 @@ extension CustomerFacts {
             entries.append(Affinity.Entry(category: lastCategory, value: value, time: lastSeen - Int64(age)))
         }
         affinity = Affinity(sortedEntries: entries)
-        guard r.offset == bytes.count else { throw RecordReader.corrupt }
     }
 }

@@ -10,6 +10,11 @@
 /// ```
 /// Appends that commit while the closure runs are not seen. A snapshot and the sequences it makes
 /// must not leave the closure.
+///
+/// Everything is derived as of a point in time (DESIGN §1): a clock T (each query's `asOf`, by
+/// default the newest event's time) and a log position (``position``, set by
+/// ``JourneyStore/read(position:_:)``). Only events with time ≤ T and sequence ≤ the position count:
+/// the snapshot answers as the store would have then, customers who had no event yet included.
 public final class Snapshot {
     let store: JourneyStore
     let txn: ReadTransaction
@@ -22,14 +27,32 @@ public final class Snapshot {
     let rollBackEpoch: UInt64
     /// Whether full-scan exports may use a second thread (tests turn it off to compare).
     var parallelExports = true
+    /// The sequence of the log's last event in this snapshot (0 for an empty log).
+    public let lastSequence: UInt64
+    /// The position bound below ``lastSequence``, if any: later events do not count.
+    let positionBound: UInt64?
+    /// The newest event's time within the position bound (the default clock of a bounded snapshot).
+    private var boundedNewest: Timestamp?
+    /// The last point-in-time view used.
+    private var lastView: FactsView?
 
-    init(store: JourneyStore, txn: ReadTransaction) throws {
+    init(store: JourneyStore, txn: ReadTransaction, position: UInt64? = nil) throws {
         self.store = store
         self.txn = txn
         self.policy = try store.storedPolicy(in: txn)
         self.newestEventTime = try store.schema.metaUInt64(MetaKey.newestTime, in: txn).map { Timestamp(millisecondsSinceEpoch: Int64($0)) }
         self.rollBackEpoch = try store.schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
+        let last = try store.schema.lastSequence(in: txn)
+        self.lastSequence = last
+        self.positionBound = position.flatMap { $0 < last ? $0 : nil }
+        if positionBound != nil {
+            let view = try pastView(asOf: nil)
+            boundedNewest = view.map { Timestamp(millisecondsSinceEpoch: $0.asOf) }
+        }
     }
+
+    /// The log position this snapshot counts events up to: what the store knew after its N-th event.
+    public var position: UInt64 { positionBound ?? lastSequence }
 
     var schema: StoreSchema { store.schema }
 
@@ -50,17 +73,42 @@ public final class Snapshot {
         }
     }
 
-    /// The rules of classification with this snapshot's policy and population cut-offs.
-    var classifier: Classifier {
-        get throws { Classifier(policy: policy, population: try population) }
+    /// The rules of classification with this snapshot's policy and the population cut-offs as of `t`.
+    func classifier(at t: Int64) throws -> Classifier {
+        Classifier(policy: policy, population: try pastView(asOf: t)?.population ?? population)
     }
 
-    /// The clock: `asOf`, else the newest event's time, else now.
+    /// The clock: `asOf`, else the newest event's time (within the position bound), else now.
     public func clock(_ asOf: Timestamp?) -> Timestamp {
-        asOf ?? newestEventTime ?? .now
+        asOf ?? boundedNewest ?? newestEventTime ?? .now
     }
 
-    /// The number of customers (everyone with at least one event).
+    /// The facts as of `t` and the position bound, or `nil` when the stored facts and indexes are
+    /// those (`t` at or after the newest event, no position bound): the common case costs nothing.
+    /// Views are kept by the store for the snapshot, so the threads of an export share one.
+    func pastView(asOf t: Int64?) throws -> FactsView? {
+        if positionBound == nil, (t ?? .max) >= newestEventTime?.millisecondsSinceEpoch ?? .min { return nil }
+        if let view = lastView, view.asOf == t ?? boundedNewest?.millisecondsSinceEpoch { return view }
+        let key = ViewKey(snapshot: txn.snapshotID, asOf: t ?? boundedNewest?.millisecondsSinceEpoch, position: positionBound)
+        if key.asOf != nil, let (cached, view) = store.viewCache.withLock({ $0 }), cached == key {
+            lastView = view
+            return view
+        }
+        let view = try FactsView.build(self, asOf: t, sequenceMax: positionBound)
+        store.viewCache.withLock { $0 = (ViewKey(snapshot: key.snapshot, asOf: view.asOf, position: positionBound), view) }
+        lastView = view
+        return view
+    }
+
+    /// Customer `number`'s facts as of `t`, given their stored facts; `nil` when the customer had no
+    /// event by then.
+    func facts(of number: UInt32, stored: ByteView, asOf t: Int64, lists: Bool = true) throws -> CustomerFacts? {
+        if let view = try pastView(asOf: t) { return try view.facts(of: number, stored: stored, lists: lists) }
+        return try CustomerFacts(decoding: stored, lists: lists)
+    }
+
+    /// The number of customers the store has seen (everyone with at least one event in the log, as
+    /// of the newest event: a past clock may count fewer, see ``profiles(asOf:)``).
     public var customerCount: Int { get throws { try schema.facts.count(in: txn) } }
 
     /// The profile of customer `id` as of `asOf` (default: the newest event), or `nil` when unknown.
@@ -72,7 +120,7 @@ public final class Snapshot {
 
     func profile(number: UInt32, id: String, asOf t: Int64, lists: Bool = true) throws -> Profile? {
         let facts = try schema.facts.withView(number, in: txn) { bytes in
-            try bytes.map { (b) throws(JourneyError) in try CustomerFacts(decoding: b) }
+            try bytes.flatMap { b in try self.facts(of: number, stored: b, asOf: t, lists: lists) }
         }
         guard let facts else { return nil }
         return try profile(number: number, id: id, facts: facts, asOf: t, lists: lists)
@@ -80,7 +128,7 @@ public final class Snapshot {
 
     func profile(number: UInt32, id: String, facts: CustomerFacts, asOf t: Int64, lists: Bool = true) throws -> Profile {
         let spendKey = facts.orders > 0 ? IndexKeys.spend(facts.netSpend, customerID: id.utf8) : []
-        return try Profile(customer: id, facts: facts, asOf: t, classifier: try classifier,
+        return try Profile(customer: id, facts: facts, asOf: t, classifier: try classifier(at: t),
                            spendKey: spendKey, lists: lists, names: self)
     }
 
@@ -96,7 +144,8 @@ public final class Snapshot {
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:
-    /// facts are read a batch at a time, so memory stays constant whatever the store's size.
+    /// facts are read a batch at a time, so memory stays constant whatever the store's size (as of
+    /// a past clock, the customers whose facts changed since are held folded in memory).
     public func profiles(asOf: Timestamp? = nil) -> ProfileSequence {
         ProfileSequence(snapshot: self, asOf: clock(asOf).millisecondsSinceEpoch)
     }
@@ -162,7 +211,9 @@ public struct ProfileSequence: Sequence {
             collected.reserveCapacity(size)
             try snapshot.schema.facts.forEachView(in: snapshot.txn, from: nextKey) { key, value in
                 guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
-                collected.append((number, try CustomerFacts(decoding: value, lists: lists)))
+                if let facts = try snapshot.facts(of: number, stored: value, asOf: asOf, lists: lists) {
+                    collected.append((number, facts))
+                }
                 last = number
                 filled += 1
                 return filled < size
@@ -186,9 +237,20 @@ extension Snapshot {
 
 extension JourneyStore {
     /// Runs `body` with a consistent snapshot of the store (an LMDB read transaction).
-    public func read<R>(_ body: (Snapshot) throws -> R) throws -> R {
-        try translatingStorageErrors { try env.read { txn in try body(try Snapshot(store: self, txn: txn)) } }
+    ///
+    /// - Parameter position: count only the first `position` events of the log — what the store
+    ///   knew then (DESIGN §1 `--position`); `nil` or a position at or past the end counts every event.
+    ///   The snapshot's default clock is then the newest time among those events.
+    public func read<R>(position: UInt64? = nil, _ body: (Snapshot) throws -> R) throws -> R {
+        try translatingStorageErrors { try env.read { txn in try body(try Snapshot(store: self, txn: txn, position: position)) } }
     }
+}
+
+/// What a cached point-in-time view was built for.
+struct ViewKey: Equatable {
+    var snapshot: Int
+    var asOf: Int64?
+    var position: UInt64?
 }
 
 extension Timestamp {

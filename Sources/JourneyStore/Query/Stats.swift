@@ -3,11 +3,13 @@
 public struct Stats: Hashable, Sendable {
     /// The clock of the classification.
     public var asOf: Timestamp
+    /// The log position counted: events after it do not count (``Snapshot/position``).
+    public var position: UInt64
     /// Customers (anyone with an event).
     public var customers = 0
     /// Customers with at least one order.
     public var buyers = 0
-    /// Events in the log.
+    /// Events that count as of the clock and position (all events of the log at the newest time).
     public var events = 0
     /// Customers per phase.
     public var phases: [Phase: Int] = [:]
@@ -36,11 +38,12 @@ extension Snapshot {
     /// Classifies every customer at `asOf` and counts them.
     /// - Complexity: O(C + G log G) for C customers and G repeat gaps.
     public func stats(asOf: Timestamp? = nil) throws -> Stats {
-        var stats = Stats(asOf: clock(asOf))
+        let t = clock(asOf)
+        var stats = Stats(asOf: t, position: position)
         stats.interruptedIngestFrom = try store.log.openIngestMarker(in: txn)
         var gaps: [Int64] = []
-        stats.events = try schema.events.count(in: txn)
-        try forEachFacts { _, facts in
+        try forEachFacts(asOf: t.millisecondsSinceEpoch) { _, facts in
+            stats.events += Int(facts.eventsFolded)
             let times = facts.purchaseTimes
             if times.count > 1 { for k in 1..<times.count { gaps.append(times[k] - times[k - 1]) } }
         }
@@ -52,7 +55,7 @@ extension Snapshot {
             stats.tiers[p.tier, default: 0] += 1
             return true
         }
-        let population = try population
+        let population = try pastView(asOf: t.millisecondsSinceEpoch)?.population ?? population
         if population.revenueTotal != 0 { stats.top20RevenueShare = Double(population.revenueTop20) / Double(population.revenueTotal) }
         gaps.sort()
         stats.repeatGaps = gaps.count
@@ -66,11 +69,11 @@ extension Snapshot {
         return stats
     }
 
-    /// Calls `body` with every customer's number and facts, in number order.
-    func forEachFacts(_ body: (UInt32, CustomerFacts) throws -> Void) throws {
+    /// Calls `body` with every customer's number and facts as of `t`, in number order.
+    func forEachFacts(asOf t: Int64, _ body: (UInt32, CustomerFacts) throws -> Void) throws {
         try schema.facts.forEachView(in: txn) { key, value in
             guard let number = key.bigEndian(as: UInt32.self), key.count == 4 else { throw RecordReader.corrupt }
-            try body(number, try CustomerFacts(decoding: value))
+            if let facts = try self.facts(of: number, stored: value, asOf: t) { try body(number, facts) }
             return true
         }
     }
@@ -88,6 +91,7 @@ extension Stats {
         let tierKeys: [Tier?] = [nil] + Tier.allCases.map { Optional($0) }
         var w = JSONObjectWriter(capacity: 1024)
         w.field("as_of", string: asOf.rfc3339)
+        w.field("position", number: position)
         w.field("events", number: events)
         w.field("customers", number: customers)
         w.field("buyers", number: buyers)

@@ -14,6 +14,8 @@ extension FilterNode {
 extension Snapshot {
     /// Customer numbers from the first index range a conjunct allows, sorted; `nil` for a full scan.
     func candidateNumbers(_ filter: Filter, asOf t: Int64) throws -> (FilterAccess, [UInt32]?) {
+        // The indexes hold the stored facts: as of a past point in time, every customer is tested.
+        guard try pastView(asOf: t) == nil else { return (.fullScan, nil) }
         for case .compare(let field, let op, let v) in filter.root.conjuncts {
             switch field {
             case .topPercent:
