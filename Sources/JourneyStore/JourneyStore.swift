@@ -66,8 +66,15 @@ public final class JourneyStore: Sendable {
     ///   a store, or damaged), `.newerFormat` / `.olderFormat` (another layout version),
     ///   `.invalidArgument` (a currency other than the store's) or `.storage`.
     public convenience init(at path: String, options: Options = Options()) throws {
-        try self.init(at: path, options: options, projections: FactsProjection.registration)
+        try self.init(at: path, options: options, projections: Self.registration)
     }
+
+    /// The store's databases above the log: the facts projection's and the journey's.
+    static let registration: EventLog.Projections = {
+        var registration = FactsProjection.registration
+        registration.databases += JourneySchema.databases
+        return registration
+    }()
 
     /// Opens a store whose projections are `projections` (facts first: queries read it). For tests
     /// of a projection before it joins ``FactsProjection/registration``.
@@ -93,11 +100,9 @@ public final class JourneyStore: Sendable {
     /// - Throws: ``JourneyError`` `.invalidEvent` naming the event's position and the field.
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
-    public func append(_ events: some Sequence<Event>) throws -> AppendReport {
-        try translatingStorageErrors {
-            // A write may run again after the map grows: a single-pass sequence must not run dry.
-            try log.append(Array(events))
-        }
+    /// - Parameter tick: tick to the newest event's time in the same transaction (``tick(asOf:)``).
+    public func append(_ events: some Sequence<Event>, tick: Bool = false) throws -> AppendReport {
+        try append(Array(events), tick: tick)
     }
 
     /// Appends events in one write transaction: all of them, or none when one is invalid (a
@@ -109,9 +114,15 @@ public final class JourneyStore: Sendable {
     /// - Throws: ``JourneyError`` `.invalidEvent` naming the event's position and the field.
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
-    public func append(_ events: some Collection<Event>) throws -> AppendReport {
+    /// - Parameter tick: tick to the newest event's time in the same transaction (``tick(asOf:)``):
+    ///   the events and their transitions commit together.
+    public func append(_ events: some Collection<Event>, tick: Bool = false) throws -> AppendReport {
         try translatingStorageErrors {
-            try log.append(events)
+            var ticked: TickReport?
+            var report = try log.append(events, beforeCommit: tick ? { txn in ticked = try self.tick(in: txn, asOf: nil) } : nil)
+            report.transitions = ticked?.transitions
+            report.clock = ticked?.clock
+            return report
         }
     }
 
@@ -148,19 +159,20 @@ public final class JourneyStore: Sendable {
     @discardableResult
     public func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
         try translatingStorageErrors {
-            try log.rebuild(progress: progress)
+            try log.rebuild(progress: progress, then: { txn in try self.rebuildJourney(in: txn) })
         }
     }
 
     /// Checks that the log, its indexes and the stored projections agree with a fresh fold of the
-    /// log, on one snapshot. Changes nothing, and never trusts what it reads: the data file is
+    /// log, and the transitions with a replay of the recorded ticks, on one snapshot. Changes nothing, and never trusts what it reads: the data file is
     /// checked page by page first, and damage is reported (`events #123: record truncated or
     /// malformed`), not thrown.
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try translatingStorageErrors {
             let text = try log.env.read { txn in try schema.metaString(MetaKey.policy, in: txn) } ?? ""
-            return try log.verify(projections: log.projections.make(text, currency), progress: progress)
+            return try log.verify(projections: log.projections.make(text, currency), progress: progress,
+                                  then: { txn, max in try self.verifyJourney(in: txn, max: max) })
         }
     }
 

@@ -38,6 +38,10 @@ public struct ReadTransaction: ReadableTransaction {
 public struct WriteTransaction: ReadableTransaction {
     public let transaction: TransactionHandle
     init(handle: OpaquePointer, bounds: MapBounds) { transaction = TransactionHandle(handle, bounds) }
+
+    /// This transaction lent as a reader, for code written against ``ReadTransaction``: it sees this
+    /// transaction's writes so far, may not outlive it, and is never committed or aborted itself.
+    public var reading: ReadTransaction { ReadTransaction(handle: transaction.pointer, bounds: transaction.bounds) }
 }
 
 /// The part of the memory map that holds the data file's pages, as of a transaction's start.

@@ -18,6 +18,8 @@ struct Ingest: ParsableCommand {
     var rejects: String?
     @Flag(help: "Print the counts as one JSON object.")
     var json = false
+    @Flag(help: "Tick to the newest event's time in the same transaction as the append (see `journey tick`).")
+    var tick = false
     @Option(help: ArgumentHelp("Most MiB of JSONL in one write transaction (a larger file is validated first, then appended in transactions of this size and rolled back as a whole on failure). One transaction holds ~220 bytes of memory per event. Until such a file completes, readers see its committed transactions; after a crash they see them until the next writer (or `journey recover`) rolls them back.",
                                valueName: "MiB"))
     var transactionMib = IngestOptions().transactionBytesMax >> 20
@@ -38,6 +40,7 @@ struct Ingest: ParsableCommand {
                 var options = IngestOptions(skipInvalid: skipInvalid, transactionBytesMax: transactionMib << 20)
                 let progress = Progress(label: "ingest \(file)", unit: "lines")
                 options.progress = progress.callback
+                options.tick = tick
                 do {
                     defer { progress.done() }
                     report = file == "-"
@@ -51,17 +54,21 @@ struct Ingest: ParsableCommand {
                 total.duplicates += report.duplicates
                 total.rejected += report.rejected
                 total.events = report.events
+                if let transitions = report.transitions { total.transitions = (total.transitions ?? 0) + transitions }
+                total.clock = report.clock ?? total.clock
                 for r in report.rejections {
                     try rejectsFile?.write(line: JSONLine.object([("file", JSONLine.string(file)), ("line", String(r.line)),
                                                            ("reason", JSONLine.string(r.reason)), ("input", JSONLine.string(r.input))]))
                 }
             }
             try rejectsFile?.close()
+            let ticked = total.transitions.map { [("transitions", String($0)), ("clock", JSONLine.string(total.clock?.rfc3339 ?? ""))] } ?? []
             if json {
                 print(JSONLine.object([("appended", String(total.appended)), ("duplicates", String(total.duplicates)),
-                                       ("rejected", String(total.rejected)), ("events", String(total.events))]))
+                                       ("rejected", String(total.rejected)), ("events", String(total.events))] + ticked))
             } else {
                 print("appended \(total.appended), duplicates \(total.duplicates), rejected \(total.rejected); \(total.events) events in the store")
+                if let transitions = total.transitions { print("ticked to \(total.clock?.rfc3339 ?? "-"): \(transitions) transitions") }
             }
         }
     }

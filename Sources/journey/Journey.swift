@@ -6,7 +6,7 @@ struct Journey: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey",
         abstract: "An event-sourced customer-journey store for retention marketing.",
-        subcommands: [Init.self, Ingest.self, Events.self, ProfileCommand.self, Rebuild.self, Verify.self, StatsCommand.self, PolicyCommand.self, Export.self, Plan.self, GenerateCommand.self, Scan.self, Compact.self, Recover.self]
+        subcommands: [Init.self, Ingest.self, Events.self, ProfileCommand.self, Rebuild.self, Verify.self, StatsCommand.self, PolicyCommand.self, Export.self, Plan.self, GenerateCommand.self, Scan.self, Compact.self, Recover.self, TickCommand.self, TransitionsCommand.self, AudienceCommand.self]
     )
 
     /// Accepts `journey --store PATH COMMAND …` as DESIGN.md writes it: the global option is moved
@@ -25,7 +25,9 @@ struct Journey: ParsableCommand {
             if first == "--store", !arguments.isEmpty { global.append(arguments.removeFirst()) }
         }
         if !global.isEmpty, !arguments.isEmpty {
-            arguments.insert(contentsOf: global, at: 1)
+            // Behind the subcommand's name: `audience save` names two levels.
+            let nested = arguments.first == "audience" && arguments.count > 1 && !arguments[1].hasPrefix("-")
+            arguments.insert(contentsOf: global, at: nested ? 2 : 1)
         } else {
             arguments += global
         }

@@ -234,7 +234,9 @@ import Testing
         #expect(try t.store.setPolicy(policy) == true)
         #expect(try t.store.read { try $0.profile(of: "r")?.reactivations } == 1)
         policy.decliningAfterDays = 10
-        #expect(try t.store.setPolicy(policy) == false, "the declining threshold is applied at query time")
+        #expect(try t.store.setPolicy(policy) == true, "the rhythm index (by_due) depends on the declining rule")
+        policy.tierMinimumsMinorUnits[0] = 5_000
+        #expect(try t.store.setPolicy(policy) == false, "tiers are applied at query time")
         #expect(try t.store.read { try $0.profile(of: "r", asOf: Shop.at(71))?.phase } == .declining)
         #expect(try t.store.verify().isConsistent)
     }

@@ -301,7 +301,7 @@ import Testing
     /// rebuild and verify drive both projections, and verify catches a damaged view count.
     @Test func registeringTheDatabases() throws {
         let registration = EventLog.Projections(
-            databases: ["facts"] + FactsProjection.indexes.map(\.name) + ["view_counts", "by_views"],
+            databases: ["facts"] + FactsProjection.indexes.map(\.name) + ["view_counts", "by_views"] + JourneySchema.databases,
             initialPolicyText: { Policy(currency: $0).text },
             make: { text, currency in
                 [FactsProjection(policy: try Policy(text: text, currency: currency)), ViewCountsProjection()]

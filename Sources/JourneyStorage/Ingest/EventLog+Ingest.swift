@@ -7,6 +7,10 @@ import Glibc
 import Darwin
 #endif
 
+/// Runs in an append's last write transaction before it commits (the layer above ticks there:
+/// `ingest --tick`).
+package typealias BeforeCommit = (WriteTransaction) throws -> Void
+
 extension EventLog {
     /// Ingests a JSONL file: every line or, when a line is invalid, none.
     ///
@@ -21,16 +25,16 @@ extension EventLog {
     /// Blank lines are skipped. Duplicate event ids are skipped and counted.
     /// - Throws: ``JourneyError`` `.invalidEvent` with `line N: field: expected …, found …` (nothing is
     ///   committed), `.io` when the file cannot be read.
-    package func ingestJSONL(atPath path: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
+    package func ingestJSONL(atPath path: String, options: IngestOptions = IngestOptions(), beforeCommit: BeforeCommit? = nil) throws -> IngestReport {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw JourneyError(.io, "cannot open \(path): \(errnoText())") }
         defer { close(fd) }
-        return try ingestJSONL(fileDescriptor: fd, name: path, options: options)
+        return try ingestJSONL(fileDescriptor: fd, name: path, options: options, beforeCommit: beforeCommit)
     }
 
     /// Ingests JSONL from an open file descriptor (a file, or a pipe such as standard input, which is
     /// first copied to a temporary file so the transaction can be retried).
-    package func ingestJSONL(fileDescriptor fd: Int32, name: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
+    package func ingestJSONL(fileDescriptor fd: Int32, name: String, options: IngestOptions = IngestOptions(), beforeCommit: BeforeCommit? = nil) throws -> IngestReport {
         if lseek(fd, 0, SEEK_CUR) < 0 {
             var template = Array("/tmp/journey-ingest-XXXXXX".utf8CString)
             let spool = mkstemp(&template)
@@ -38,22 +42,22 @@ extension EventLog {
             unlink(template)
             defer { close(spool) }
             try copy(from: fd, to: spool, name: name)
-            return try ingestJSONL(fileDescriptor: spool, name: name, options: options)
+            return try ingestJSONL(fileDescriptor: spool, name: name, options: options, beforeCommit: beforeCommit)
         }
         var source = FileLineSource(fd: fd, path: name)
         defer { source.deallocate() }
-        return try ingest(&source, options: options)
+        return try ingest(&source, options: options, beforeCommit: beforeCommit)
     }
 
     /// Ingests JSONL held in memory.
-    package func ingestJSONL(_ bytes: [UInt8], options: IngestOptions = IngestOptions()) throws -> IngestReport {
+    package func ingestJSONL(_ bytes: [UInt8], options: IngestOptions = IngestOptions(), beforeCommit: BeforeCommit? = nil) throws -> IngestReport {
         try bytes.withUnsafeBytes { raw in
             var source = MemoryLineSource(raw)
-            return try ingest(&source, options: options)
+            return try ingest(&source, options: options, beforeCommit: beforeCommit)
         }
     }
 
-    func ingest(_ source: inout some LineSource, options: IngestOptions) throws -> IngestReport {
+    func ingest(_ source: inout some LineSource, options: IngestOptions, beforeCommit: BeforeCommit? = nil) throws -> IngestReport {
         // Room for the file before its transaction: stored events take fewer bytes than their JSONL,
         // and pages the transaction copies on write at most what the store holds.
         if options.reservesMap { try env.reserveMap(atLeast: 2 * env.usedBytes + source.byteCount) }
@@ -68,17 +72,19 @@ extension EventLog {
                                         options: options, until: .max)
                     (report.appended, report.duplicates) = try w.finish(batch)
                     report.events = try schema.events.count(in: txn)
+                    try beforeCommit?(txn)
                     return report
                 }
             }
-            return try ingestInTransactions(&source, writer: &w, options: options)
+            return try ingestInTransactions(&source, writer: &w, options: options, beforeCommit: beforeCommit)
         }
     }
 
     /// A file larger than one transaction: validated in full first (so a bad line commits nothing),
     /// then appended in transactions; the first writes a roll-back marker and the last removes it. A
     /// failure in between — or a crash, found when the store is next opened — rolls the file back.
-    private func ingestInTransactions(_ source: inout some LineSource, writer w: inout LogWriter, options: IngestOptions) throws -> IngestReport {
+    private func ingestInTransactions(_ source: inout some LineSource, writer w: inout LogWriter, options: IngestOptions,
+                                      beforeCommit: BeforeCommit?) throws -> IngestReport {
         var report = IngestReport()
         var lineNumber = 0
         try source.rewind()
@@ -97,7 +103,10 @@ extension EventLog {
                     let done = try ingestLines(&source, into: &batch, writer: &w, lineNumber: &line, report: &ignored,
                                                options: options, until: offset + options.transactionBytesMax)
                     let (appended, duplicates) = try w.finish(batch)
-                    if done { _ = try schema.meta.delete(MetaKey.openIngest, in: txn) }
+                    if done {
+                        _ = try schema.meta.delete(MetaKey.openIngest, in: txn)
+                        try beforeCommit?(txn)
+                    }
                     return (done, source.offset, line, appended, duplicates)
                 }
                 report.appended += appended

@@ -21,6 +21,9 @@ public struct IngestOptions: Sendable {
     public var transactionBytesMax: Int
     /// Called now and then with the number of lines read so far (for a progress display).
     public var progress: (@Sendable (Int) -> Void)?
+    /// Tick to the newest event's time in the append's last transaction (`journey ingest --tick`):
+    /// the events and their transitions commit together. See ``IngestReport/transitions``.
+    public var tick = false
     /// Tests only: fail after this many transactions of a chunked ingest, as a crash would.
     package var failAfterTransactions: Int?
     /// Tests only: `false` skips reserving map room for the file, so the transaction fills the map
@@ -65,6 +68,10 @@ public struct IngestReport: Hashable, Sendable {
     public var events = 0
     /// Every refused line, in order (only with ``IngestOptions/skipInvalid``).
     public var rejections: [Rejection] = []
+    /// With ``IngestOptions/tick``: the transitions the tick appended.
+    public var transitions: Int?
+    /// With ``IngestOptions/tick``: the clock the tick moved to.
+    public var clock: Timestamp?
 
     /// An empty report.
     public init() {}

@@ -6,14 +6,14 @@ extension EventLog {
     /// turns events into validated drafts, a group at a time, while this one appends the groups
     /// loaded before (as ingest does with JSONL lines). This thread appends the first
     /// ``LogWriter/apiHeadEvents`` itself meanwhile, so it does not wait for the loader to start.
-    package func append(_ events: some Collection<Event>) throws -> AppendReport {
+    package func append(_ events: some Collection<Event>, beforeCommit: BeforeCommit? = nil) throws -> AppendReport {
         // The loop is not generic: a generic one, unspecialized for a caller in another module, spent
         // a fifth of its time looking up type metadata.
-        if let report = try events.withContiguousStorageIfAvailable({ try append(contiguous: $0) }) { return report }
-        return try Array(events).withUnsafeBufferPointer { try append(contiguous: $0) }
+        if let report = try events.withContiguousStorageIfAvailable({ try append(contiguous: $0, beforeCommit: beforeCommit) }) { return report }
+        return try Array(events).withUnsafeBufferPointer { try append(contiguous: $0, beforeCommit: beforeCommit) }
     }
 
-    private func append(contiguous events: UnsafeBufferPointer<Event>) throws -> AppendReport {
+    private func append(contiguous events: UnsafeBufferPointer<Event>, beforeCommit: BeforeCommit?) throws -> AppendReport {
         try withWriter { (w: inout LogWriter) in
             try writeAppending(&w) { txn, w in
                 var batch = try w.begin(txn, expectedEvents: events.count)
@@ -21,6 +21,7 @@ extension EventLog {
                 guard head < events.count else {
                     try appendLoading(events, in: 0..<events.count, to: &batch, writer: &w)
                     let (appended, duplicates) = try w.finish(batch)
+                    try beforeCommit?(txn)
                     return AppendReport(appended: appended, duplicates: duplicates)
                 }
                 if w.apiGroups.isEmpty {
@@ -46,6 +47,7 @@ extension EventLog {
                     }
                 }
                 let (appended, duplicates) = try w.finish(batch)
+                try beforeCommit?(txn)
                 return AppendReport(appended: appended, duplicates: duplicates)
             }
         }
@@ -103,6 +105,10 @@ public struct AppendReport: Hashable, Sendable {
     public var appended: Int
     /// Events skipped because their id was already in the log.
     public var duplicates: Int
+    /// With a tick (`append(_:tick:)`): the transitions it appended.
+    public var transitions: Int?
+    /// With a tick: the clock it moved to.
+    public var clock: Timestamp?
 
     package init(appended: Int, duplicates: Int) {
         self.appended = appended

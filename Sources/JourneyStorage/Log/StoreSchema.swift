@@ -22,8 +22,12 @@ package final class StoreSchema: Sendable {
     /// Version 5: `event_ids` in sorted runs per bucket (``IDRuns``).
     /// Version 6: 128-bit spend sums (facts, and 16-byte spends in `by_spend` keys); an affinity time
     /// per category.
-    package static let formatVersion: UInt32 = 6
-    package static let databasesMax = 16
+    /// Version 7: `by_due` (facts' rhythm index) and the journey's databases (ticks, transitions,
+    /// emitted states, saved audiences, consumers).
+    package static let formatVersion: UInt32 = 7
+    /// Named databases an environment may hold (LMDB's `maxdbs`): the log's, the projections' and the
+    /// journey's, with room to spare.
+    package static let databasesMax = 32
 
     package let meta: Database<String, [UInt8]>
     package let events: Database<UInt64, [UInt8]>

@@ -45,10 +45,13 @@ extension EventLog {
     /// The fold runs in memory over one cursor pass of `events`; the new facts are written in key order
     /// with `MDB_APPEND`. Everything happens in one write transaction: readers keep their snapshot, and
     /// a crash at any moment leaves the old projections as they were.
-    /// - Parameter progress: called now and then with the number of events replayed.
+    /// - Parameters:
+    ///   - progress: called now and then with the number of events replayed.
+    ///   - then: runs in the same transaction once the projections are written (the layer above
+    ///     derives more from them there).
     /// - Complexity: O(E + C log C) for E events and C customers; memory O(C).
     @discardableResult
-    package func rebuild(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
+    package func rebuild(progress: ((Int) -> Void)? = nil, then: ((WriteTransaction) throws -> Void)? = nil) throws -> RebuildReport {
         let start = monotonicSeconds()
         var read = start, written = start
         let (events, customers, refolded) = try withWriter { (w: inout LogWriter) in
@@ -58,6 +61,7 @@ extension EventLog {
                 let fold = try LogFold(schema: schema, in: txn, helper: env, progress: progress)
                 read = monotonicSeconds()
                 let (customers, refolded) = try writeProjections(fold, of: w.projector.projections, in: txn)
+                try then?(txn)
                 written = monotonicSeconds()
                 return (fold.events, customers, refolded)
             }

@@ -28,7 +28,11 @@ extension EventLog {
     /// through LMDB, which trusts its pages. Then every record and index entry is decoded with its
     /// bounds checked: damage there is reported (`events #123: record truncated or malformed`), not thrown.
     /// - Complexity: O(E + C log C), like a rebuild without the writes.
-    package func verify(projections: [any CustomerProjection], progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
+    /// - Parameter then: checks more in the same snapshot once the log and the projections are found
+    ///   sound (the layer above compares what it derives from them); its problems are ones a
+    ///   rebuild repairs.
+    package func verify(projections: [any CustomerProjection], progress: ((Int) -> Void)? = nil,
+                        then: ((ReadTransaction, Int) throws -> [String])? = nil) throws -> VerifyReport {
         try env.read { txn in
             let found = VerifyProblems()
             let pages = try env.checkPages(in: txn, problemsMax: VerifyReport.problemsMax)
@@ -38,6 +42,9 @@ extension EventLog {
             }
             do {
                 try verifyContents(in: txn, projections: projections, progress: progress, found)
+                if found.report.problems.isEmpty, let then {
+                    for problem in try then(txn, VerifyReport.problemsMax) { found.add(problem, projection: true) }
+                }
             } catch let error as JourneyError where error.code == .corrupted {
                 found.add(error.message.droppingAdvice)
             } catch let error as LMDBError where error == .corrupted {

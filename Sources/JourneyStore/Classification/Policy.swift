@@ -37,9 +37,11 @@ public struct Policy: Hashable, Sendable {
     /// At most this many affinity tags per customer.
     public static let affinityTagsMax = 3
 
-    /// Whether stored facts computed under `self` would differ under `other` (then a rebuild is needed).
+    /// Whether stored facts or their indexes computed under `self` would differ under `other` (then
+    /// a rebuild is needed): the rhythm index (`by_due`) depends on the declining rule's values.
     public func changesFacts(comparedTo other: Policy) -> Bool {
         lapsedAfterDays != other.lapsedAfterDays || affinityHalfLifeDays != other.affinityHalfLifeDays
+            || decliningAfterDays != other.decliningAfterDays || latencyFactor != other.latencyFactor
             || viewWeight != other.viewWeight || cartLineWeight != other.cartLineWeight
             || purchaseLineWeight != other.purchaseLineWeight
     }

@@ -15,23 +15,28 @@ extension JourneyStore {
     /// - Throws: ``JourneyError`` `.invalidEvent` with `line N: field: expected …, found …` (nothing is
     ///   committed), `.io` when the file cannot be read, `.diskFull`.
     public func ingestJSONL(atPath path: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
-        try translatingStorageErrors {
-            try log.ingestJSONL(atPath: path, options: options)
-        }
+        try ticking(options) { try log.ingestJSONL(atPath: path, options: options, beforeCommit: $0) }
     }
 
     /// Ingests JSONL from an open file descriptor (a file, or a pipe such as standard input, which is
     /// first copied to a temporary file so the transaction can be retried).
     public func ingestJSONL(fileDescriptor fd: Int32, name: String, options: IngestOptions = IngestOptions()) throws -> IngestReport {
-        try translatingStorageErrors {
-            try log.ingestJSONL(fileDescriptor: fd, name: name, options: options)
-        }
+        try ticking(options) { try log.ingestJSONL(fileDescriptor: fd, name: name, options: options, beforeCommit: $0) }
     }
 
     /// Ingests JSONL held in memory.
     public func ingestJSONL(_ bytes: [UInt8], options: IngestOptions = IngestOptions()) throws -> IngestReport {
+        try ticking(options) { try log.ingestJSONL(bytes, options: options, beforeCommit: $0) }
+    }
+
+    /// Runs an ingest, ticking in its last transaction when `options` ask for it.
+    private func ticking(_ options: IngestOptions, _ ingest: (BeforeCommit?) throws -> IngestReport) throws -> IngestReport {
         try translatingStorageErrors {
-            try log.ingestJSONL(bytes, options: options)
+            var ticked: TickReport?
+            var report = try ingest(options.tick ? { txn in ticked = try self.tick(in: txn, asOf: nil) } : nil)
+            report.transitions = ticked?.transitions
+            report.clock = ticked?.clock
+            return report
         }
     }
 }

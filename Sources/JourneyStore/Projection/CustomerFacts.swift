@@ -163,6 +163,9 @@ struct CustomerFacts: Equatable {
 /// The parts of ``Policy`` the fold uses, in the units it uses.
 struct FoldPolicy {
     let lapsedAfterMs: Double
+    /// The declining rule's values, for the rhythm index (``FactsProjection/rows(_:policy:)``).
+    let decliningAfterDays: Double
+    let latencyFactor: Double
     let halfLifeMs: Double
     let viewWeight: Double
     let cartLineWeight: Double
@@ -170,6 +173,8 @@ struct FoldPolicy {
 
     init(_ p: Policy) {
         lapsedAfterMs = p.lapsedAfterDays * 86_400_000
+        decliningAfterDays = p.decliningAfterDays
+        latencyFactor = p.latencyFactor
         halfLifeMs = p.affinityHalfLifeDays * 86_400_000
         viewWeight = p.viewWeight
         cartLineWeight = p.cartLineWeight

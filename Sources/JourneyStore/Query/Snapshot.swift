@@ -35,17 +35,30 @@ public final class Snapshot {
     private var boundedNewest: Timestamp?
     /// The last point-in-time view used.
     private var lastView: FactsView?
+    /// Whether `txn` is a write transaction lent for reading: what it sees may never commit, so
+    /// nothing it reads goes into the store's caches (populations, views, names).
+    let writing: Bool
+    /// Whether ``policy`` folds facts differently from the stored policy (a replayed tick's): then
+    /// no stored fact holds, and every view folds the log.
+    let refoldsAll: Bool
 
-    init(store: JourneyStore, txn: ReadTransaction, position: UInt64? = nil) throws {
+    /// - Parameters:
+    ///   - position: count only the first `position` events.
+    ///   - writing: `txn` is a write transaction's (``WriteTransaction/reading``).
+    ///   - policy: classify with this policy rather than the stored one.
+    init(store: JourneyStore, txn: ReadTransaction, position: UInt64? = nil, writing: Bool = false, policy: Policy? = nil) throws {
         self.store = store
         self.txn = txn
-        self.policy = try store.storedPolicy(in: txn)
+        self.writing = writing
+        let stored = try store.storedPolicy(in: txn)
+        self.policy = policy ?? stored
+        self.refoldsAll = policy.map { $0.changesFacts(comparedTo: stored) } ?? false
         self.newestEventTime = try store.schema.metaUInt64(MetaKey.newestTime, in: txn).map { Timestamp(millisecondsSinceEpoch: Int64($0)) }
         self.rollBackEpoch = try store.schema.metaUInt64(MetaKey.rollBackEpoch, in: txn) ?? 0
         let last = try store.schema.lastSequence(in: txn)
         self.lastSequence = last
         self.positionBound = position.flatMap { $0 < last ? $0 : nil }
-        if positionBound != nil {
+        if positionBound != nil || refoldsAll {
             let view = try pastView(asOf: nil)
             boundedNewest = view.map { Timestamp(millisecondsSinceEpoch: $0.asOf) }
         }
@@ -61,6 +74,10 @@ public final class Snapshot {
     var population: Population {
         get throws {
             if let cachedPopulation { return cachedPopulation }
+            if writing {
+                cachedPopulation = try Population(schema: schema, in: txn)
+                return cachedPopulation!
+            }
             let id = txn.snapshotID
             let p = try store.populationCache.withLock { cache in
                 if let (cachedID, population) = cache, cachedID == id { return population }
@@ -87,15 +104,16 @@ public final class Snapshot {
     /// those (`t` at or after the newest event, no position bound): the common case costs nothing.
     /// Views are kept by the store for the snapshot, so the threads of an export share one.
     func pastView(asOf t: Int64?) throws -> FactsView? {
-        if positionBound == nil, (t ?? .max) >= newestEventTime?.millisecondsSinceEpoch ?? .min { return nil }
+        if positionBound == nil, !refoldsAll, (t ?? .max) >= newestEventTime?.millisecondsSinceEpoch ?? .min { return nil }
         if let view = lastView, view.asOf == t ?? boundedNewest?.millisecondsSinceEpoch { return view }
         let key = ViewKey(snapshot: txn.snapshotID, asOf: t ?? boundedNewest?.millisecondsSinceEpoch, position: positionBound)
-        if key.asOf != nil, let (cached, view) = store.viewCache.withLock({ $0 }), cached == key {
+        let caches = !writing && !refoldsAll
+        if caches, key.asOf != nil, let (cached, view) = store.viewCache.withLock({ $0 }), cached == key {
             lastView = view
             return view
         }
         let view = try FactsView.build(self, asOf: t, sequenceMax: positionBound)
-        store.viewCache.withLock { $0 = (ViewKey(snapshot: key.snapshot, asOf: view.asOf, position: positionBound), view) }
+        if caches { store.viewCache.withLock { $0 = (ViewKey(snapshot: key.snapshot, asOf: view.asOf, position: positionBound), view) } }
         lastView = view
         return view
     }
@@ -135,12 +153,16 @@ public final class Snapshot {
     /// The names of `numbers` of `kind`, in their order. The store keeps every name snapshots read
     /// (``NameDirectory``): a scan, or the next lookup, reads each product or category name from the map once.
     func names(_ kind: NameKind, _ numbers: some Collection<UInt32>) throws -> [String] {
-        try store.nameDirectory.names(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
+        if writing { return try numbers.map { try schema.name(kind, $0, in: txn) } }
+        return try store.nameDirectory.names(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
     /// The names of `numbers` of `kind`, sorted by their UTF-8 bytes.
     func sortedNames(_ kind: NameKind, _ numbers: [UInt32]) throws -> [String] {
-        try store.nameDirectory.sortedNames(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
+        if writing {
+            return try numbers.map { try schema.name(kind, $0, in: txn) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        return try store.nameDirectory.sortedNames(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:

@@ -37,33 +37,37 @@ extension FactsView {
             }
         }
         let projection = FactsProjection(policy: snapshot.policy)
-        if changedCount > 0, changedCount * foldLogAboveOneIn > customers {
-            return try folded(snapshot, bound: bound, asOf: asOf, projection: projection)
+        let changedList = (1..<max(changed.count, 1)).filter { changed[$0] }.map(UInt32.init)
+        if snapshot.refoldsAll || (changedCount > 0 && changedCount * foldLogAboveOneIn > customers) {
+            return try folded(snapshot, bound: bound, asOf: asOf, projection: projection, changed: changedList)
         }
         var facts: [UInt32: CustomerFacts?] = [:]
         var scratch = FoldScratch(projection)
         var value: [UInt8] = []
         var newestChanged: Int64 = -1
-        for c in 1..<changed.count where changed[c] {
+        for c in changedList {
             value.removeAll(keepingCapacity: true)
-            if try schema.fold(customer: UInt32(c), within: bound, scratch: &scratch, into: &value, in: txn) {
+            if try schema.fold(customer: c, within: bound, scratch: &scratch, into: &value, in: txn) {
                 let f = try value.withByteView { bytes throws(JourneyError) in try CustomerFacts(decoding: bytes) }
                 newestChanged = max(newestChanged, f.lastSeen)
-                facts[UInt32(c)] = .some(f)
+                facts[c] = .some(f)
             } else {
-                facts[UInt32(c)] = .some(nil)
+                facts[c] = .some(nil)
             }
         }
         let population = changedCount == 0 ? try snapshot.population
             : try Population(try buyers(snapshot, without: changed, plus: facts))
         let t = asOf ?? clock(newestUnchanged, newestChanged, newest)
-        return FactsView(asOf: t, bound: bound, population: population, source: changedCount == 0 ? .stored : .changed(facts))
+        return FactsView(asOf: t, bound: bound, population: population, source: changedCount == 0 ? .stored : .changed(facts),
+                         changedCustomers: changedList)
     }
 
     /// The view folded from the whole log within `bound`.
-    private static func folded(_ snapshot: Snapshot, bound: LogBound, asOf: Int64?, projection: FactsProjection) throws -> FactsView {
+    private static func folded(_ snapshot: Snapshot, bound: LogBound, asOf: Int64?, projection: FactsProjection,
+                               changed: [UInt32]) throws -> FactsView {
         let schema = snapshot.schema, txn = snapshot.txn
-        let fold = try LogFold(schema: schema, in: txn, helper: snapshot.store.env, bound: bound)
+        // A second thread reads its own snapshot: not a write transaction's uncommitted one.
+        let fold = try LogFold(schema: schema, in: txn, helper: snapshot.writing ? nil : snapshot.store.env, bound: bound)
         var blocks: [FoldedBlock] = []
         _ = try fold.fold(projection) { blocks.append($0) }
         var rows = BuyerRows()
@@ -74,7 +78,7 @@ extension FactsView {
             }
         }
         let t = asOf ?? clock(fold.newestTime, -1, snapshot.newestEventTime?.millisecondsSinceEpoch ?? -1)
-        return FactsView(asOf: t, bound: bound, population: try Population(rows), source: .folded(blocks))
+        return FactsView(asOf: t, bound: bound, population: try Population(rows), source: .folded(blocks), changedCustomers: changed)
     }
 
     /// The clock of a view bounded by position alone: its newest event (else the store's, else now).

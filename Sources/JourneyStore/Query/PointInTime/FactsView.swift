@@ -19,6 +19,8 @@ final class FactsView: @unchecked Sendable {
     let bound: LogBound
     let population: Population
     private let source: Source
+    /// The customers with an event past the bound, ascending (those whose stored facts do not hold).
+    let changedCustomers: [UInt32]
 
     enum Source {
         /// The stored facts hold for every customer.
@@ -30,7 +32,8 @@ final class FactsView: @unchecked Sendable {
         case folded([FoldedBlock])
     }
 
-    init(asOf: Int64, bound: LogBound, population: Population, source: Source) {
+    init(asOf: Int64, bound: LogBound, population: Population, source: Source, changedCustomers: [UInt32]) {
+        self.changedCustomers = changedCustomers
         self.asOf = asOf
         self.bound = bound
         self.population = population

@@ -1,0 +1,114 @@
+@_spi(Storage) import JourneyStorage
+
+/// The customers a tick must classify when it does not classify everyone: a superset of those whose
+/// state may differ from the one last emitted. Between the last tick (clock C, log position P₀) and
+/// this one (clock T):
+/// - customers with an event after P₀ (new, late or not), and those with an event later than C at
+///   the last tick (`pending`: their events count only now);
+/// - customers whose phase time alone moves: a last purchase `declining_after_days` or
+///   `lapsed_after_days` before a moment in (C, T] (`by_last_purchase`), or a rhythm's due time
+///   in (C, T] (`by_due`, the latency-factor rule);
+/// - customers between the old and the new cut-off of each top percent (`by_spend`): others' purchases
+///   move them in or out.
+/// Tier and reactivations change only with a customer's own events, segment only with phase and top
+/// percent. Saved audiences whose filters read other time- or population-dependent fields make the
+/// tick classify everyone (``TickCandidates/needsEveryone(_:)``).
+struct TickCandidates {
+    /// Time ranges widen by this much on each side: the rules compare fractional days.
+    static let marginMs: Int64 = 1000
+
+    let snapshot: Snapshot
+    let last: TickRecord
+    let t: Int64
+    private var marked: [Bool]
+    private(set) var numbers: [UInt32] = []
+
+    init(snapshot: Snapshot, last: TickRecord, asOf t: Int64) throws {
+        self.snapshot = snapshot
+        self.last = last
+        self.t = t
+        let customers = Int(try snapshot.schema.metaUInt32(MetaKey.nameCount(.customer), in: snapshot.txn) ?? 0)
+        marked = [Bool](repeating: false, count: customers + 1)
+        try collect()
+        numbers.sort()
+    }
+
+    private mutating func add(_ c: UInt32) {
+        guard Int(c) < marked.count, !marked[Int(c)] else { return }
+        marked[Int(c)] = true
+        numbers.append(c)
+    }
+
+    private mutating func collect() throws {
+        let schema = snapshot.schema, txn = snapshot.txn
+        for c in try schema.customers(ofEventsAfter: last.position, in: txn) { add(c) }
+        try schema.pending.forEach(in: txn) { key, _ in
+            add(try UInt32(lmdbBytes: key))
+            return true
+        }
+        let policy = snapshot.policy
+        for days in [policy.decliningAfterDays, policy.lapsedAfterDays] {
+            let span = Int64((days * 86_400_000).rounded(.down))
+            try addRange(schema.byLastPurchase, from: last.clock - span - Self.marginMs, through: t - span + Self.marginMs)
+        }
+        try addRange(schema.byDue, from: last.clock - Self.marginMs, through: t + Self.marginMs)
+        try addMovers()
+    }
+
+    /// The customers of an index keyed by time (8 bytes) + customer number, with times in the range.
+    private mutating func addRange(_ index: Database<[UInt8], [UInt8]>, from: Int64, through: Int64) throws {
+        guard through >= 0, from <= through else { return }
+        try index.forEachView(in: snapshot.txn, from: IndexKeys.lastPurchase(max(from, 0), customer: 0)) { key, _ in
+            guard let time = IndexKeys.time(fromKey: key), let c = IndexKeys.customer(fromKey: key) else {
+                throw JourneyError(.corrupted, "a time index holds a damaged key; run `journey verify`")
+            }
+            guard time <= through else { return false }
+            add(c)
+            return true
+        }
+    }
+
+    /// The buyers whose `by_spend` key lies between the last tick's cut-off and this one's, for each
+    /// top percent (from the first key when one side has no cut-off).
+    private mutating func addMovers() throws {
+        let now = try snapshot.pastView(asOf: t)?.population.topCutoffs ?? snapshot.population.topCutoffs
+        for k in Population.topPercents.indices {
+            let old = k < last.topCutoffs.count ? last.topCutoffs[k] : nil
+            let new = k < now.count ? now[k] : nil
+            guard old != new else { continue }
+            let bounds = [old, new].compactMap { $0 }.sorted { $0.lexicographicallyPrecedes($1) }
+            let low = bounds.count == 2 ? bounds[0] : nil, high = bounds[bounds.count - 1]
+            try snapshot.schema.bySpend.forEachView(in: snapshot.txn, from: low) { key, value in
+                guard !high.lexicographicallyPrecedes(key.array) else { return false }
+                guard let c = value.count == 4 ? value.bigEndian(as: UInt32.self) : nil else { throw Population.damaged("by_spend") }
+                add(c)
+                return true
+            }
+        }
+    }
+
+    /// Fields whose values change only with the customer's own events, or with phase and top
+    /// percent, which the candidates above cover. A saved audience reading any other field (a
+    /// "days since", affinity, RFM scores…) makes a tick classify every customer.
+    static let coveredFields: Set<FilterField> = [
+        .phase, .segment, .tier, .topPercent, .orders, .spend, .aov, .reactivations, .cartAbandons, .emailOpens,
+        .bought, .boughtCategory, .viewedCategory, .hasEmail, .hasPhone,
+    ]
+
+    /// Whether a tick with these saved audiences must classify every customer.
+    static func needsEveryone(_ audiences: [(audience: SavedAudience, filter: Filter)]) -> Bool {
+        audiences.contains { !$0.filter.root.fields.isSubset(of: coveredFields) }
+    }
+}
+
+extension FilterNode {
+    /// The fields the filter reads.
+    var fields: Set<FilterField> {
+        switch self {
+        case .and(let operands), .or(let operands): operands.reduce(into: []) { $0.formUnion($1.fields) }
+        case .not(let a): a.fields
+        case .compare(let f, _, _), .equals(let f, _, _), .member(let f, _), .memberNumber(let f, _), .has(let f, _),
+             .boolean(let f, _): [f]
+        }
+    }
+}
