@@ -22,7 +22,9 @@ package final class StoreSchema: Sendable {
     /// Version 5: `event_ids` in sorted runs per bucket (``IDRuns``).
     /// Version 6: 128-bit spend sums (facts, and 16-byte spends in `by_spend` keys); an affinity time
     /// per category.
-    package static let formatVersion: UInt32 = 6
+    /// Version 7: records with consent and the offer and unsubscribe types; facts with a time per
+    /// list entry, campaigns opened, offers, last view and consent; policy tiers in major units.
+    package static let formatVersion: UInt32 = 7
     package static let databasesMax = 16
 
     package let meta: Database<String, [UInt8]>

@@ -22,6 +22,8 @@ public final class Snapshot {
     let rollBackEpoch: UInt64
     /// Whether full-scan exports may use a second thread (tests turn it off to compare).
     var parallelExports = true
+    /// How profiles are built for the filters the store runs (issue 19: FilterBinding.swift).
+    var evaluation = FilterEvaluation()
 
     init(store: JourneyStore, txn: ReadTransaction) throws {
         self.store = store

@@ -6,6 +6,8 @@ struct FilterToken: Equatable {
         case string(String)
         case number(String)
         case op(FilterOperator)
+        /// `~=`: text compared without case and accents.
+        case like
         case open, close, comma, end
     }
     var kind: Kind
@@ -18,6 +20,7 @@ struct FilterToken: Equatable {
         case .string(let s): "\"\\\"\(s)\\\"\""
         case .number(let n): n
         case .op(let o): "\"\(o.rawValue)\""
+        case .like: "\"~=\""
         case .open: "\"(\""
         case .close: "\")\""
         case .comma: "\",\""
@@ -40,6 +43,12 @@ enum FilterLexer {
             if c == "(" { out.append(FilterToken(kind: .open, column: column)); i += 1; continue }
             if c == ")" { out.append(FilterToken(kind: .close, column: column)); i += 1; continue }
             if c == "," { out.append(FilterToken(kind: .comma, column: column)); i += 1; continue }
+            if c == "~" {
+                guard i + 1 < chars.count, chars[i + 1] == "=" else { throw fail("expected \"~=\", found \"~\"") }
+                out.append(FilterToken(kind: .like, column: column))
+                i += 2
+                continue
+            }
             if "=<>!".unicodeScalars.contains(c) {
                 let two = i + 1 < chars.count && chars[i + 1] == "="
                 let text = String(c) + (two ? "=" : "")
