@@ -139,6 +139,11 @@ struct RandomFilters {
         return (negative ? "-" : "") + whole + (fraction.isEmpty ? "" : "." + fraction)
     }
 
+    /// `s` as a filter's string literal.
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     mutating func pick<T>(_ values: [T]) -> T { values.randomElement(using: &random)! }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &random) < p }
 
@@ -169,13 +174,13 @@ struct RandomFilters {
             return chance(0.15) ? "\(name) in (\(pick(pool)), \(pick(pool)))" : "\(name) \(pick(Self.operators)) \(pick(pool))"
         case .list:
             let value = pick(lists[field]!)
-            let test = chance(0.3) ? "\(name) ~= \"\(chance(0.5) ? value.uppercased() : value)\"" : "\(name) has \"\(value)\""
+            let test = chance(0.3) ? "\(name) ~= \(Self.quoted(chance(0.5) ? value.uppercased() : value))" : "\(name) has \(Self.quoted(value))"
             guard field.timedList != nil, chance(0.5) else { return test }
             return test + " within \(pick(windows[field]!)) days"
         case .boolean:
             return pick([name, "\(name) = true", "\(name) = false", "\(name) != true"])
         case .text:
-            let pool = texts[field]!.map { "\"\($0)\"" }
+            let pool = texts[field]!.map(Self.quoted)
             return chance(0.2) ? "\(name) in (\(pick(pool)), \(pick(pool)))" : "\(name) \(pick(["=", "!=", "~="])) \(pick(pool))"
         case .date:
             return "\(name) \(pick(Self.operators)) \"\(pick(texts[field]!))\""

@@ -28,7 +28,9 @@ extension CampaignPlan {
 
     /// A plan's name is what an audience's is: 1–100 ASCII letters, digits, `_` or `-`.
     static func checkName(_ name: String) throws(JourneyError) {
-        _ = try Audience(name: name, filter: .all, format: .csv)
+        do { _ = try Audience(name: name, filter: .all, format: .csv) } catch {
+            throw JourneyError(.invalidArgument, "plan name \"\(name)\" must be 1–100 letters, digits, _ or -")
+        }
     }
 
     /// `name` when it can name a plan (1–100 ASCII letters, digits, `_` or `-`).

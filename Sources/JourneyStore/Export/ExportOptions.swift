@@ -69,11 +69,16 @@ struct ExportWriter: Sendable {
     /// Whether lines show the product, category, campaign or offer lists (profiles then name them).
     var printsLists: Bool { format.printsLists || (format == .csv && columns.contains { $0.needsLists }) }
 
+    /// The line for `p`, or why there is none: a customer with neither email nor phone for an ad
+    /// platform counts as without an identifier, whatever the consent.
     func outcome(_ p: Profile, currency: Currency) -> ExportOutcome {
-        switch consent {
-        case .email where p.attributes.emailConsent != true: return .withoutConsent
-        case .ads where p.attributes.adsConsent != true: return .withoutConsent
-        default: break
+        let consented = switch consent {
+        case .email: p.attributes.emailConsent == true
+        case .ads: p.attributes.adsConsent == true
+        case nil: true
+        }
+        guard consented else {
+            return format.needsIdentifier && p.email == nil && p.phone == nil ? .withoutIdentifier : .withoutConsent
         }
         guard format == .csv else { return format.line(p, currency: currency).map { .line($0) } ?? .withoutIdentifier }
         var w = CSVLineWriter()
