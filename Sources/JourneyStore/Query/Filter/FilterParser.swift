@@ -91,12 +91,15 @@ struct FilterParser {
         }
         let fieldToken = current
         k += 1
+        if isKeyword("within") { throw misplacedWithin(name) }
         let node = try parseTest(field, fieldToken)
         // A list test took its own `within`; any other is misplaced.
-        if isKeyword("within") {
-            throw JourneyError(.invalidArgument, "column \(current.column): \"within\" follows a list test such as viewed_category has \"cameras\" within 30 days; \(name) is not a list (lists: \(FilterField.listNames))")
-        }
+        if isKeyword("within") { throw misplacedWithin(name) }
         return node
+    }
+
+    private func misplacedWithin(_ name: String) -> JourneyError {
+        JourneyError(.invalidArgument, "column \(current.column): \"within\" follows a list test such as viewed_category has \"cameras\" within 30 days; \(name) is not a list (lists: \(FilterField.listNames))")
     }
 
     /// What follows a field: `in (…)`, `has VALUE`, `~= VALUE`, an operator and a value, or nothing (booleans).
