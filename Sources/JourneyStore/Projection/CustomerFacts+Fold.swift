@@ -79,19 +79,26 @@ extension CustomerFacts {
             lastEmailOpen = t
             let campaign = try r.varint32()
             if campaign != 0 { lists[ListKind.opened.rawValue].insert(campaign, at: t) }
-        case .offer:
+        case .offer, .unsubscribe:
+            try applyContactPressure(record.type, &r, at: t)
+        }
+    }
+
+    /// An offer (its name and time) or an unsubscribe (consent withdrawn; SMS consent is not kept).
+    private mutating func applyContactPressure(_ type: EventType, _ r: inout RecordReader, at t: Int64) throws(JourneyError) {
+        if type == .offer {
             let offer = try r.varint32()
             _ = try r.string()
             guard offer != 0 else { throw RecordReader.corrupt }
             lists[ListKind.offered.rawValue].insert(offer, at: t)
             lastOffer = t
-        case .unsubscribe:
-            switch ConsentChannel(rawValue: try r.u8()) {
-            case .email: emailConsent = false
-            case .ads: adsConsent = false
-            case .sms: break
-            case nil: throw RecordReader.corrupt
-            }
+            return
+        }
+        switch ConsentChannel(rawValue: try r.u8()) {
+        case .email: emailConsent = false
+        case .ads: adsConsent = false
+        case .sms: break
+        case nil: throw RecordReader.corrupt
         }
     }
 
