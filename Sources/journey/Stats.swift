@@ -35,7 +35,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Show or change the classification policy (rebuilding when facts depend on it).")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "key=value settings, such as lapsed_after_days=120 or tier_gold=300000 (minor units).")
+    @Argument(help: "key=value settings, such as lapsed_after_days=120 or tier_gold=3000 (amounts in major units).")
     var settings: [String] = []
 
     func run() throws {

@@ -56,7 +56,7 @@ import Testing
 
     @Test func everyArticleIsListedOnTheLandingPage() throws {
         let landing = try String(contentsOfFile: Self.catalog + "/JourneyStore.md", encoding: .utf8)
-        for article in ["GettingStarted", "EventFormat", "ClassificationRules", "Embedding", "AddingAProjection"] {
+        for article in ["GettingStarted", "EventFormat", "ClassificationRules", "Embedding", "AddingAProjection", "Audiences"] {
             #expect(landing.contains("<doc:\(article)>"), "\(article)")
         }
     }

@@ -5,9 +5,9 @@ import Testing
 
 @Suite struct ExportTests {
     static let events = """
-    {"id":"s1","type":"signup","customer":"ana","time":"2026-03-01T09:00:00Z","email":" Ana.Garcia@Example.COM ","phone":"+34 (612) 345-678","attributes":{"first_name":" Ana ","last_name":"García","country":"es","zip":"28001","city":"Madrid"}}
+    {"id":"s1","type":"signup","customer":"ana","time":"2026-03-01T09:00:00Z","email":" Ana.Garcia@Example.COM ","phone":"+34 (612) 345-678","attributes":{"first_name":" Ana ","last_name":"García","country":"es","zip":"28001","city":"Madrid","ads_consent":true}}
     {"id":"p1","type":"purchase","customer":"ana","time":"2026-03-02T09:00:00Z","order":"o1","items":[{"product":"cam","category":"cameras","price":"250.00"}]}
-    {"id":"s2","type":"signup","customer":"bob","time":"2026-03-01T09:00:00Z","email":"b.o.b@gmail.com","phone":"(415) 555-0100","attributes":{"country":"US","zip":"94107-1234"}}
+    {"id":"s2","type":"signup","customer":"bob","time":"2026-03-01T09:00:00Z","email":"b.o.b@gmail.com","phone":"(415) 555-0100","attributes":{"country":"US","zip":"94107-1234","ads_consent":true}}
     {"id":"p2","type":"purchase","customer":"bob","time":"2026-03-03T09:00:00Z","order":"o2","items":[{"product":"lens","category":"lenses","price":"99.50"}]}
     {"id":"p3","type":"purchase","customer":"cy","time":"2026-03-03T10:00:00Z","order":"o3","items":[{"product":"bag","price":"10"}]}
 

@@ -81,6 +81,9 @@ struct RandomFilters {
     var random: SeededRandom
     let numbers: [FilterField: [String]]
     let lists: [FilterField: [String]]
+    let texts: [FilterField: [String]]
+    /// Per list field, `within` windows at and around the distances of real entries' times from T.
+    let windows: [FilterField: [String]]
     static let indexed: [FilterField] = [.topPercent, .spend, .daysSincePurchase, .orders]
     static let operators = ["=", "!=", "<", "<=", ">", ">="]
 
@@ -88,23 +91,41 @@ struct RandomFilters {
         random = SeededRandom(seed: seed)
         let always = ["0", "-0", "1", "-1", "0.5", "-0.5", "3", "20", "1000000000000000000", "-1000000000000000000", "123456789012"]
         var numbers: [FilterField: [String]] = [:], lists: [FilterField: [String]] = [:]
+        var texts: [FilterField: [String]] = [:], windows: [FilterField: [String]] = [:]
         for field in FilterField.allCases {
             switch field.kind {
             case .number:
                 let real = profiles.compactMap { field.number(of: $0) }.shuffled(using: &random).prefix(12)
                 numbers[field] = always + real.flatMap { [$0, $0.nextUp, $0.nextDown].map(Self.plain) }
             case .money:
-                let real = profiles.compactMap { field == .spend ? $0.spend : $0.aov }.shuffled(using: &random).prefix(12)
+                let real = profiles.compactMap { field == .spend ? $0.spend : field == .aov ? $0.aov : $0.lastCartValue }
+                    .shuffled(using: &random).prefix(12)
                 numbers[field] = always + real.flatMap { m in
                     [m.minorUnits, m.minorUnits + 1, m.minorUnits - 1].map { Money(minorUnits: $0).decimalString(exponent: 2) }
                 } + ["0.001", "-0.004"]
             case .list:
                 lists[field] = Array(Set(profiles.flatMap { field.list(of: $0) }).sorted().prefix(10)) + ["none-such"]
+                var days = ["0", "1", "30", "365", "100000"]
+                for p in profiles.shuffled(using: &random).prefix(40) {
+                    for name in field.list(of: p).prefix(2) {
+                        guard let last = p.lastTime(of: name, in: field) else { continue }
+                        let d = Double(p.asOf.millisecondsSinceEpoch - last.millisecondsSinceEpoch) / 86_400_000
+                        days += [d, d.nextUp, d.nextDown].filter { $0 >= 0 }.map(Self.plain)
+                    }
+                }
+                windows[field] = days
+            case .text:
+                let real = Set(profiles.compactMap { field.text(of: $0) }).sorted().prefix(10)
+                texts[field] = Array(real) + real.map { $0.uppercased() } + ["none-such", ""]
+            case .date:
+                texts[field] = Array(Set(profiles.compactMap { $0.attributes.birthday })).sorted() + ["1900-01-01", "2000-02-29"]
             default: break
             }
         }
         self.numbers = numbers
         self.lists = lists
+        self.texts = texts
+        self.windows = windows
     }
 
     /// `v` in plain decimal (no exponent), digit for digit Swift's shortest form, which round-trips.
@@ -120,6 +141,11 @@ struct RandomFilters {
         if point >= digits.count { digits += String(repeating: "0", count: point - digits.count); point = digits.count }
         let whole = digits.prefix(point), fraction = digits.dropFirst(point)
         return (negative ? "-" : "") + whole + (fraction.isEmpty ? "" : "." + fraction)
+    }
+
+    /// `s` as a filter's string literal.
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     mutating func pick<T>(_ values: [T]) -> T { values.randomElement(using: &random)! }
@@ -151,9 +177,17 @@ struct RandomFilters {
             let pool = numbers[field]!
             return chance(0.15) ? "\(name) in (\(pick(pool)), \(pick(pool)))" : "\(name) \(pick(Self.operators)) \(pick(pool))"
         case .list:
-            return "\(name) has \"\(pick(lists[field]!))\""
+            let value = pick(lists[field]!)
+            let test = chance(0.3) ? "\(name) ~= \(Self.quoted(chance(0.5) ? value.uppercased() : value))" : "\(name) has \(Self.quoted(value))"
+            guard field.timedList != nil, chance(0.5) else { return test }
+            return test + " within \(pick(windows[field]!)) days"
         case .boolean:
             return pick([name, "\(name) = true", "\(name) = false", "\(name) != true"])
+        case .text:
+            let pool = texts[field]!.map(Self.quoted)
+            return chance(0.2) ? "\(name) in (\(pick(pool)), \(pick(pool)))" : "\(name) \(pick(["=", "!=", "~="])) \(pick(pool))"
+        case .date:
+            return "\(name) \(pick(Self.operators)) \"\(pick(texts[field]!))\""
         }
     }
 }

@@ -162,6 +162,23 @@ enum FuzzChecks {
         buyer.boughtProducts = ["p1", "p2"]
         buyer.boughtCategories = ["cameras"]
         buyer.viewedCategories = ["cameras", "tripods"]
+        buyer.attributes = Attributes(gender: "Female", birthday: "1992-02-29", city: "Köln", country: "DE",
+                                      interests: ["Cámaras"], emailConsent: true, adsConsent: false)
+        buyer.lastCartAbandon = Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch - 86_400_000)
+        buyer.lastCartValue = Money(minorUnits: 12_345)
+        buyer.lastView = Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch - 3_600_000)
+        buyer.lastOffer = Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch - 7 * 86_400_000)
+        buyer.viewedProducts = ["p1"]
+        buyer.openedCampaigns = ["news-1"]
+        buyer.offers = ["vip"]
+        let day = { (d: Int64) in Timestamp(millisecondsSinceEpoch: t.millisecondsSinceEpoch - d * 86_400_000) }
+        buyer.listTimes = ListTimes()
+        buyer.listTimes.bought = [day(30), day(2)]
+        buyer.listTimes.boughtCategory = [day(2)]
+        buyer.listTimes.viewed = [day(0)]
+        buyer.listTimes.viewedCategory = [day(0), day(31)]
+        buyer.listTimes.opened = [day(14)]
+        buyer.listTimes.offered = [day(7)]
         var extreme = buyer
         extreme.customer = "c2"
         extreme.phase = .lapsed
@@ -259,6 +276,7 @@ enum FuzzChecks {
         guard var facts = try? CustomerFacts(decoding: ByteView(input)) else { return nil }
         for field in AttributeField.allCases { _ = facts.field(field) }
         _ = facts.interests
+        for list in facts.lists { for e in list.entries { _ = list.lastTime(of: e.number) } }
         _ = affinityScores(facts, asOf: facts.lastSeen, halfLifeDays: 30)
         _ = affinityScores(facts, asOf: 0, halfLifeDays: 1e-9)
         if let finding = factsRoundTrip(&facts) { return finding }
@@ -275,12 +293,15 @@ enum FuzzChecks {
         return nil
     }
 
-    /// A purchase of two lines in categories 1 and 2 with an email, a cart abandon and an email
-    /// open, as stored (their times are patched).
+    /// A purchase of two lines in categories 1 and 2 with an email, a cart abandon, an email open,
+    /// an offer, an unsubscribe and a profile with consent, as stored (their times are patched).
     static let laterRecords: [[UInt8]] = [
         #"{"type":"purchase","id":"e1","customer":"c1","time":0,"order":"o1","email":"a@b.c","items":[{"product":"p1","category":"k1","price":"5.00"},{"product":"p2","category":"k7","price":"1.50","quantity":3}]}"#,
         #"{"type":"cart_abandon","id":"e2","customer":"c1","time":0,"items":[{"product":"p1","category":"k1","price":"5.00"}]}"#,
         #"{"type":"email_open","id":"e3","customer":"c1","time":0,"campaign":"spring"}"#,
+        #"{"type":"offer","id":"e4","customer":"c1","time":0,"offer":"spring","channel":"email"}"#,
+        #"{"type":"unsubscribe","id":"e5","customer":"c1","time":0,"channel":"ads"}"#,
+        #"{"type":"profile","id":"e6","customer":"c1","time":0,"attributes":{"email_consent":true,"city":"Köln","interests":["a"]}}"#,
     ].map { line in
         var scanner = JSONEventScanner(exponent: currency.exponent)
         var draft = EventDraft()

@@ -33,7 +33,7 @@ import Testing
         #expect(format.stderr == "journey: \(file): audiences[0].format: expected csv, jsonl, meta or google, found the string \"xml\"\n")
         let (key, keyFile, wroteOutput) = try refusal(#"{"exlude": "has_email", "audiences": [{"name": "a", "where": "has_email"}]}"#)
         #expect(key.status == 1)
-        #expect(key.stderr == "journey: \(keyFile): unknown key \"exlude\"; expected \"exclude\" or \"audiences\"\n")
+        #expect(key.stderr == "journey: \(keyFile): unknown key \"exlude\"; expected \"name\", \"exclude\", \"cooldown_days\" or \"audiences\"\n")
         #expect(!wroteOutput, "a misspelt exclusion must not send offers to those it meant to leave out")
     }
 }

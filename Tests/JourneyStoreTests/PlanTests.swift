@@ -60,8 +60,13 @@ import Testing
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as? [String: Any]
         #expect(summary?["excluded"] as? Int == 6)
         let audiences = summary?["audiences"] as? [[String: Any]]
-        #expect(audiences?.map { $0["written"] as? Int } == [4, 4])
+        #expect(audiences?.map { $0["written"] as? Int } == [4, 0], "no winback buyer gave ads consent")
         #expect(audiences?[1]["skipped_without_identifier"] as? Int == 12, "winback buyers without email cannot be matched by Meta")
+        #expect(audiences?[1]["skipped_without_consent"] as? Int == 4)
+        #expect(result.stderr == "journey: winback: left out 4 without consent, 12 without a usable email or phone\n")
+        let ignoring = try journey("--store", t.path, "plan", plan, "--out-dir", out, "--ignore-consent")
+        let again = try JSONSerialization.jsonObject(with: Data(ignoring.stdout.utf8)) as? [String: Any]
+        #expect((again?["audiences"] as? [[String: Any]])?.map { $0["written"] as? Int } == [4, 4])
     }
 
     @Test func aBadFilterFailsBeforeAnyOutput() throws {

@@ -22,7 +22,7 @@ struct RandomEvents {
 
     /// Text with characters that need escaping in JSON, now and then.
     mutating func text() -> String {
-        let pieces = ["Ana", "Zoë", "O'Brien", "line\nbreak", "quote\"d", "back\\slash", "tab\there", "東京", "😀", "plain"]
+        let pieces = ["Ana", "Zoë", "O'Brien", "line\nbreak", "quote\"d", "back\\slash", "tab\there", "東京", "😀", "plain", "zoe", "ZOË"]
         return pieces.randomElement(using: &random)!
     }
 
@@ -39,23 +39,27 @@ struct RandomEvents {
     }
 
     mutating func attributes() -> Attributes {
-        Attributes(firstName: maybe { $0.text() }, lastName: maybe { $0.text() }, gender: maybe { _ in "f" },
-                   birthday: maybe { _ in "1990-02-28" }, city: maybe { $0.text() }, region: maybe { _ in "CA" },
+        Attributes(firstName: maybe { $0.text() }, lastName: maybe { $0.text() }, gender: maybe { r in ["f", "F", "m", "Ž"].randomElement(using: &r.random)! },
+                   birthday: maybe { r in ["1990-02-28", "1992-02-29", "1970-01-01", "2000-12-31", "1955-06-15"].randomElement(using: &r.random)! },
+                   city: maybe { $0.text() }, region: maybe { _ in "CA" },
                    zip: maybe { $0.string("", 99999) }, country: maybe { _ in "US" },
-                   interests: maybe { r in (0..<Int.random(in: 0...3, using: &r.random)).map { _ in r.text() } })
+                   interests: maybe { r in (0..<Int.random(in: 0...3, using: &r.random)).map { _ in r.text() } },
+                   emailConsent: maybe { r in Bool.random(using: &r.random) }, adsConsent: maybe { r in Bool.random(using: &r.random) })
     }
 
     mutating func event() -> Event {
         counter += 1
         let payload: Event.Payload
-        switch Int.random(in: 0..<7, using: &random) {
+        switch Int.random(in: 0..<9, using: &random) {
         case 0: payload = .signup(contact(), attributes())
         case 1: payload = .profile(contact(), attributes())
         case 2: payload = .productView(product: string("p", 50), category: maybe { $0.string("cat", 8) })
         case 3: payload = .cartAbandon(items: items())
         case 4: payload = .purchase(order: string("o", 1_000_000), items: items(), contact: contact())
         case 5: payload = .refund(order: string("o", 1_000_000), total: Money(minorUnits: Int128(Int64.random(in: 1...100_000, using: &random))))
-        default: payload = .emailOpen(campaign: maybe { $0.string("camp", 5) })
+        case 6: payload = .emailOpen(campaign: maybe { $0.string("camp", 5) })
+        case 7: payload = .offer(offer: ["Spring", "spring", "Ñandú", "vip"].randomElement(using: &random)!, channel: maybe { _ in "email" })
+        default: payload = .unsubscribe(channel: ConsentChannel.allCases.randomElement(using: &random)!)
         }
         let ms = Int64.random(in: 1_700_000_000_000...1_800_000_000_000, using: &random)
         return Event(id: "e\(counter)-\(random.next() % 1000)", customer: string("c", customers),

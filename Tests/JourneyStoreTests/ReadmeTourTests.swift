@@ -25,7 +25,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try run("/bin/bash", ["-euo", "pipefail", "-c", "cd '\(dir)'\n" + script])
         #expect(result.status == 0, "\(result.stderr)")
-        for file in ["events.jsonl", "winback-cameras.csv", "plan.json", "campaign/vip-winback.csv", "campaign/camera-fans.csv"] {
+        for file in ["events.jsonl", "winback-cameras.csv", "plan.json", "campaign/vip-winback.csv", "campaign/camera-fans.csv", "birthdays.csv"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
         }
         #expect(result.stdout.contains("ok: "), "verify said so")

@@ -54,7 +54,8 @@ import Testing
     func ticksEqualTheReferenceModel(seed: UInt64) throws {
         let choices = [("winback", "phase = lapsed"), ("vips", "tier >= silver or top_percent <= 5"),
                        ("recent", "days_since_purchase <= 90"), ("cameras", #"bought_category has "cat1""#),
-                       ("winback", "phase = lapsed and orders >= 2")]
+                       ("winback", "phase = lapsed and orders >= 2"),
+                       ("lookers", #"viewed_category has "cat2" within 30 days and days_since_view <= 20"#)]
         _ = try Self.checkTicks(seed: seed, choices: choices)
     }
 
@@ -62,7 +63,8 @@ import Testing
     /// still finds every transition the model finds.
     @Test(arguments: [201, 202, 203] as [UInt64])
     func candidateTicksEqualTheReferenceModel(seed: UInt64) throws {
-        let choices = [("winback", "phase = lapsed"), ("vips", "segment = loyal_high_value or top_percent <= 5")]
+        let choices = [("winback", "phase = lapsed"), ("vips", "segment = loyal_high_value or top_percent <= 5"),
+                       ("viewers", #"viewed has "p2" and last_cart_value >= 0 and not email_consent"#)]
         let reports = try Self.checkTicks(seed: seed, choices: choices, customers: 80)
         #expect(reports.contains { !$0.classifiedEveryone && $0.customersChecked < 80 }, "some ticks classified only their candidates")
     }
@@ -155,6 +157,29 @@ import Testing
         #expect(try temporary.store.lastTransitionSeq == UInt64(report.transitions))
         // The same clock again: nothing changed, nothing to report.
         #expect(try temporary.store.tick(asOf: report.clock).transitions == 0)
+    }
+
+    /// Which saved audiences make a tick classify everyone: a list `within N days` or a "days since"
+    /// moves with the clock alone; demographics, consent and plain list tests change only with the
+    /// customer's own events, which the candidates cover.
+    @Test(arguments: [
+        (#"viewed has "p1" and city = "Lyon" and email_consent and gender = "f""#, false),
+        (#"offered ~= "spring" and interests has "x" and birth_month = 5"#, false),
+        (#"viewed has "p1" within 7 days"#, true),
+        (#"not (opened has "camp1" within 7 days)"#, true),
+        ("days_to_birthday <= 30", true),
+        ("age >= 30", true),
+        ("days_since_offer <= 3", true),
+    ])
+    func audiencesThatNeedEveryone(filter: String, everyone: Bool) throws {
+        var random = RandomEvents(seed: 9, customers: 20)
+        let temporary = try TemporaryStore(options: .init(syncDisabled: true))
+        try temporary.store.append(random.events(60))
+        try temporary.store.saveAudience("a", where: filter)
+        // A new audience is evaluated for everyone once; later ticks depend on what it reads.
+        #expect(try temporary.store.tick().classifiedEveryone)
+        try temporary.store.append(random.events(5))
+        #expect(try temporary.store.tick().classifiedEveryone == everyone)
     }
 
     /// An embedded consumer's writes commit with its checkpoint: a body that fails (a crash before

@@ -9,9 +9,9 @@ import Testing
 
     static let cases: [(String, String)] = [
         (#"{"id":"e1","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
-         "type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, found nothing"),
+         "type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, offer, unsubscribe, found nothing"),
         (#"{"type":"click",\#(head)}"#,
-         #"type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, found "click""#),
+         #"type: expected one of signup, profile, product_view, cart_abandon, purchase, refund, email_open, offer, unsubscribe, found "click""#),
         (#"{"type":"signup","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
          "id: expected a non-empty string of at most 128 bytes, found nothing"),
         (#"{"type":"signup","id":"\#(String(repeating: "x", count: 129))","customer":"c1","time":"2026-03-01T10:00:00Z"}"#,
@@ -53,7 +53,7 @@ import Testing
         (#"{"type":"refund",\#(head),"order":"o1","total":"0.00"}"#,
          "total: expected an amount > 0 (required for refund), found 0.00"),
         (#"{"type":"signup",\#(head),"attributes":{"birthday":"1990-02-30"}}"#,
-         #"attributes.birthday: expected a date YYYY-MM-DD, found "1990-02-30""#),
+         #"attributes.birthday: expected a date YYYY-MM-DD from 1900-01-01 to the event's date, found "1990-02-30""#),
         (#"{"type":"signup",\#(head),"attributes":{"country":"USA"}}"#,
          #"attributes.country: expected an ISO 3166 alpha-2 code such as US, found "USA""#),
         (#"{"type":"signup",\#(head),"email":"ana.example.com"}"#,

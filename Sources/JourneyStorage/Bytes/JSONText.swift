@@ -126,7 +126,12 @@ extension Event {
                                                ("zip", a.zip), ("country", a.country)]
             for (k, v) in values { attributes.optional(k, string: v) }
             if let interests = a.interests { attributes.field("interests", strings: interests) }
-            if values.contains(where: { $0.1 != nil }) || a.interests != nil { w.field("attributes", raw: attributes.finish()) }
+            for (k, v) in [("email_consent", a.emailConsent), ("ads_consent", a.adsConsent)] {
+                if let v { attributes.field(k, raw: v ? "true" : "false") }
+            }
+            if values.contains(where: { $0.1 != nil }) || a.interests != nil || a.emailConsent != nil || a.adsConsent != nil {
+                w.field("attributes", raw: attributes.finish())
+            }
         case .productView(let product, let category):
             w.field("product", string: product)
             w.optional("category", string: category)
@@ -143,6 +148,11 @@ extension Event {
             w.field("total", string: money(total))
         case .emailOpen(let campaign):
             w.optional("campaign", string: campaign)
+        case .offer(let offer, let channel):
+            w.field("offer", string: offer)
+            w.optional("channel", string: channel)
+        case .unsubscribe(let channel):
+            w.field("channel", string: channel.name)
         }
         return w.finish()
     }

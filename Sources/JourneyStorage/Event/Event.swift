@@ -41,6 +41,10 @@ public struct Event: Hashable, Sendable {
         case refund(order: String, total: Money)
         /// Opened a marketing email.
         case emailOpen(campaign: String?)
+        /// An offer or campaign was sent to the customer (by the shop, or recorded by `journey plan --record`).
+        case offer(offer: String, channel: String?)
+        /// The customer withdrew consent for a channel.
+        case unsubscribe(channel: ConsentChannel)
 
         /// A cart abandon whose total is the sum of its lines.
         public static func cartAbandon(items: [LineItem]) -> Payload {
@@ -62,11 +66,13 @@ public struct Event: Hashable, Sendable {
         case .purchase: .purchase
         case .refund: .refund
         case .emailOpen: .emailOpen
+        case .offer: .offer
+        case .unsubscribe: .unsubscribe
         }
     }
 }
 
-/// The seven event types; `rawValue` is the byte stored in the log.
+/// The nine event types; `rawValue` is the byte stored in the log.
 public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// `signup`: registered or subscribed.
     case signup = 1
@@ -82,6 +88,10 @@ public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case refund
     /// `email_open`: opened a marketing email.
     case emailOpen
+    /// `offer`: an offer or campaign was sent.
+    case offer
+    /// `unsubscribe`: consent for a channel was withdrawn.
+    case unsubscribe
 
     /// The name used in JSONL (`"type": "product_view"`).
     public var name: String {
@@ -93,6 +103,8 @@ public enum EventType: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .purchase: "purchase"
         case .refund: "refund"
         case .emailOpen: "email_open"
+        case .offer: "offer"
+        case .unsubscribe: "unsubscribe"
         }
     }
 
@@ -140,11 +152,15 @@ public struct Attributes: Hashable, Sendable {
     public var country: String?
     /// Declared interests.
     public var interests: [String]?
+    /// Consent to marketing email (`attributes.email_consent`).
+    public var emailConsent: Bool?
+    /// Consent to advertising audiences such as Meta's and Google's (`attributes.ads_consent`).
+    public var adsConsent: Bool?
 
     /// Attributes; `nil` fields are absent (and keep their earlier value in the profile).
     public init(firstName: String? = nil, lastName: String? = nil, gender: String? = nil, birthday: String? = nil,
                 city: String? = nil, region: String? = nil, zip: String? = nil, country: String? = nil,
-                interests: [String]? = nil) {
+                interests: [String]? = nil, emailConsent: Bool? = nil, adsConsent: Bool? = nil) {
         self.firstName = firstName
         self.lastName = lastName
         self.gender = gender
@@ -154,6 +170,36 @@ public struct Attributes: Hashable, Sendable {
         self.zip = zip
         self.country = country
         self.interests = interests
+        self.emailConsent = emailConsent
+        self.adsConsent = adsConsent
+    }
+}
+
+/// A channel a customer can withdraw consent for (`unsubscribe`'s `channel`).
+public enum ConsentChannel: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    /// Marketing email.
+    case email = 1
+    /// Advertising audiences (Meta, Google).
+    case ads
+    /// Text messages.
+    case sms
+
+    /// The name used in JSONL.
+    public var name: String {
+        switch self {
+        case .email: "email"
+        case .ads: "ads"
+        case .sms: "sms"
+        }
+    }
+
+    /// The JSONL name.
+    public var description: String { name }
+
+    /// The channel named `name` in JSONL, or `nil`.
+    public init?(name: String) {
+        guard let match = ConsentChannel.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
     }
 }
 

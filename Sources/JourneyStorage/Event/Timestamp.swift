@@ -96,6 +96,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(year: y, month: m)
     }
 
+    /// The day number (from 1970-01-01) of a valid date `YYYY-MM-DD`, else `nil`.
+    package static func dayNumber(ofDate b: UnsafeRawBufferPointer) -> Int64? {
+        guard isValidDate(b), let y = digits(b, 0, 4), let m = digits(b, 5, 2), let d = digits(b, 8, 2) else { return nil }
+        return days(year: y, month: m, day: d)
+    }
+
     @inline(__always)
     package static func digits(_ b: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int64? {
         var v: Int64 = 0

@@ -36,6 +36,12 @@ extension EventDraft {
             try validateCurrency(currency)
         case .emailOpen:
             try checkName(campaign, "campaign")
+        case .offer:
+            try requireName(offer, "offer", "an offer or campaign name (required for offer)")
+            try checkInterned(offer, "offer")
+            try checkName(channel, "channel")
+        case .unsubscribe:
+            try validateUnsubscribe()
         }
         idHash = withBytes(id!) { stableHash64($0) }
         customerHash = withBytes(customer!) { tableHash64($0) }
@@ -127,9 +133,7 @@ extension EventDraft {
                 }
                 if !ok { throw FieldError(field: field.path, expected: "a phone number of digits, spaces and + - ( ) .", found: "\"\(string(slice))\"") }
             case .birthday:
-                if !withBytes(slice, Timestamp.isValidDate) {
-                    throw FieldError(field: field.path, expected: "a date YYYY-MM-DD", found: "\"\(string(slice))\"")
-                }
+                try validateBirthday(slice)
             case .country:
                 let ok = slice.count == 2 && withBytes(slice) { $0.allSatisfy { ($0 | 0x20) >= 97 && ($0 | 0x20) <= 122 } }
                 if !ok { throw FieldError(field: field.path, expected: "an ISO 3166 alpha-2 code such as US", found: "\"\(string(slice))\"") }
@@ -138,6 +142,30 @@ extension EventDraft {
                 break
             }
         }
-        if !attributes { hasInterests = false }
+        if !attributes { hasInterests = false; emailConsent = nil; adsConsent = nil }
+    }
+
+    /// The earliest birthday accepted, as a year.
+    package static let birthYearMin: Int64 = 1900
+
+    /// A birthday is a date from 1900-01-01 to the event's own date (UTC): a later one is in the
+    /// future as of the event.
+    private func validateBirthday(_ slice: ByteSlice) throws(FieldError) {
+        let what = "a date YYYY-MM-DD from \(Self.birthYearMin)-01-01 to the event's date"
+        guard let day = withBytes(slice, Timestamp.dayNumber(ofDate:)) else {
+            throw FieldError(field: AttributeField.birthday.path, expected: what, found: "\"\(string(slice))\"")
+        }
+        let eventDay = time! >= 0 ? time! / 86_400_000 : (time! - 86_399_999) / 86_400_000
+        guard day >= Timestamp.days(year: Self.birthYearMin, month: 1, day: 1), day <= eventDay else {
+            throw FieldError(field: AttributeField.birthday.path, expected: what, found: "\"\(string(slice))\"")
+        }
+    }
+
+    private mutating func validateUnsubscribe() throws(FieldError) {
+        let what = "email, ads or sms (required for unsubscribe)"
+        guard let slice = channel else { throw FieldError(field: "channel", expected: what, found: "nothing") }
+        let known = withBytes(slice) { bytes in ConsentChannel.allCases.first { $0.name.utf8.elementsEqual(bytes) } }
+        guard let known else { throw FieldError(field: "channel", expected: what, found: "\"\(string(slice))\"") }
+        unsubscribeChannel = known
     }
 }

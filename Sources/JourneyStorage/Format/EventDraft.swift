@@ -49,6 +49,14 @@ package struct EventDraft {
     package var campaign: ByteSlice?
     package var currency: ByteSlice?
     package var total: Int64?
+    /// `offer`'s name and the channel of an `offer` or `unsubscribe`.
+    package var offer: ByteSlice?
+    package var channel: ByteSlice?
+    /// `attributes.email_consent` and `attributes.ads_consent`.
+    package var emailConsent: Bool?
+    package var adsConsent: Bool?
+    /// An `unsubscribe`'s channel, set by validation.
+    package var unsubscribeChannel: ConsentChannel?
     /// Contact fields and attributes, indexed by ``AttributeField``.
     package var fields: [ByteSlice?] = Array(repeating: nil, count: AttributeField.allCases.count)
     package var interests: [ByteSlice] = []
@@ -83,6 +91,7 @@ package struct EventDraft {
         scratch.removeAll()
         type = nil; id = nil; customer = nil; time = nil
         order = nil; product = nil; category = nil; campaign = nil; currency = nil; total = nil
+        offer = nil; channel = nil; emailConsent = nil; adsConsent = nil; unsubscribeChannel = nil
         // One uniqueness check for the whole array (each subscript assignment made a runtime call).
         fields.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
         // `removeAll(keepingCapacity:)` is a generic range replacement (~55 instructions) even on an

@@ -1,5 +1,5 @@
 /// Which top-level fields each event type has (DESIGN.md §1): the one table to extend when a type
-/// is added (issue 19's `offer` and `unsubscribe`: a ``Key`` for each new field name, a case here).
+/// is added (a ``Key`` for each new field name, a case here).
 ///
 /// Only these and the common fields (`id type customer time`, always) are checked on a line; any
 /// other field is skipped like an unknown one, so `"order":1` on a `product_view` is ignored, not
@@ -16,6 +16,8 @@ package enum EventFields {
         case .purchase: KeySet(.order) | .items | .total | .currency | .email | .phone
         case .refund: KeySet(.order) | .total | .currency
         case .emailOpen: KeySet(.campaign)
+        case .offer: KeySet(.offer) | .channel
+        case .unsubscribe: KeySet(.channel)
         }
     }
 }

@@ -7,6 +7,7 @@ extension EventRecord {
         switch type {
         case .signup, .profile:
             let mask = try r.varint()
+            guard mask & ~ConsentBits.maskBits == 0 else { throw RecordReader.corrupt }
             var values = [String?](repeating: nil, count: AttributeField.allCases.count)
             for k in values.indices where mask & (1 << UInt64(k)) != 0 {
                 values[k] = String(decoding: try r.string(), as: UTF8.self)
@@ -21,7 +22,7 @@ extension EventRecord {
             let contact = Contact(email: values[0], phone: values[1])
             let attributes = Attributes(firstName: values[2], lastName: values[3], gender: values[4], birthday: values[5],
                                         city: values[6], region: values[7], zip: values[8], country: values[9],
-                                        interests: interests)
+                                        interests: interests, emailConsent: ConsentBits.email(mask), adsConsent: ConsentBits.ads(mask))
             payload = type == .signup ? .signup(contact, attributes) : .profile(contact, attributes)
         case .productView:
             let product = try name(.product, try r.varint32())
@@ -44,6 +45,13 @@ extension EventRecord {
         case .emailOpen:
             let campaign = try r.varint32()
             payload = .emailOpen(campaign: campaign == 0 ? nil : try name(.campaign, campaign))
+        case .offer:
+            let offer = try name(.campaign, try r.varint32())
+            let channel = try r.string()
+            payload = .offer(offer: offer, channel: channel.isEmpty ? nil : String(decoding: channel, as: UTF8.self))
+        case .unsubscribe:
+            guard let channel = ConsentChannel(rawValue: try r.u8()) else { throw RecordReader.corrupt }
+            payload = .unsubscribe(channel: channel)
         }
         return Event(id: String(decoding: idBytes, as: UTF8.self), customer: try name(.customer, customer),
                      time: Timestamp(millisecondsSinceEpoch: time), payload: payload)
@@ -102,6 +110,8 @@ extension EventDraft {
                 hasInterests = true
                 for interest in list { interests.append(store(interest)) }
             }
+            emailConsent = a.emailConsent
+            adsConsent = a.adsConsent
         case .productView(let p, let c):
             product = store(p)
             category = c.map { store($0) }
@@ -118,6 +128,11 @@ extension EventDraft {
             total = Int64(clamping: t.minorUnits)
         case .emailOpen(let c):
             campaign = c.map { store($0) }
+        case .offer(let o, let c):
+            offer = store(o)
+            channel = c.map { store($0) }
+        case .unsubscribe(let c):
+            channel = store(c.name)
         }
     }
 
@@ -143,6 +158,7 @@ extension EventDraft {
         }
         // Products, categories and campaigns are checked by validation, against the key limit.
         try fieldLength(d.pointee.order, "order")
+        try fieldLength(d.pointee.channel, "channel")
         for field in AttributeField.allCases { try fieldLength(d.pointee.fields[field.rawValue], field.path) }
         guard d.pointee.items.count <= Limits.itemsMax else { throw FieldError(field: "items", expected: "at most \(Limits.itemsMax) line items") }
         guard d.pointee.interests.count <= Limits.interestsMax else {

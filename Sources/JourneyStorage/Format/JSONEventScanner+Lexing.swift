@@ -136,6 +136,14 @@ extension JSONEventScanner {
         i += count
     }
 
+    /// `true`, `false`, or `null` → `nil`.
+    package mutating func optionalBool(_ field: @autoclosure () -> String) throws(FieldError) -> Bool? {
+        if isNull() { i += 4; return nil }
+        if i + 4 <= n, memcmp(p + i, "true", 4) == 0 { i += 4; return true }
+        if i + 5 <= n, memcmp(p + i, "false", 5) == 0 { i += 5; return false }
+        throw expected(field(), "true or false")
+    }
+
     @inline(__always)
     package func isNull() -> Bool {
         i + 4 <= n && p[i] == UInt8(ascii: "n") && p[i + 1] == UInt8(ascii: "u") && p[i + 2] == UInt8(ascii: "l") && p[i + 3] == UInt8(ascii: "l")

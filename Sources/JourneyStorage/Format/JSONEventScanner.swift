@@ -96,6 +96,8 @@ package struct JSONEventScanner {
         case .total: d.total = try optionalMoney("total")
         case .items: try scanItems(&d)
         case .attributes: try scanAttributes(&d)
+        case .offer: d.offer = try optionalString("offer", &d, bytesMax: Self.validatedLater)
+        case .channel: d.channel = try optionalString("channel", &d)
         default: try skipValue(depth: 0)
         }
     }
@@ -190,6 +192,8 @@ package struct JSONEventScanner {
             case .zip: field = .zip
             case .country: field = .country
             case .interests: try s.scanInterests(&d); return
+            case .emailConsent: d.emailConsent = try s.optionalBool("attributes.email_consent"); return
+            case .adsConsent: d.adsConsent = try s.optionalBool("attributes.ads_consent"); return
             default: try s.skipValue(depth: 1); return
             }
             d.fields[field.rawValue] = try s.optionalString(field.path, &d)

@@ -4,14 +4,15 @@ package enum Key: UInt8 {
     case id, type, customer, time, order, product, category, campaign, currency, email, phone, total, items
     case attributes, price, quantity
     case firstName, lastName, gender, birthday, city, region, zip, country, interests
+    case offer, channel, emailConsent, adsConsent
 
     /// Matches the name by its length and as two little-endian words, its first 8 bytes and the rest
-    /// (names are at most 10 bytes), against the known names: no call or loop over candidates per key, where a
+    /// (names are at most 16 bytes), against the known names: no call or loop over candidates per key, where a
     /// `memcmp` per candidate of the same length was ~8 % of the reading thread's time.
     @inline(__always)
     package init(_ bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
-        guard n >= 2, n <= 10, let base = bytes.baseAddress else { self = .unknown; return }
+        guard n >= 2, n <= 16, let base = bytes.baseAddress else { self = .unknown; return }
         var head: UInt64 = 0, tail: UInt64 = 0
         for k in 0..<min(n, 8) { head |= UInt64(base.load(fromByteOffset: k, as: UInt8.self)) << UInt64(8 * k) }
         for k in 8..<max(8, n) { tail |= UInt64(base.load(fromByteOffset: k, as: UInt8.self)) << UInt64(8 * (k - 8)) }
@@ -41,6 +42,10 @@ package enum Key: UInt8 {
         case (3, 0x000000000070697A, 0x0000): self = .zip  // "zip"
         case (7, 0x007972746E756F63, 0x0000): self = .country  // "country"
         case (9, 0x7473657265746E69, 0x0073): self = .interests  // "interests"
+        case (5, 0x000000726566666F, 0x0000): self = .offer  // "offer"
+        case (7, 0x006C656E6E616863, 0x0000): self = .channel  // "channel"
+        case (13, 0x6F635F6C69616D65, 0x000000746E65736E): self = .emailConsent  // "email_consent"
+        case (11, 0x736E6F635F736461, 0x0000000000746E65): self = .adsConsent  // "ads_consent"
         default: self = .unknown
         }
     }
@@ -60,7 +65,7 @@ package enum EventScanText {
     /// two little-endian words.
     package static func type(named bytes: UnsafeRawBufferPointer) -> EventType? {
         let n = bytes.count
-        guard n >= 6, n <= 12, let base = bytes.baseAddress else { return nil }
+        guard n >= 5, n <= 12, let base = bytes.baseAddress else { return nil }
         var head: UInt64 = 0, tail: UInt64 = 0
         for k in 0..<min(n, 8) { head |= UInt64(base.load(fromByteOffset: k, as: UInt8.self)) << UInt64(8 * k) }
         for k in 8..<max(8, n) { tail |= UInt64(base.load(fromByteOffset: k, as: UInt8.self)) << UInt64(8 * (k - 8)) }
@@ -72,6 +77,8 @@ package enum EventScanText {
         case (8, 0x6573616863727570, 0x00000000): .purchase  // "purchase"
         case (6, 0x0000646E75666572, 0x00000000): .refund  // "refund"
         case (10, 0x706F5F6C69616D65, 0x00006E65): .emailOpen  // "email_open"
+        case (5, 0x000000726566666F, 0x00000000): .offer  // "offer"
+        case (11, 0x7263736275736E75, 0x00656269): .unsubscribe  // "unsubscribe"
         default: nil
         }
     }

@@ -60,12 +60,15 @@ extension EventGenerator {
         text(#"","country":""#); text(Self.countries[c % Self.countries.count])
         text(#"","city":""#); text(Self.cities[c % Self.cities.count])
         text(#"","zip":""#); number(Int64(10_000 + c % 89_999))
-        text(#"","birthday":""#); number(Int64(1950 + c % 55)); text("-0"); number(Int64(1 + c % 9)); text("-1"); number(Int64(c % 9))
-        text(#"","interests":[""#); text(Self.categories[c % Self.categories.count]); text("\"]}}\n")
+        text(#"","birthday":""#); number(Int64(1950 + c % 55)); text("-"); padded(1 + c % 12, 2); text("-"); padded(1 + (c / 12) % 28, 2)
+        text(#"","gender":""#); text(Self.genders[(c / 3) % Self.genders.count])
+        text(#"","interests":[""#); text(Self.categories[c % Self.categories.count])
+        text(#""],"email_consent":"#); text(c % 10 == 0 ? "false" : "true")
+        text(#","ads_consent":"#); text(c % 3 == 0 ? "false" : "true"); text("}}\n")
     }
 
     mutating func head(_ type: StaticString, _ c: Int, _ t: Int64) {
-        text(#"{"id":"e"#); number(Int64(fresh)); text(#"","type":""#); text(type)
+        text(#"{"id":"e"#); digits(seed); text("-"); number(Int64(fresh)); text(#"","type":""#); text(type)
         text(#"","customer":"c"#); padded(c, 7); text(#"","time":"#)
         if fresh % 10 == 3 { number(t) } else { text("\""); rfc3339(t); text("\"") }
     }
@@ -80,6 +83,11 @@ extension EventGenerator {
 
     mutating func number(_ v: Int64) {
         if v >= 10 { number(v / 10) }
+        line.append(UInt8(48 + v % 10))
+    }
+
+    mutating func digits(_ v: UInt64) {
+        if v >= 10 { digits(v / 10) }
         line.append(UInt8(48 + v % 10))
     }
 

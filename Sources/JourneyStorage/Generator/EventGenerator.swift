@@ -14,7 +14,9 @@ import Darwin
 /// activity and basket sizes (the top 20 % of buyers bring most revenue), browsers who never buy,
 /// subscribers who only open emails, buyers with their own rhythms who lapse for months and come back;
 /// browsing sessions of product views in one category that end in a purchase or an abandoned cart;
-/// popular and long-tail products (Zipf) in 20 categories; refunds of earlier orders; profile changes.
+/// popular and long-tail products (Zipf) in 20 categories; refunds of earlier orders; profile changes;
+/// offers sent and unsubscribes; signups with gender, birthday and consent. Event ids carry the
+/// seed (`e7-1234`), so files of different seeds go into one store side by side.
 /// About 2 % of events are delivered late (after later ones) and about 1 % twice.
 /// Memory is O(customers + products), whatever the number of events.
 public struct EventGenerator {
@@ -42,9 +44,13 @@ public struct EventGenerator {
     package static let cities = ["New York", "Chicago", "Austin", "London", "Berlin", "Paris", "Madrid", "Toronto", "Sydney", "Amsterdam"]
     package static let firstNames = ["Ana", "Ben", "Chloé", "Dev", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kai", "Lena"]
     package static let lastNames = ["García", "Smith", "Müller", "Dubois", "Rossi", "Tanaka", "Okafor", "Novak", "Silva", "Lee"]
+    package static let genders = ["female", "male", "female", "male", "female", "male", "female", "male", "female", "non-binary"]
+    package static let offers = ["welcome", "winback", "vip-preview", "birthday", "cart-reminder"]
+    package static let offerChannels = ["email", "email", "ads", "sms"]
 
     package let customers: Int
     package let events: Int
+    package let seed: UInt64
     package var rng: Xoshiro
     let activity: WeightedTable
     let categoryTable: WeightedTable
@@ -80,6 +86,7 @@ public struct EventGenerator {
         guard events >= 0 else { throw .invalidArgument("--events must be ≥ 0, got \(events)") }
         self.customers = customers
         self.events = events
+        self.seed = seed
         rng = Xoshiro(seed: seed)
         var weights = [Double](repeating: 0, count: customers)
         kind = [UInt8](repeating: 0, count: customers)
@@ -206,6 +213,17 @@ public struct EventGenerator {
         if signedUp[c], r < 0.19 {
             signup(c, t, type: "profile")
             return .profile
+        }
+        if signedUp[c], r < 0.215 {
+            head("offer", c, t)
+            text(#","offer":""#); text(Self.offers[rng.below(Self.offers.count)])
+            text(#"","channel":""#); text(Self.offerChannels[rng.below(Self.offerChannels.count)]); text("\"}\n")
+            return .offer
+        }
+        if signedUp[c], r < 0.217 {
+            head("unsubscribe", c, t)
+            text(#","channel":""#); text(ConsentChannel.allCases[rng.below(3)].name); text("\"}\n")
+            return .unsubscribe
         }
         session[c] = Int8(rng.below(5))
         sessionCategory[c] = UInt8(categoryTable.draw(&rng))

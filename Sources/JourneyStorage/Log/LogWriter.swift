@@ -37,6 +37,8 @@ package struct LogWriter {
     package var names = NameCache()
     /// Ids of the stored events, to skip most `event_ids` lookups of new ids.
     package var idFilter = IDFilter()
+    /// Forgotten customers, whose older events are stored without personal data.
+    package var tombstones = Tombstones()
     package var projector: BatchProjector
     /// Makes the projections the stored policy text calls for.
     package let makeProjections: @Sendable (String, Currency) throws -> [any CustomerProjection]
@@ -83,6 +85,7 @@ package struct LogWriter {
     package mutating func begin(_ txn: WriteTransaction, expectedEvents: Int = 0) throws -> Batch {
         try names.synchronize(schema: schema, in: txn, expectedEvents: expectedEvents)
         try synchronizePolicy(txn)
+        try tombstones.synchronize(schema: schema, in: txn)
         projector.begin(expectedEvents: expectedEvents)
         let last = try schema.lastSequence(in: txn)
         try idFilter.synchronize(schema: schema, lastSequence: last, expected: expectedEvents, in: txn)
@@ -124,7 +127,10 @@ package struct LogWriter {
         let idHash = try withUnsafeMutablePointer(to: &names) { names in
             try withUnsafeMutablePointer(to: &record) { record in
                 try withUnsafePointer(to: &idFilter) { filter in
-                    try Self.encode(draft, names: names, record: record, filter: filter, sequence: sequence, batch: &batch, schema: schema)
+                    try withUnsafePointer(to: &tombstones) { tombstones in
+                        try Self.encode(draft, names: names, record: record, filter: filter, tombstones: tombstones,
+                                        sequence: sequence, batch: &batch, schema: schema)
+                    }
                 }
             }
         }
@@ -146,7 +152,7 @@ package struct LogWriter {
     /// with its names interned. Returns `nil` for a duplicate, else the id's hash.
     private static func encode(_ draft: UnsafePointer<EventDraft>, names: UnsafeMutablePointer<NameCache>,
                                record: UnsafeMutablePointer<RecordWriter>, filter: UnsafePointer<IDFilter>,
-                               sequence: UInt64, batch: inout Batch,
+                               tombstones: UnsafePointer<Tombstones>, sequence: UInt64, batch: inout Batch,
                                schema: StoreSchema) throws -> UInt64? {
         let txn = batch.txn
         let scratch = draft.pointee.scratch.unsafeBytes  // the draft is not changed while appended
@@ -173,7 +179,8 @@ package struct LogWriter {
                                                 schema: schema, in: txn)
         // The closure holds the store unretained (capturing `schema` retained and released it per event).
         let unretained = Unmanaged.passUnretained(schema)
-        try EventRecord.encode(draft, customer: customer, into: &record.pointee) { kind, slice in
+        let personal = !tombstones.pointee.erases(customer, at: draft.pointee.time!)
+        try EventRecord.encode(draft, customer: customer, personal: personal, into: &record.pointee) { kind, slice in
             try unretained._withUnsafeGuaranteedRef { try names.pointee.number(kind, bytes(slice), schema: $0, in: txn) }
         }
         return idHash

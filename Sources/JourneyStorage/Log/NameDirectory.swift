@@ -76,6 +76,29 @@ package final class NameDirectory: Sendable {
         return try names(kind, keyed.lazy.map { UInt32(truncatingIfNeeded: $0) }, epoch: epoch, schema: schema, in: txn)
     }
 
+    /// The names of `numbers`, sorted by their UTF-8 bytes, and for each the position in `numbers`
+    /// it came from (to carry values that go with the numbers, such as times, into name order).
+    package func sortedNamesAndOrder(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
+                                     in txn: some ReadableTransaction) throws -> (names: [String], order: [Int]) {
+        guard numbers.count > 1 else { return (try names(kind, numbers, epoch: epoch, schema: schema, in: txn), Array(numbers.indices)) }
+        let k = Int(kind.rawValue)
+        // (rank << 32 | position), sorted in place.
+        var keyed = try state.withLock { (s: inout State) throws -> [UInt64] in
+            s.enter(epoch)
+            let highest = Int(numbers.max()!)
+            if highest >= s.ranks[k].count { s.ranks[k] = try Self.ranks(of: kind, schema: schema, in: txn) }
+            guard highest < s.ranks[k].count else {
+                throw JourneyError(.corrupted, "name \(highest) of kind \(kind) is missing; run `journey verify`")
+            }
+            return s.ranks[k].withUnsafeBufferPointer { ranks in
+                numbers.enumerated().map { UInt64(ranks[Int($0.element)]) << 32 | UInt64($0.offset) }
+            }
+        }
+        keyed.sort()
+        let order = keyed.map { Int(UInt32(truncatingIfNeeded: $0)) }
+        return (try names(kind, order.lazy.map { numbers[$0] }, epoch: epoch, schema: schema, in: txn), order)
+    }
+
     /// Rank by number of every name of `kind`, in one walk of `names` (its keys are kind + name bytes).
     private static func ranks(of kind: NameKind, schema: StoreSchema, in txn: some ReadableTransaction) throws -> [UInt32] {
         var ranks: [UInt32] = []

@@ -24,7 +24,9 @@ package final class StoreSchema: Sendable {
     /// per category.
     /// Version 7: `by_due` (facts' rhythm index) and the journey's databases (ticks, transitions,
     /// emitted states, saved audiences, consumers).
-    package static let formatVersion: UInt32 = 7
+    /// Version 8: records with consent and the offer and unsubscribe types; facts with a time per
+    /// list entry, campaigns opened, offers, last view and consent; policy tiers in major units.
+    package static let formatVersion: UInt32 = 8
     /// Named databases an environment may hold (LMDB's `maxdbs`): the log's, the projections' and the
     /// journey's, with room to spare.
     package static let databasesMax = 32

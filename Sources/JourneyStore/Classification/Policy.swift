@@ -24,9 +24,12 @@ public struct Policy: Hashable, Sendable {
     public var cartLineWeight: Double = 2
     /// Affinity weight of each purchased line.
     public var purchaseLineWeight: Double = 5
+    /// Decimals of the store's currency: ``text`` and ``set(_:to:)`` give tiers in major units.
+    public let currencyExponent: Int
 
     /// The design's defaults, with tier rungs at 100, 500, 2000 and 10000 in major units.
     public init(currency: Currency = .usd) {
+        currencyExponent = currency.exponent
         var scale: Int64 = 1
         for _ in 0..<currency.exponent { scale *= 10 }
         tierMinimumsMinorUnits = [100, 500, 2000, 10_000].map { $0 * scale }
@@ -50,10 +53,11 @@ public struct Policy: Hashable, Sendable {
                        "tier_gold", "tier_platinum", "affinity_half_life_days", "view_weight", "cart_line_weight",
                        "purchase_line_weight"]
 
-    /// The policy as `key=value` lines (tiers in minor units), as stored and as `journey policy` prints it.
+    /// The policy as `key=value` lines (tiers in major units, as every amount: `tier_gold=2000`), as
+    /// stored and as `journey policy` prints it.
     public var text: String {
         let values: [String] = [fmt(decliningAfterDays), fmt(lapsedAfterDays), fmt(latencyFactor)]
-            + tierMinimumsMinorUnits.map(String.init)
+            + tierMinimumsMinorUnits.map(majorUnits)
             + [fmt(affinityHalfLifeDays), fmt(viewWeight), fmt(cartLineWeight), fmt(purchaseLineWeight)]
         return zip(Self.keys, values).map { "\($0)=\($1)\n" }.joined()
     }
@@ -65,8 +69,11 @@ public struct Policy: Hashable, Sendable {
             throw JourneyError(.invalidArgument, "unknown policy key \"\(key)\"; valid keys: \(Self.keys.joined(separator: ", "))")
         }
         if (3...6).contains(index) {
-            guard let v = Int64(value), v >= 0 else {
-                throw JourneyError(.invalidArgument, "\(key) must be a whole number of minor units ≥ 0, got \"\(value)\"")
+            var text = value
+            let minor = text.withUTF8 { JSONEventScanner.parseMoney(UnsafeRawBufferPointer($0), exponent: currencyExponent) }
+            guard let v = minor else {
+                let decimals = currencyExponent == 0 ? "a whole amount" : "an amount with at most \(currencyExponent) decimals"
+                throw JourneyError(.invalidArgument, "\(key) must be \(decimals) ≥ 0 in major units (tier_gold=2000), got \"\(value)\"")
             }
             tierMinimumsMinorUnits[index - 3] = v
             guard tierMinimumsMinorUnits == tierMinimumsMinorUnits.sorted() else {
@@ -96,6 +103,15 @@ public struct Policy: Hashable, Sendable {
             guard parts.count == 2 else { throw JourneyError(.corrupted, "stored policy line \"\(line)\" is not key=value") }
             try set(String(parts[0]), to: String(parts[1]))
         }
+    }
+}
+
+extension Policy {
+    /// An amount in major units: whole ones without decimals (`2000`), others with all of them (`2000.50`).
+    func majorUnits(_ minor: Int64) -> String {
+        let text = Money(minorUnits: Int128(minor)).decimalString(exponent: currencyExponent)
+        guard currencyExponent > 0, text.hasSuffix("." + String(repeating: "0", count: currencyExponent)) else { return text }
+        return String(text.dropLast(currencyExponent + 1))
     }
 }
 

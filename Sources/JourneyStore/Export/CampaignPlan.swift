@@ -10,6 +10,8 @@ public struct CampaignPlan: Sendable {
         public var filter: Filter
         /// The file format of its export.
         public var format: ExportFormat
+        /// What a `csv` or `jsonl` list is for (`"for": "email"`), which decides the consent needed.
+        public var purpose: ExportPurpose? = nil
 
         /// An audience named `name` (1–100 ASCII letters, digits, `_` or `-`).
         /// - Throws: ``JourneyError`` `.invalidArgument` for a name that cannot be a file name.
@@ -28,6 +30,11 @@ public struct CampaignPlan: Sendable {
     public var exclude: Filter?
     /// The audiences in priority order.
     public var audiences: [Audience]
+    /// The plan's name (`"name"`; `journey plan` defaults to the file's name): the offers that
+    /// ``JourneyStore/runPlan(_:asOf:sinks:ignoreConsent:record:)`` records have ids made of it.
+    public var name: String? = nil
+    /// Customers offered anything within this many days (`"cooldown_days"`) are in no audience.
+    public var cooldownDays: Double? = nil
 
     /// A plan of `audiences`, in priority order, leaving out the customers `exclude` matches.
     /// - Throws: ``JourneyError`` `.invalidArgument` without audiences or with a name used twice.
@@ -65,8 +72,8 @@ extension CampaignPlan {
         guard json.count <= Self.fileBytesMax else {
             throw JourneyError(.invalidArgument, "expected a plan of at most \(Self.fileBytesMax) bytes, found \(json.count) bytes")
         }
-        let shape = #"{"exclude": FILTER, "audiences": [{"name": …, "where": FILTER, "format": …}, …]}"#
-        let top = try Self.members(of: try PlanJSON.parse(json), at: nil, keys: ["exclude", "audiences"], shape: shape)
+        let shape = #"{"name": …, "exclude": FILTER, "cooldown_days": N, "audiences": [{"name": …, "where": FILTER, "format": …, "for": …}, …]}"#
+        let top = try Self.members(of: try PlanJSON.parse(json), at: nil, keys: ["name", "exclude", "cooldown_days", "audiences"], shape: shape)
         let exclude = try top["exclude"].map { v throws(JourneyError) in try Self.filter(v, at: "exclude", currency) }
         guard let list = top["audiences"] else {
             throw JourneyError(.invalidArgument, "missing \"audiences\": expected \(shape)")
@@ -84,10 +91,11 @@ extension CampaignPlan {
             audiences.append(audience)
         }
         try self.init(exclude: exclude, audiences: audiences)
+        try readOffers(top)
     }
 
     private static func audience(_ value: PlanJSON, at path: String, _ currency: Currency) throws(JourneyError) -> Audience {
-        let fields = try members(of: value, at: path, keys: ["name", "where", "format"], shape: #"{"name": …, "where": FILTER, "format": …}"#)
+        let fields = try members(of: value, at: path, keys: ["name", "where", "format", "for"], shape: #"{"name": …, "where": FILTER, "format": …, "for": …}"#)
         guard let nameValue = fields["name"] else { throw JourneyError(.invalidArgument, "\(path): missing \"name\"") }
         guard case .string(let name) = nameValue else {
             throw JourneyError(.invalidArgument, "\(path).name: expected a string, found \(nameValue.kind)")
@@ -102,13 +110,16 @@ extension CampaignPlan {
             }
             format = known
         }
-        do { return try Audience(name: name, filter: filter, format: format) } catch {
+        var audience: Audience
+        do { audience = try Audience(name: name, filter: filter, format: format) } catch {
             throw JourneyError(.invalidArgument, "\(path).name: \(error.message)")
         }
+        audience.purpose = try purpose(fields["for"], at: path + ".for")
+        return audience
     }
 
     /// The members of an object, refusing anything else, keys not in `keys` and keys given twice.
-    private static func members(of value: PlanJSON, at path: String?, keys: [String], shape: String) throws(JourneyError) -> [String: PlanJSON] {
+    static func members(of value: PlanJSON, at path: String?, keys: [String], shape: String) throws(JourneyError) -> [String: PlanJSON] {
         let prefix = path.map { $0 + ": " } ?? ""
         guard case .object(let pairs) = value else {
             throw JourneyError(.invalidArgument, "\(prefix)expected an object \(shape), found \(value.kind)")
@@ -151,6 +162,8 @@ public struct PlanReport: Hashable, Sendable {
         public var written = 0
         /// Of those, left out for want of an email or phone the format can use.
         public var skippedWithoutIdentifier = 0
+        /// Of those, left out for want of the consent the audience's purpose needs.
+        public var skippedWithoutConsent = 0
     }
     /// The clock the plan classified at.
     public var asOf: Timestamp
@@ -162,6 +175,11 @@ public struct PlanReport: Hashable, Sendable {
     public var excluded = 0
     /// Customers in no audience.
     public var unassigned = 0
+    /// Customers left out because they were offered something within the plan's ``CampaignPlan/cooldownDays``.
+    public var coolingDown = 0
+    /// With `record`: offers appended to the log, and those already there from an earlier run.
+    public var recorded: Int? = nil
+    public var alreadyRecorded: Int? = nil
     /// Per audience, in the plan's order.
     public var audiences: [AudienceCount]
 
@@ -175,6 +193,7 @@ public struct PlanReport: Hashable, Sendable {
             w.field("matched", number: a.matched)
             w.field("written", number: a.written)
             w.field("skipped_without_identifier", number: a.skippedWithoutIdentifier)
+            w.field("skipped_without_consent", number: a.skippedWithoutConsent)
             return w.finish()
         }
         var w = JSONObjectWriter()
@@ -183,6 +202,9 @@ public struct PlanReport: Hashable, Sendable {
         w.field("customers", number: customers)
         w.field("excluded", number: excluded)
         w.field("unassigned", number: unassigned)
+        w.field("cooling_down", number: coolingDown)
+        w.field("recorded", raw: recorded.map(String.init))
+        w.field("already_recorded", raw: alreadyRecorded.map(String.init))
         w.field("audiences", array: list)
         return w.finish()
     }
@@ -196,24 +218,34 @@ extension Snapshot {
     ///   - asOf: the clock of the classification; default the newest event's time.
     ///   - sinks: one sink per audience, in the plan's order (each gets its format's header first).
     /// - Returns: the counts per audience, for the plan's summary.
-    public func run(_ plan: CampaignPlan, asOf: Timestamp? = nil, sinks: [LineSink]) throws -> PlanReport {
+    /// - Parameter ignoreConsent: write customers without the consent an audience needs.
+    /// - Parameter written: called with each customer written and the audience's index, in order.
+    public func run(_ plan: CampaignPlan, asOf: Timestamp? = nil, sinks: [LineSink], ignoreConsent: Bool = false,
+                    written: ((Profile, Int) throws -> Void)? = nil) throws -> PlanReport {
         precondition(sinks.count == plan.audiences.count, "plan: one sink per audience")
         var report = PlanReport(asOf: clock(asOf), position: position, audiences: plan.audiences.map { PlanReport.AudienceCount(name: $0.name, format: $0.format) })
-        for (k, a) in plan.audiences.enumerated() { if let header = a.format.header { try sinks[k].write(line: header) } }
-        let lists = plan.audiences.contains { $0.format.printsLists || $0.filter.root.usesLists }
-            || plan.exclude?.root.usesLists == true
-        try forEachProfile(where: .all, asOf: asOf, lists: lists) { p in
-            report.customers += 1
-            if let exclude = plan.exclude, exclude.matches(p) { report.excluded += 1; return true }
-            guard let k = plan.audiences.firstIndex(where: { $0.filter.matches(p) }) else { report.unassigned += 1; return true }
-            report.audiences[k].matched += 1
-            if let line = plan.audiences[k].format.line(p, currency: store.currency) {
-                try sinks[k].write(line: line)
-                report.audiences[k].written += 1
-            } else {
-                report.audiences[k].skippedWithoutIdentifier += 1
+        let writers = try plan.writers(ignoreConsent: ignoreConsent)
+        for (k, w) in writers.enumerated() { if let header = w.header { try sinks[k].write(line: header) } }
+        let printsLists = writers.contains { $0.printsLists }
+        let lists = printsLists || plan.filters.contains { $0.root.usesLists }
+        let t = report.asOf.millisecondsSinceEpoch
+        try evaluating(plan.filters, namesLists: printsLists) {
+            try forEachProfile(where: .all, asOf: asOf, lists: lists) { p in
+                report.customers += 1
+                if let exclude = plan.exclude, exclude.matches(p) { report.excluded += 1; return true }
+                if plan.isCoolingDown(p, asOf: t) { report.coolingDown += 1; return true }
+                guard let k = plan.audiences.firstIndex(where: { $0.filter.matches(p) }) else { report.unassigned += 1; return true }
+                report.audiences[k].matched += 1
+                switch writers[k].outcome(p, currency: store.currency) {
+                case .line(let line):
+                    try sinks[k].write(line: line)
+                    report.audiences[k].written += 1
+                    try written?(p, k)
+                case .withoutIdentifier: report.audiences[k].skippedWithoutIdentifier += 1
+                case .withoutConsent: report.audiences[k].skippedWithoutConsent += 1
+                }
+                return true
             }
-            return true
         }
         return report
     }

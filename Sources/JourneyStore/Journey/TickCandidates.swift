@@ -89,15 +89,18 @@ struct TickCandidates {
 
     /// Fields whose values change only with the customer's own events, or with phase and top
     /// percent, which the candidates above cover. A saved audience reading any other field (a
-    /// "days since", affinity, RFM scores…) makes a tick classify every customer.
+    /// "days since", `age`, `days_to_birthday`, affinity, RFM scores…) or a list `within N days`
+    /// makes a tick classify every customer.
     static let coveredFields: Set<FilterField> = [
         .phase, .segment, .tier, .topPercent, .orders, .spend, .aov, .reactivations, .cartAbandons, .emailOpens,
         .bought, .boughtCategory, .viewedCategory, .hasEmail, .hasPhone,
+        .gender, .birthday, .birthMonth, .city, .region, .zip, .country, .interests, .lastCartValue,
+        .viewed, .opened, .offered, .emailConsent, .adsConsent,
     ]
 
     /// Whether a tick with these saved audiences must classify every customer.
     static func needsEveryone(_ audiences: [(audience: SavedAudience, filter: Filter)]) -> Bool {
-        audiences.contains { !$0.filter.root.fields.isSubset(of: coveredFields) }
+        audiences.contains { !$0.filter.root.fields.isSubset(of: coveredFields) || $0.filter.root.readsTimeWindows }
     }
 }
 
@@ -108,7 +111,18 @@ extension FilterNode {
         case .and(let operands), .or(let operands): operands.reduce(into: []) { $0.formUnion($1.fields) }
         case .not(let a): a.fields
         case .compare(let f, _, _), .equals(let f, _, _), .member(let f, _), .memberNumber(let f, _), .has(let f, _),
-             .boolean(let f, _): [f]
+             .boolean(let f, _), .like(let f, _), .date(let f, _, _): [f]
+        case .listMatch(let m): [m.field]
+        }
+    }
+
+    /// Whether the filter tests a list `within N days`: its answer moves with the clock alone.
+    var readsTimeWindows: Bool {
+        switch self {
+        case .and(let operands), .or(let operands): operands.contains { $0.readsTimeWindows }
+        case .not(let a): a.readsTimeWindows
+        case .listMatch(let m): m.withinDays != nil
+        case .compare, .equals, .member, .memberNumber, .has, .boolean, .like, .date: false
         }
     }
 }

@@ -1,28 +1,29 @@
 @_spi(Storage) import JourneyStorage
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
-/// Layout, version 2: u8 version, then varints — events folded, first seen, last seen, signup + 1
+/// Layout, version 3: u8 version, then varints — events folded, first seen, last seen, signup + 1
 /// (0: none), purchase count, purchase times (first, then deltas), gross, refunded (128-bit sums),
 /// reactivations, cart abandons, last cart abandon + 1, last cart value, email opens, last email
-/// open + 1; a field mask (bit k: AttributeField k, bit 10: interests) with the strings; four sorted
-/// number lists (bought products, bought categories, viewed products, viewed categories) as count +
-/// deltas; affinity entry count, and per entry a category delta, the value's IEEE-754 bits (u64
-/// little-endian) and last seen − the entry's time. (Version 1 had 64-bit sums and one affinity
-/// time for all entries.)
+/// open + 1, last seen − last view + 1 and last seen − last offer + 1 (0: none); a field mask (bit k:
+/// AttributeField k, bit 10: interests, bits 11–14: consent) with the strings; six timed lists
+/// (``ListKind``: bought products and categories, viewed products and categories, campaigns
+/// opened, offers received) as count + per entry a number delta and last seen − its time; affinity
+/// entry count, and per entry a category delta, the value's IEEE-754 bits (u64 little-endian) and
+/// last seen − the entry's time. (Version 1 had 64-bit sums and one affinity time for all entries;
+/// version 2 had four lists without times, and no views, offers or consent.)
 extension CustomerFacts {
-    static let formatVersion: UInt8 = 2
+    static let formatVersion: UInt8 = 3
 
     func encode(into w: inout RecordWriter) {
         w.reset()
         w.write(upTo: encodingBound) { writer in encode(into: &writer) }
     }
 
-    /// The most bytes these facts can encode to: 10 per varint (19 per 128-bit sum), 5 per list
-    /// delta (values are 32-bit), 23 per affinity entry.
+    /// The most bytes these facts can encode to: 10 per varint (19 per 128-bit sum), 15 per list
+    /// entry (a 32-bit delta and a time), 23 per affinity entry.
     private var encodingBound: Int {
-        let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
-            + viewedCategorySet.values.count
-        return 1 + 20 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 5 * lists + 23 * affinity.count
+        let entries = lists.reduce(0) { $0 + $1.entries.count }
+        return 1 + 30 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 15 * entries + 23 * affinity.count
     }
 
     /// Appends the encoded facts to `bytes`, written into room for the largest encoding these
@@ -48,7 +49,9 @@ extension CustomerFacts {
         w.varint(lastCartValue)
         w.varint(UInt64(emailOpens))
         w.varint(lastEmailOpen.map { $0 + 1 } ?? 0)
-        var mask: UInt64 = 0
+        w.varint(lastView.map { lastSeen - $0 + 1 } ?? 0)
+        w.varint(lastOffer.map { lastSeen - $0 + 1 } ?? 0)
+        var mask = ConsentBits.mask(email: emailConsent, ads: adsConsent)
         for (k, r) in textRanges.enumerated() where r.start >= 0 {
             mask |= k == Self.interestsSlot ? EventRecord.interestsBit : 1 << UInt64(k)
         }
@@ -57,10 +60,7 @@ extension CustomerFacts {
             for r in textRanges where r.start >= 0 { w.bytes(all[Int(r.start)..<Int(r.end)]) }
         }
         // Sorted copies only when the caller did not ``normalizeSets()`` (folds do).
-        w.sortedDeltas(boughtProductSet)
-        w.sortedDeltas(boughtCategorySet)
-        w.sortedDeltas(viewedProductSet)
-        w.sortedDeltas(viewedCategorySet)
+        for list in lists { w.timedDeltas(list, newest: lastSeen) }
         w.varint(UInt64(affinity.count))
         var lastCategory: UInt32 = 0
         for entry in affinity.sortedEntries {
@@ -71,8 +71,8 @@ extension CustomerFacts {
         }
     }
 
-    /// Decodes stored facts. Without `lists` the four product/category lists are skipped (left
-    /// empty): classification and most exports do not need them.
+    /// Decodes stored facts. Without `lists` the six timed lists are skipped (left empty):
+    /// classification and most exports do not need them.
     init(decoding bytes: ByteView, lists: Bool = true) throws(JourneyError) {
         var r = RecordReader(bytes)
         self.init()
@@ -99,6 +99,8 @@ extension CustomerFacts {
         guard version <= Self.formatVersion else {
             throw JourneyError(.newerFormat, "a facts record has format version \(version); this build reads up to \(Self.formatVersion): upgrade journey")
         }
+        // An older layout is not read as this one (stores of another layout are refused on opening).
+        guard version == Self.formatVersion else { throw RecordReader.corrupt }
     }
 
     private static func readTime(_ r: inout RecordReader) throws(JourneyError) -> Int64 {
@@ -110,6 +112,13 @@ extension CustomerFacts {
     private static func readOptionalTime(_ r: inout RecordReader) throws(JourneyError) -> Int64? {
         let v = try readTime(&r)
         return v == 0 ? nil : v - 1
+    }
+
+    /// A time stored as last seen − time + 1 (0: none), within the customer's events.
+    private func readOptionalAge(_ r: inout RecordReader) throws(JourneyError) -> Int64? {
+        let v = try r.varint()
+        guard v <= UInt64(lastSeen - firstSeen) + 1 else { throw RecordReader.corrupt }
+        return v == 0 ? nil : lastSeen - Int64(v - 1)
     }
 
     /// A count of items that each take at least a byte of the `bytes`-long record.
@@ -148,31 +157,34 @@ extension CustomerFacts {
         lastCartValue = try r.amount()
         emailOpens = try r.varint32()
         lastEmailOpen = try Self.readOptionalTime(&r)
+        lastView = try readOptionalAge(&r)
+        lastOffer = try readOptionalAge(&r)
         // Each counts events (a fold adds one to eventsFolded with each), so only eventsFolded can
         // reach the limit ``apply(_:policy:)`` checks: a larger one overflowed there (issue 16, fuzzing).
         guard reactivations <= eventsFolded, cartAbandons <= eventsFolded, emailOpens <= eventsFolded else { throw RecordReader.corrupt }
     }
 
-    /// The four product and category sets, kept only when `keep`.
+    /// The six timed lists (``ListKind``), kept only when `keep`.
     private mutating func readLists(_ r: inout RecordReader, bytes: Int, keep: Bool) throws(JourneyError) {
-        func set(_ r: inout RecordReader) throws(JourneyError) -> NumberSet {
+        let span = UInt64(lastSeen - firstSeen), newest = lastSeen
+        func set(_ r: inout RecordReader) throws(JourneyError) -> TimedNumberSet {
             let n = try Self.readCount(&r, bytes: bytes)
-            var list: [UInt32] = []
+            var list: [TimedNumberSet.Entry] = []
             if keep { list.reserveCapacity(n) }
             var last: UInt32 = 0
             for k in 0..<n {
                 let delta = try r.varint32()
-                // Strictly ascending (the sets are stored sorted and distinct), and no overflow.
+                // Strictly ascending (the sets are stored sorted and distinct), and no overflow;
+                // times within the customer's events.
                 guard k == 0 || delta > 0, delta <= UInt32.max - last else { throw RecordReader.corrupt }
                 last += delta
-                if keep { list.append(last) }
+                let age = try r.varint()
+                guard age <= span else { throw RecordReader.corrupt }
+                if keep { list.append(TimedNumberSet.Entry(number: last, time: newest - Int64(age))) }
             }
-            return NumberSet(sortedDistinct: list)
+            return TimedNumberSet(sortedDistinct: list)
         }
-        boughtProductSet = try set(&r)
-        boughtCategorySet = try set(&r)
-        viewedProductSet = try set(&r)
-        viewedCategorySet = try set(&r)
+        for k in lists.indices { lists[k] = try set(&r) }
     }
 
     /// The per-category affinity values and times.

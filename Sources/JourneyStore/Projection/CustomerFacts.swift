@@ -28,6 +28,12 @@ struct CustomerFacts: Equatable {
     var lastCartValue: Int64 = 0
     var emailOpens: UInt32 = 0
     var lastEmailOpen: Int64?
+    /// Times of the newest product view and the newest offer.
+    var lastView: Int64?
+    var lastOffer: Int64?
+    /// Consent to email and to ads, latest by event time (signup and profile attributes, unsubscribes).
+    var emailConsent: Bool?
+    var adsConsent: Bool?
     /// Contact fields and interests, latest by event time, in their stored form back to back: a
     /// field as varint length + UTF-8 bytes, interests as varint count + such strings. Kept as
     /// bytes (no `String` per field per event: the fold copies them, encoding copies them again);
@@ -35,11 +41,9 @@ struct CustomerFacts: Equatable {
     private(set) var text: [UInt8] = []
     /// Where each value lies in `text`: ``AttributeField`` k at k, interests at ``interestsSlot``.
     private(set) var textRanges: [TextRange] = Array(repeating: .absent, count: Self.textSlots)
-    /// Name numbers of the products and categories bought and viewed.
-    var boughtProductSet = NumberSet()
-    var boughtCategorySet = NumberSet()
-    var viewedProductSet = NumberSet()
-    var viewedCategorySet = NumberSet()
+    /// Name numbers of the products and categories bought and viewed, of the campaigns opened and
+    /// the offers received, each with the time of its newest event (``ListKind`` orders them).
+    var lists = [TimedNumberSet](repeating: TimedNumberSet(), count: ListKind.allCases.count)
     /// Decayed category affinity, per category.
     var affinity = Affinity()
     /// How many events were folded.
@@ -64,31 +68,35 @@ struct CustomerFacts: Equatable {
         lastCartValue = 0
         emailOpens = 0
         lastEmailOpen = nil
+        lastView = nil
+        lastOffer = nil
+        emailConsent = nil
+        adsConsent = nil
         if !text.isEmpty { text.removeAll(keepingCapacity: true) }
         for k in textRanges.indices { textRanges[k] = .absent }
-        boughtProductSet.removeAll()
-        boughtCategorySet.removeAll()
-        viewedProductSet.removeAll()
-        viewedCategorySet.removeAll()
+        for k in lists.indices { lists[k].removeAll() }
         affinity.removeAll()
         eventsFolded = 0
     }
 
-    /// Sorts and de-duplicates the four sets (and sorts the affinity entries) in place, so encoding
+    /// Sorts and de-duplicates the lists (and sorts the affinity entries) in place, so encoding
     /// reads them as they are.
     mutating func normalizeSets() {
         affinity.normalize()
-        boughtProductSet.normalize()
-        boughtCategorySet.normalize()
-        viewedProductSet.normalize()
-        viewedCategorySet.normalize()
+        for k in lists.indices { lists[k].normalize() }
     }
 
     /// Sorted, distinct name numbers.
-    var boughtProducts: [UInt32] { boughtProductSet.sorted }
-    var boughtCategories: [UInt32] { boughtCategorySet.sorted }
-    var viewedProducts: [UInt32] { viewedProductSet.sorted }
-    var viewedCategories: [UInt32] { viewedCategorySet.sorted }
+    var boughtProducts: [UInt32] { lists[ListKind.bought.rawValue].numbers }
+    var boughtCategories: [UInt32] { lists[ListKind.boughtCategory.rawValue].numbers }
+    var viewedProducts: [UInt32] { lists[ListKind.viewed.rawValue].numbers }
+    var viewedCategories: [UInt32] { lists[ListKind.viewedCategory.rawValue].numbers }
+
+    /// The list of `kind`.
+    subscript(kind: ListKind) -> TimedNumberSet {
+        get { lists[kind.rawValue] }
+        set { lists[kind.rawValue] = newValue }
+    }
 
     var orders: Int { purchaseTimes.count }
     var netSpend: Int128 { gross - refunded }
@@ -158,95 +166,19 @@ struct CustomerFacts: Equatable {
             }
         }
     }
-}
 
-/// The parts of ``Policy`` the fold uses, in the units it uses.
-struct FoldPolicy {
-    let lapsedAfterMs: Double
-    /// The declining rule's values, for the rhythm index (``FactsProjection/rows(_:policy:)``).
-    let decliningAfterDays: Double
-    let latencyFactor: Double
-    let halfLifeMs: Double
-    let viewWeight: Double
-    let cartLineWeight: Double
-    let purchaseLineWeight: Double
-
-    init(_ p: Policy) {
-        lapsedAfterMs = p.lapsedAfterDays * 86_400_000
-        decliningAfterDays = p.decliningAfterDays
-        latencyFactor = p.latencyFactor
-        halfLifeMs = p.affinityHalfLifeDays * 86_400_000
-        viewWeight = p.viewWeight
-        cartLineWeight = p.cartLineWeight
-        purchaseLineWeight = p.purchaseLineWeight
-    }
-}
-
-extension CustomerFacts {
-    /// Folds one event into the facts. Events must come in (time, id) order.
-    /// - Throws: ``JourneyError`` for a damaged record, and past ``eventsMax`` events.
-    mutating func apply(_ record: EventRecord, policy: FoldPolicy) throws(JourneyError) {
-        // Before any change: facts that count the most events stay as they are.
-        guard eventsFolded < Self.eventsMax else {
-            throw JourneyError(.invalidArgument, "a customer would have more than \(Self.eventsMax) events, the most its facts can count (if it has fewer, its facts are damaged: run `journey verify`)")
-        }
-        let t = record.time
-        if eventsFolded == 0 { firstSeen = t }
-        precondition(t >= lastSeen || eventsFolded == 0, "fold invariant: events of a customer arrive in time order")
-        lastSeen = t
-        eventsFolded += 1
-        var r = try record.idAndPayload().1
-        switch record.type {
-        case .signup, .profile:
-            if record.type == .signup && signup == nil { signup = t }
-            try readText(&r)
-        case .productView:
-            let product = try r.varint32(), category = try r.varint32()
-            viewedProductSet.insert(product)
-            if category != 0 {
-                viewedCategorySet.insert(category)
-                addAffinity(category, policy.viewWeight, at: t, policy)
-            }
-        case .cartAbandon:
-            let total = try r.amount()
-            cartAbandons += 1
-            lastCartAbandon = t
-            lastCartValue = total
-            try forEachItem(&r) { _, category in
-                if category != 0 { addAffinity(category, policy.cartLineWeight, at: t, policy) }
-            }
-        case .purchase:
-            _ = try r.string()
-            let total = try r.amount()
-            if let last = purchaseTimes.last, Double(t - last) > policy.lapsedAfterMs { reactivations += 1 }
-            purchaseTimes.append(t)
-            gross += Int128(total)
-            try forEachItem(&r) { product, category in
-                boughtProductSet.insert(product)
-                if category != 0 {
-                    boughtCategorySet.insert(category)
-                    addAffinity(category, policy.purchaseLineWeight, at: t, policy)
-                }
-            }
-            // Its contact mask has email at bit 0 and phone at bit 1, as ``AttributeField`` numbers them.
-            try readText(&r)
-        case .refund:
-            _ = try r.string()
-            refunded += Int128(try r.amount())
-        case .emailOpen:
-            emailOpens += 1
-            lastEmailOpen = t
-        }
-    }
-
-    /// Reads a field mask (bit k: ``AttributeField`` k, ``EventRecord/interestsBit``: interests)
-    /// and the values it announces into ``text``: the layout of signup and profile records, of a
-    /// purchase's contact fields, and of stored facts. The values lie back to back, so they are
+    /// Reads a field mask (bit k: ``AttributeField`` k, ``EventRecord/interestsBit``: interests,
+    /// ``ConsentBits``: consent) and the values it announces into ``text`` and the consents: the
+    /// layout of signup and profile records, of a purchase's contact fields (`allowed`: only email
+    /// and phone), and of stored facts. The values lie back to back, so they are
     /// checked in one pass and copied with one append (one at a time, ``text`` grew, and
     /// reallocated, several times per decoded customer).
-    mutating func readText(_ r: inout RecordReader) throws(JourneyError) {
+    mutating func readText(_ r: inout RecordReader, allowed: UInt64 = ConsentBits.maskBits) throws(JourneyError) {
         let mask = try r.varint()
         guard mask != 0 else { return }
+        guard mask & ~allowed == 0 else { throw RecordReader.corrupt }
+        if let email = ConsentBits.email(mask) { emailConsent = email }
+        if let ads = ConsentBits.ads(mask) { adsConsent = ads }
         if text.count >= Self.textCompactBytes && text.count > 2 * liveTextBytes { compactText() }
         // Each value's range is noted as it is read (relative to where the span will land in
         // `text`), then the span is appended once. A corrupt record throws half way through, and
@@ -269,20 +201,4 @@ extension CustomerFacts {
         }
         text.append(r.view[start..<r.offset])
     }
-
-    private func forEachItem(_ r: inout RecordReader, _ body: (UInt32, UInt32) -> Void) throws(JourneyError) {
-        let count = Int(try r.varint32())
-        for _ in 0..<count {
-            let product = try r.varint32(), category = try r.varint32()
-            _ = try r.amount()
-            _ = try r.varint()
-            body(product, category)
-        }
-    }
-
-    private mutating func addAffinity(_ category: UInt32, _ weight: Double, at t: Int64, _ policy: FoldPolicy) {
-        affinity.add(category, weight, at: t, halfLifeMs: policy.halfLifeMs)
-    }
-
 }
-

@@ -37,8 +37,37 @@ extension Profile {
         w.field("last_seen", string: lastSeen.rfc3339)
         w.field("bought_categories", strings: boughtCategories)
         w.field("viewed_categories", strings: viewedCategories)
+        addMarketingFields(to: &w, currency: currency)
         w.field("as_of", string: asOf.rfc3339)
         return w.finish()
+    }
+
+    /// Issue 19's fields: demographics, behaviour in time, consent, offers.
+    private func addMarketingFields(to w: inout JSONObjectWriter, currency: Currency) {
+        let a = attributes
+        func flag(_ b: Bool?) -> String? { b.map { $0 ? "true" : "false" } }
+        w.field("first_name", string: a.firstName)
+        w.field("last_name", string: a.lastName)
+        w.field("gender", string: a.gender)
+        w.field("birthday", string: a.birthday)
+        w.field("age", raw: age.map(String.init))
+        w.field("birth_month", raw: birthMonth.map(String.init))
+        w.field("days_to_birthday", raw: daysToBirthday.map(String.init))
+        w.field("city", string: a.city)
+        w.field("region", string: a.region)
+        w.field("zip", string: a.zip)
+        w.field("country", string: a.country)
+        if let interests = a.interests { w.field("interests", strings: interests) } else { w.field("interests", raw: nil) }
+        w.field("email_consent", raw: flag(a.emailConsent))
+        w.field("ads_consent", raw: flag(a.adsConsent))
+        w.field("days_since_cart_abandon", raw: daysSinceCartAbandon.map(Profile.formatDays))
+        w.field("last_view", string: lastView?.rfc3339)
+        w.field("days_since_view", raw: daysSinceView.map(Profile.formatDays))
+        w.field("days_since_seen", raw: Profile.formatDays(daysSinceSeen))
+        w.field("last_offer", string: lastOffer?.rfc3339)
+        w.field("days_since_offer", raw: daysSinceOffer.map(Profile.formatDays))
+        w.field("opened", strings: openedCampaigns)
+        w.field("offered", strings: offers)
     }
 
     /// Days with at most 3 decimals, as a JSON number.

@@ -73,6 +73,20 @@ public struct Profile: Hashable, Sendable {
     public var viewedProducts: [String]
     /// Categories viewed.
     public var viewedCategories: [String]
+
+    // Issue 19: behaviour in time, offers, and the lists' times (Profile+Marketing.swift derives the rest).
+    /// Time of the newest product view.
+    public var lastView: Timestamp? = nil
+    /// Time of the newest offer received.
+    public var lastOffer: Timestamp? = nil
+    /// Campaigns whose emails were opened, sorted by their UTF-8 bytes.
+    public var openedCampaigns: [String] = []
+    /// Offers received, sorted by their UTF-8 bytes.
+    public var offers: [String] = []
+    /// The time of the newest event of each entry of the lists with times, in the lists' order.
+    public var listTimes = ListTimes()
+    /// The facts' lists by name number, for the filters the store runs itself (not part of the value).
+    var numbered: NumberedLists? = nil
 }
 
 extension Profile {
@@ -101,10 +115,8 @@ extension Profile {
             attributes: Attributes(firstName: f.field(.firstName), lastName: f.field(.lastName), gender: f.field(.gender),
                                    birthday: f.field(.birthday), city: f.field(.city), region: f.field(.region),
                                    zip: f.field(.zip), country: f.field(.country), interests: f.interests),
-            boughtProducts: lists ? try names.sortedNames(.product, f.boughtProducts) : [],
-            boughtCategories: lists ? try names.sortedNames(.category, f.boughtCategories) : [],
-            viewedProducts: lists ? try names.sortedNames(.product, f.viewedProducts) : [],
-            viewedCategories: lists ? try names.sortedNames(.category, f.viewedCategories) : [])
+            boughtProducts: [], boughtCategories: [], viewedProducts: [], viewedCategories: [])
+        try addMarketingFields(f, lists: lists, names: names)
     }
 }
 

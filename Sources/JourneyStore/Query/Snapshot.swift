@@ -41,6 +41,8 @@ public final class Snapshot {
     /// Whether ``policy`` folds facts differently from the stored policy (a replayed tick's): then
     /// no stored fact holds, and every view folds the log.
     let refoldsAll: Bool
+    /// How profiles are built for the filters the store runs (issue 19: FilterBinding.swift).
+    var evaluation = FilterEvaluation()
 
     /// - Parameters:
     ///   - position: count only the first `position` events.

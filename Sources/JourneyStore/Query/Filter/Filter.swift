@@ -11,9 +11,17 @@
 /// (money in major units), `days_since_purchase`, `days_since_signup`, `reactivations`,
 /// `cart_abandons`, `email_opens`, `days_since_email_open`, `rfm_r`, `rfm_f`, `rfm_m`; lists
 /// `affinity`, `bought`, `bought_category`, `viewed_category` (with `has`); booleans `has_email`,
-/// `has_phone`. Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
+/// `has_phone`. Demographics `gender`, `city`, `region`, `zip`, `country` (text: `=`, `!=`, `in`,
+/// `~=`), `birthday` (a date: `birthday < "1990-01-01"`), `age`, `birth_month`,
+/// `days_to_birthday`, list `interests`; behaviour `days_since_cart_abandon`, `last_cart_value`,
+/// `days_since_view`, `days_since_seen`, lists `viewed` and `opened`; consent `email_consent`,
+/// `ads_consent`; offers `days_since_offer`, list `offered`.
+/// Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
 /// strings in double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or
-/// `1e6`, at most ``literalMagnitudeMax`` in magnitude.
+/// `1e6`, at most ``literalMagnitudeMax`` in magnitude. `~=` compares text without case and
+/// accents (`city ~= "koln"` matches `Köln`; on a list: some entry does). A test of `bought`,
+/// `bought_category`, `viewed`, `viewed_category`, `opened` or `offered` takes `within N days`:
+/// `viewed_category has "cameras" within 30 days` holds when such an event happened in (T − 30 d, T].
 ///
 /// Missing values: a comparison (`=`, `!=`, `<`, …, `in`) with a missing value (no purchase yet, no
 /// email open, no tier) is false, so `tier != gold` leaves out customers without a tier. `not X` is
@@ -28,6 +36,8 @@ public struct Filter: Hashable, Sendable, CustomStringConvertible {
     /// The deepest nesting of parentheses and `not`s. Evaluation recurses this deep; a chain of
     /// `and`s or `or`s of any length does not nest.
     public static let nestingMax = 256
+    /// The longest window of `within N days`: longer than the store's times reach.
+    public static let withinDaysMax = 3_000_000.0
     /// The largest magnitude of a number in a filter: far beyond any count, day or amount, and small
     /// enough that every index range derived from one stays in Int64.
     public static let literalMagnitudeMax = 1e18
@@ -88,9 +98,17 @@ extension FilterNode {
             guard let v = field.number(of: p) else { return false }
             return values.contains(v)
         case .has(let field, let value):
-            return field.list(of: p).contains(value)
+            return p.listContains(field, value)
         case .boolean(let field, let value):
-            return (field == .hasEmail ? p.email != nil : p.phone != nil) == value
+            return field.flag(of: p).map { $0 == value } ?? false
+        case .like(let field, let folded):
+            guard let v = field.text(of: p) else { return false }
+            return TextFolding.fold(v) == folded
+        case .listMatch(let match):
+            return p.listMatches(match)
+        case .date(let field, let op, let value):
+            guard let v = field.date(of: p) else { return false }
+            return op.holds(v, value)
         }
     }
 }
@@ -113,7 +131,7 @@ extension FilterField {
         case .rfmR: p.rfm.map { Double($0.recency) }
         case .rfmF: p.rfm.map { Double($0.frequency) }
         case .rfmM: p.rfm.map { Double($0.monetary) }
-        default: nil
+        default: marketingNumber(of: p)
         }
     }
 
@@ -122,6 +140,11 @@ extension FilterField {
         case .phase: p.phase.name
         case .segment: p.segment.name
         case .tier: p.tier?.name
+        case .gender: p.attributes.gender
+        case .city: p.attributes.city
+        case .region: p.attributes.region
+        case .zip: p.attributes.zip
+        case .country: p.attributes.country
         default: nil
         }
     }
@@ -132,18 +155,23 @@ extension FilterField {
         case .bought: p.boughtProducts
         case .boughtCategory: p.boughtCategories
         case .viewedCategory: p.viewedCategories
+        case .interests: p.attributes.interests ?? []
+        case .viewed: p.viewedProducts
+        case .opened: p.openedCampaigns
+        case .offered: p.offers
         default: []
         }
     }
 }
 
 extension FilterNode {
-    /// Whether the filter tests a product or category list (`bought`, `bought_category`, `viewed_category`).
+    /// Whether the filter tests a list the facts keep (products, categories, campaigns, offers).
     var usesLists: Bool {
         switch self {
         case .and(let operands), .or(let operands): operands.contains { $0.usesLists }
         case .not(let a): a.usesLists
-        case .has(let field, _): field != .affinity
+        case .has(let field, _): field.timedList != nil
+        case .listMatch(let m): m.field.timedList != nil
         default: false
         }
     }

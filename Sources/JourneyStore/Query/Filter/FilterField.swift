@@ -46,20 +46,83 @@ public enum FilterField: String, CaseIterable, Sendable {
     /// Whether the profile has a phone.
     case hasPhone = "has_phone"
 
+    // Issue 19: demographics, behaviour in time, consent and offers (Profile+Marketing.swift).
+    /// `attributes.gender`, text.
+    case gender
+    /// Whole years since the birthday; missing without one.
+    case age
+    /// The birthday, a date compared as `"YYYY-MM-DD"`.
+    case birthday
+    /// The birthday's month, 1–12.
+    case birthMonth = "birth_month"
+    /// Days to the next birthday, 0 on the day (29 February: 28 February in other years).
+    case daysToBirthday = "days_to_birthday"
+    /// `attributes.city`, text.
+    case city
+    /// `attributes.region`, text.
+    case region
+    /// `attributes.zip`, text.
+    case zip
+    /// `attributes.country`, text (ISO 3166 alpha-2, upper case).
+    case country
+    /// The declared interests, a list.
+    case interests
+    /// Days since the newest abandoned cart.
+    case daysSinceCartAbandon = "days_since_cart_abandon"
+    /// The newest abandoned cart's total, in major units.
+    case lastCartValue = "last_cart_value"
+    /// Days since the newest product view.
+    case daysSinceView = "days_since_view"
+    /// Days since the newest event of any type.
+    case daysSinceSeen = "days_since_seen"
+    /// The products viewed, a list.
+    case viewed
+    /// The campaigns whose emails were opened, a list.
+    case opened
+    /// Consent to marketing email (missing until given or withdrawn).
+    case emailConsent = "email_consent"
+    /// Consent to advertising audiences.
+    case adsConsent = "ads_consent"
+    /// Days since the newest offer.
+    case daysSinceOffer = "days_since_offer"
+    /// The offers received, a list.
+    case offered
+
     /// What kind of values the field holds, which decides the operators it takes.
-    enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean }
+    enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean, text, date }
 
     var kind: Kind {
         switch self {
         case .phase: .enumeration(Phase.allCases.map(\.name))
         case .segment: .enumeration(Segment.allCases.map(\.name))
         case .tier: .ordered(Tier.allCases.map(\.name))
-        case .spend, .aov: .money
-        case .affinity, .bought, .boughtCategory, .viewedCategory: .list
-        case .hasEmail, .hasPhone: .boolean
+        case .spend, .aov, .lastCartValue: .money
+        case .affinity, .bought, .boughtCategory, .viewedCategory, .interests, .viewed, .opened, .offered: .list
+        case .hasEmail, .hasPhone, .emailConsent, .adsConsent: .boolean
+        case .gender, .city, .region, .zip, .country: .text
+        case .birthday: .date
         default: .number
         }
     }
+
+    /// The facts list a list field tests, which keeps a time per entry (`within N days`); `nil` for
+    /// `affinity` and `interests`.
+    var timedList: ListKind? {
+        switch self {
+        case .bought: .bought
+        case .boughtCategory: .boughtCategory
+        case .viewed: .viewed
+        case .viewedCategory: .viewedCategory
+        case .opened: .opened
+        case .offered: .offered
+        default: nil
+        }
+    }
+
+    /// The list fields with times, as messages name them.
+    static let timedListNames = allCases.filter { $0.timedList != nil }.map(\.rawValue).joined(separator: ", ")
+    /// The list fields, as messages name them.
+    static let listNames = allCases.filter { if case .list = $0.kind { true } else { false } }.map(\.rawValue).joined(separator: ", ")
 
     static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }
@@ -111,6 +174,22 @@ enum FilterNode: Hashable, Sendable {
     case memberNumber(FilterField, [Double])
     /// A list field holds a value.
     case has(FilterField, String)
-    /// A boolean field is `value`.
+    /// A boolean field is `value` (false when the field is missing).
     case boolean(FilterField, Bool)
+    /// A text field equal to a value without case and accents (`value` is folded: ``TextFolding``).
+    case like(FilterField, String)
+    /// A list test with `~=` or `within`.
+    case listMatch(ListMatch)
+    /// A date field (`birthday`) against a date, as `YYYY-MM-DD` text (which orders as the dates do).
+    case date(FilterField, FilterOperator, String)
+}
+
+/// `LIST has VALUE within N days`, `LIST ~= VALUE` and `LIST ~= VALUE within N days`.
+struct ListMatch: Hashable, Sendable {
+    var field: FilterField
+    /// Folded (``TextFolding``) when `folded`.
+    var value: String
+    var folded: Bool
+    /// Only entries whose newest event lies in (T − days, T].
+    var withinDays: Double?
 }

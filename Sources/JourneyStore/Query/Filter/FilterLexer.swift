@@ -6,6 +6,8 @@ struct FilterToken: Equatable {
         case string(String)
         case number(String)
         case op(FilterOperator)
+        /// `~=`: text compared without case and accents.
+        case like
         case open, close, comma, end
     }
     var kind: Kind
@@ -18,6 +20,7 @@ struct FilterToken: Equatable {
         case .string(let s): "\"\\\"\(s)\\\"\""
         case .number(let n): n
         case .op(let o): "\"\(o.rawValue)\""
+        case .like: "\"~=\""
         case .open: "\"(\""
         case .close: "\")\""
         case .comma: "\",\""
@@ -40,12 +43,10 @@ enum FilterLexer {
             if c == "(" { out.append(FilterToken(kind: .open, column: column)); i += 1; continue }
             if c == ")" { out.append(FilterToken(kind: .close, column: column)); i += 1; continue }
             if c == "," { out.append(FilterToken(kind: .comma, column: column)); i += 1; continue }
-            if "=<>!".unicodeScalars.contains(c) {
-                let two = i + 1 < chars.count && chars[i + 1] == "="
-                let text = String(c) + (two ? "=" : "")
-                guard let op = FilterOperator(rawValue: text) else { throw fail("expected \"!=\", found \"!\"") }
-                out.append(FilterToken(kind: .op(op), column: column))
-                i += two ? 2 : 1
+            if "=<>!~".unicodeScalars.contains(c) {
+                let (kind, length) = try op(chars, i)
+                out.append(FilterToken(kind: kind, column: column))
+                i += length
                 continue
             }
             if c == "\"" {
@@ -87,6 +88,20 @@ enum FilterLexer {
         }
         out.append(FilterToken(kind: .end, column: chars.count + 1))
         return out
+    }
+
+    /// The operator at `i` (`=`, `!=`, `<`, `<=`, `>`, `>=`, `~=`) and its length.
+    private static func op(_ chars: [Unicode.Scalar], _ i: Int) throws(JourneyError) -> (FilterToken.Kind, Int) {
+        let c = chars[i]
+        let two = i + 1 < chars.count && chars[i + 1] == "="
+        if c == "~" {
+            guard two else { throw JourneyError(.invalidArgument, "column \(i + 1): expected \"~=\", found \"~\"") }
+            return (.like, 2)
+        }
+        guard let op = FilterOperator(rawValue: String(c) + (two ? "=" : "")) else {
+            throw JourneyError(.invalidArgument, "column \(i + 1): expected \"!=\", found \"!\"")
+        }
+        return (.op(op), two ? 2 : 1)
     }
 
     private static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }

@@ -6,7 +6,8 @@
 /// or         := and ("or" and)*
 /// and        := unary ("and" unary)*
 /// unary      := "not" unary | "(" or ")" | comparison
-/// comparison := FIELD (OP value | "in" "(" value ("," value)* ")" | "has" value)?   -- bare: booleans only
+/// comparison := FIELD (OP value | "~=" value | "in" "(" value ("," value)* ")"
+///               | ("has" | "~=") value ("within" NUMBER "days")?)?          -- bare: booleans only
 /// ```
 /// Recursion follows only `not` and `(`, at most ``Filter/nestingMax`` deep; chains of `and` and `or`
 /// become one flat node.
@@ -90,6 +91,20 @@ struct FilterParser {
         }
         let fieldToken = current
         k += 1
+        if isKeyword("within") { throw misplacedWithin(name) }
+        let node = try parseTest(field, fieldToken)
+        // A list test took its own `within`; any other is misplaced.
+        if isKeyword("within") { throw misplacedWithin(name) }
+        return node
+    }
+
+    private func misplacedWithin(_ name: String) -> JourneyError {
+        JourneyError(.invalidArgument, "column \(current.column): \"within\" follows a list test such as viewed_category has \"cameras\" within 30 days; \(name) is not a list (lists: \(FilterField.listNames))")
+    }
+
+    /// What follows a field: `in (…)`, `has VALUE`, `~= VALUE`, an operator and a value, or nothing (booleans).
+    private mutating func parseTest(_ field: FilterField, _ fieldToken: FilterToken) throws(JourneyError) -> FilterNode {
+        let name = field.rawValue
         if isKeyword("in") {
             k += 1
             return try parseIn(field)
@@ -98,16 +113,33 @@ struct FilterParser {
             let hasToken = current
             k += 1
             guard case .list = field.kind else {
-                throw JourneyError(.invalidArgument, "column \(hasToken.column): \"has\" needs a list field (affinity, bought, bought_category, viewed_category), not \(name)")
+                throw JourneyError(.invalidArgument, "column \(hasToken.column): \"has\" needs a list field (\(FilterField.listNames)), not \(name)")
             }
-            return .has(field, try stringValue(after: "has"))
+            return try parseListTail(field, try stringValue(after: "has"), folded: false)
+        }
+        if current.kind == .like {
+            let likeToken = current
+            k += 1
+            switch field.kind {
+            case .text: return .like(field, TextFolding.fold(try stringValue(after: "~=")))
+            case .list: return try parseListTail(field, try stringValue(after: "~="), folded: true)
+            default:
+                throw JourneyError(.invalidArgument, "column \(likeToken.column): \"~=\" compares text (gender, city, region, zip, country) or a list, not \(name)")
+            }
         }
         guard case .op(let op) = current.kind else {
             if case .boolean = field.kind { return .boolean(field, true) }
-            throw fail("an operator (= != < <= > >=), \"in\" or \"has\" after \(name)")
+            throw fail("an operator (= != < <= > >= ~=), \"in\" or \"has\" after \(name)")
         }
         let opToken = current
         k += 1
+        return try parseValue(field, op, opToken, fieldToken)
+    }
+
+    /// The value after `field op`, as the field's kind takes it.
+    private mutating func parseValue(_ field: FilterField, _ op: FilterOperator, _ opToken: FilterToken,
+                                     _ fieldToken: FilterToken) throws(JourneyError) -> FilterNode {
+        let name = field.rawValue
         switch field.kind {
         case .enumeration(let values):
             guard op == .equal || op == .notEqual else {
@@ -127,9 +159,35 @@ struct FilterParser {
             }
             k += 1
             return .boolean(field, (w == "true") == (op == .equal))
+        case .text:
+            guard op == .equal || op == .notEqual else {
+                throw JourneyError(.invalidArgument, "column \(opToken.column): \(name) takes =, !=, ~= or in, not \(op.rawValue)")
+            }
+            return .equals(field, try textValue(after: op.rawValue), negated: op == .notEqual)
+        case .date:
+            return .date(field, op, try dateValue(after: op.rawValue))
         case .list:
             throw JourneyError(.invalidArgument, "column \(fieldToken.column): \(name) is a list: use \(name) has \"value\"")
         }
+    }
+
+    /// The optional `within N days` after a list test.
+    private mutating func parseListTail(_ field: FilterField, _ value: String, folded: Bool) throws(JourneyError) -> FilterNode {
+        guard isKeyword("within") else {
+            return folded ? .listMatch(ListMatch(field: field, value: TextFolding.fold(value), folded: true, withinDays: nil))
+                          : .has(field, value)
+        }
+        guard field.timedList != nil else {
+            throw JourneyError(.invalidArgument, "column \(current.column): \"within\" needs a list with times (\(FilterField.timedListNames)), not \(field.rawValue)")
+        }
+        k += 1
+        let days = try numberValue(after: "within")
+        guard days >= 0, days <= Filter.withinDaysMax else {
+            throw JourneyError(.invalidArgument, "column \(tokens[k - 1].column): expected a number of days from 0 to \(Int(Filter.withinDaysMax)) after \"within\", found \(tokens[k - 1].shown)")
+        }
+        guard isKeyword("days") || isKeyword("day") else { throw fail("\"days\" after the number") }
+        k += 1
+        return .listMatch(ListMatch(field: field, value: folded ? TextFolding.fold(value) : value, folded: folded, withinDays: days))
     }
 
     private mutating func parseIn(_ field: FilterField) throws(JourneyError) -> FilterNode {
@@ -139,9 +197,10 @@ struct FilterParser {
         while true {
             switch field.kind {
             case .enumeration(let values), .ordered(let values): texts.append(try enumValue(field, values, after: texts.isEmpty ? "(" : ","))
+            case .text: texts.append(try textValue(after: texts.isEmpty ? "(" : ","))
             case .number: numbers.append(try numberValue(after: numbers.isEmpty ? "(" : ","))
             case .money: numbers.append(try moneyValue(after: numbers.isEmpty ? "(" : ","))
-            case .list, .boolean:
+            case .list, .boolean, .date:
                 throw JourneyError(.invalidArgument, "column \(current.column): \"in\" needs a field with single values, not \(field.rawValue)")
             }
             if current.kind == .comma { k += 1; continue }
@@ -194,6 +253,24 @@ struct FilterParser {
         let (shifted, overflow) = exponent.addingReportingOverflow(moneyExponent)
         guard !overflow, let scaled = Double(mantissa + "e" + String(shifted)) else { return v }
         return scaled
+    }
+
+    /// A text field's value: a string in double quotes (a bare word would read as a field name).
+    private mutating func textValue(after: String) throws(JourneyError) -> String {
+        guard case .string(let s) = current.kind else { throw fail("a value in double quotes after \"\(after)\"") }
+        k += 1
+        return s
+    }
+
+    /// A date `"YYYY-MM-DD"`, checked.
+    private mutating func dateValue(after: String) throws(JourneyError) -> String {
+        guard case .string(let s) = current.kind else { throw fail("a date in double quotes (\"1990-05-31\") after \"\(after)\"") }
+        var copy = s
+        guard copy.withUTF8({ Timestamp.isValidDate(UnsafeRawBufferPointer($0)) }) else {
+            throw fail("a date YYYY-MM-DD after \"\(after)\"")
+        }
+        k += 1
+        return s
     }
 
     private mutating func stringValue(after: String) throws(JourneyError) -> String {

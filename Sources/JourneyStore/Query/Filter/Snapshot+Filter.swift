@@ -97,11 +97,14 @@ extension Snapshot {
         try forEachProfile(where: filter, asOf: asOf, lists: true, body)
     }
 
+    /// As the public one; profiles name their lists only when `lists` (the filter tests them by number).
     func forEachProfile(where filter: Filter, asOf: Timestamp?, lists: Bool, _ body: (Profile) throws -> Bool) throws {
-        var iterator = try profiles(where: filter, asOf: asOf, lists: lists).makeIterator()
-        while let p = iterator.next() {
-            guard try body(p) else { return }
+        try evaluating([filter], namesLists: lists) {
+            var iterator = try profiles(where: filter, asOf: asOf, lists: lists).makeIterator()
+            while let p = iterator.next() {
+                guard try body(p) else { return }
+            }
+            if let error = iterator.error { throw error }
         }
-        if let error = iterator.error { throw error }
     }
 }
