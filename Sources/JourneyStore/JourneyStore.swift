@@ -160,7 +160,9 @@ public final class JourneyStore: Sendable {
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try translatingStorageErrors {
             let text = try log.env.read { txn in try schema.metaString(MetaKey.policy, in: txn) } ?? ""
-            return try log.verify(projections: log.projections.make(text, currency), progress: progress)
+            var report = try log.verify(projections: log.projections.make(text, currency), progress: progress)
+            try verifyPrediction(&report)
+            return report
         }
     }
 

@@ -22,7 +22,8 @@ package final class StoreSchema: Sendable {
     /// Version 5: `event_ids` in sorted runs per bucket (``IDRuns``).
     /// Version 6: 128-bit spend sums (facts, and 16-byte spends in `by_spend` keys); an affinity time
     /// per category.
-    package static let formatVersion: UInt32 = 6
+    /// Version 7: every purchase's total in the facts (for the predicted value's spend per purchase day).
+    package static let formatVersion: UInt32 = 7
     package static let databasesMax = 16
 
     package let meta: Database<String, [UInt8]>

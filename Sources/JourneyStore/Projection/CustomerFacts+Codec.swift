@@ -1,16 +1,17 @@
 @_spi(Storage) import JourneyStorage
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
-/// Layout, version 2: u8 version, then varints — events folded, first seen, last seen, signup + 1
+/// Layout, version 3: u8 version, then varints — events folded, first seen, last seen, signup + 1
 /// (0: none), purchase count, purchase times (first, then deltas), gross, refunded (128-bit sums),
 /// reactivations, cart abandons, last cart abandon + 1, last cart value, email opens, last email
 /// open + 1; a field mask (bit k: AttributeField k, bit 10: interests) with the strings; four sorted
 /// number lists (bought products, bought categories, viewed products, viewed categories) as count +
 /// deltas; affinity entry count, and per entry a category delta, the value's IEEE-754 bits (u64
-/// little-endian) and last seen − the entry's time. (Version 1 had 64-bit sums and one affinity
-/// time for all entries.)
+/// little-endian) and last seen − the entry's time; each purchase's total, in the purchase times'
+/// order (their count is the purchase count). (Version 1 had 64-bit sums and one affinity time for
+/// all entries; version 2 no purchase totals.)
 extension CustomerFacts {
-    static let formatVersion: UInt8 = 2
+    static let formatVersion: UInt8 = 3
 
     func encode(into w: inout RecordWriter) {
         w.reset()
@@ -22,7 +23,7 @@ extension CustomerFacts {
     private var encodingBound: Int {
         let lists = boughtProductSet.values.count + boughtCategorySet.values.count + viewedProductSet.values.count
             + viewedCategorySet.values.count
-        return 1 + 20 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 5 * lists + 23 * affinity.count
+        return 1 + 20 * 10 + 2 * 19 + 20 * purchaseTimes.count + text.count + 5 * lists + 23 * affinity.count
     }
 
     /// Appends the encoded facts to `bytes`, written into room for the largest encoding these
@@ -69,6 +70,7 @@ extension CustomerFacts {
             w.u64(entry.value.bitPattern)
             w.varint(lastSeen - entry.time)
         }
+        for amount in purchaseAmounts { w.varint(amount) }
     }
 
     /// Decodes stored facts. Without `lists` the four product/category lists are skipped (left
@@ -80,6 +82,7 @@ extension CustomerFacts {
         try readText(&r)
         try readLists(&r, bytes: bytes.count, keep: lists)
         try readAffinity(&r, bytes: bytes.count)
+        try readPurchaseAmounts(&r)
         guard r.offset == bytes.count else { throw RecordReader.corrupt }
     }
 
@@ -99,6 +102,8 @@ extension CustomerFacts {
         guard version <= Self.formatVersion else {
             throw JourneyError(.newerFormat, "a facts record has format version \(version); this build reads up to \(Self.formatVersion): upgrade journey")
         }
+        // Older facts lack what this build keeps (stores of older layouts are refused when opened).
+        guard version == Self.formatVersion else { throw RecordReader.corrupt }
     }
 
     private static func readTime(_ r: inout RecordReader) throws(JourneyError) -> Int64 {
@@ -193,5 +198,17 @@ extension CustomerFacts {
             entries.append(Affinity.Entry(category: lastCategory, value: value, time: lastSeen - Int64(age)))
         }
         affinity = Affinity(sortedEntries: entries)
+    }
+
+    /// Each purchase's total, as many as purchase times; they add up to the gross spend.
+    private mutating func readPurchaseAmounts(_ r: inout RecordReader) throws(JourneyError) {
+        purchaseAmounts.reserveCapacity(purchaseTimes.count)
+        var sum: Int128 = 0
+        for _ in 0..<purchaseTimes.count {
+            let amount = try r.amount()
+            sum += Int128(amount)
+            purchaseAmounts.append(amount)
+        }
+        guard sum == gross else { throw RecordReader.corrupt }
     }
 }

@@ -37,6 +37,9 @@ extension Profile {
         w.field("last_seen", string: lastSeen.rfc3339)
         w.field("bought_categories", strings: boughtCategories)
         w.field("viewed_categories", strings: viewedCategories)
+        w.field("p_alive", raw: pAlive.map { String($0) })
+        w.field("expected_orders_90d", raw: expectedOrders90d.map { String($0) })
+        w.field("predicted_value_365d", raw: predictedValue365d?.decimalString(exponent: e))
         w.field("as_of", string: asOf.rfc3339)
         return w.finish()
     }

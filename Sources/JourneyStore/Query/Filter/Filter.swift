@@ -11,7 +11,7 @@
 /// (money in major units), `days_since_purchase`, `days_since_signup`, `reactivations`,
 /// `cart_abandons`, `email_opens`, `days_since_email_open`, `rfm_r`, `rfm_f`, `rfm_m`; lists
 /// `affinity`, `bought`, `bought_category`, `viewed_category` (with `has`); booleans `has_email`,
-/// `has_phone`. Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
+/// `has_phone`; prediction `p_alive`, `expected_orders_90d`, `predicted_value_365d` (money). Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
 /// strings in double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or
 /// `1e6`, at most ``literalMagnitudeMax`` in magnitude.
 ///
@@ -113,6 +113,9 @@ extension FilterField {
         case .rfmR: p.rfm.map { Double($0.recency) }
         case .rfmF: p.rfm.map { Double($0.frequency) }
         case .rfmM: p.rfm.map { Double($0.monetary) }
+        case .pAlive: p.pAlive
+        case .expectedOrders90d: p.expectedOrders90d
+        case .predictedValue365d: p.predictedValue365d.map { Double($0.minorUnits) }
         default: nil
         }
     }

@@ -46,6 +46,14 @@ public enum FilterField: String, CaseIterable, Sendable {
     /// Whether the profile has a phone.
     case hasPhone = "has_phone"
 
+    // Prediction; missing without a fitted model (`journey predict`) or a purchase.
+    /// ``Profile/pAlive``, 0–1.
+    case pAlive = "p_alive"
+    /// ``Profile/expectedOrders90d``.
+    case expectedOrders90d = "expected_orders_90d"
+    /// ``Profile/predictedValue365d``, in major units.
+    case predictedValue365d = "predicted_value_365d"
+
     /// What kind of values the field holds, which decides the operators it takes.
     enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean }
 
@@ -54,7 +62,7 @@ public enum FilterField: String, CaseIterable, Sendable {
         case .phase: .enumeration(Phase.allCases.map(\.name))
         case .segment: .enumeration(Segment.allCases.map(\.name))
         case .tier: .ordered(Tier.allCases.map(\.name))
-        case .spend, .aov: .money
+        case .spend, .aov, .predictedValue365d: .money
         case .affinity, .bought, .boughtCategory, .viewedCategory: .list
         case .hasEmail, .hasPhone: .boolean
         default: .number
