@@ -15,6 +15,8 @@ package struct PurchaseLog {
     package private(set) var amounts: [Int64]
     /// The last sequence number read: `sequenceMax`, or the log's end when it is shorter.
     package let lastSequence: UInt64
+    /// The time of the first purchase up to `sequenceMax`, even past `timeMax`; `nil` for none.
+    package let firstPurchaseTime: Int64?
 
     /// The number of customer numbers (the highest + 1).
     package var customerSlots: Int { starts.count - 1 }
@@ -27,7 +29,7 @@ package struct PurchaseLog {
         let customers = Int(try schema.metaUInt32(MetaKey.nameCount(.customer), in: txn) ?? 0)
         var counts = [Int](repeating: 0, count: customers + 2)
         var customerOf: [UInt32] = [], times: [Int64] = [], amounts: [Int64] = []
-        var last: UInt64 = 0
+        var last: UInt64 = 0, first = Int64.max
         let purchase = EventType.purchase.rawValue
         try schema.events.forEach(in: txn) { key, value in
             guard key.count == 8 else { throw JourneyError(.corrupted, "events holds a key of \(key.count) bytes") }
@@ -37,6 +39,7 @@ package struct PurchaseLog {
             guard value.count > EventRecord.headerBytes, value[1] == purchase else { return true }
             do {
                 let record = try EventRecord(value)
+                first = min(first, record.time)
                 guard record.time <= timeMax else { return true }
                 let c = Int(record.customer)
                 guard c >= 1 && c <= customers else { throw RecordReader.corrupt }
@@ -64,6 +67,7 @@ package struct PurchaseLog {
             fill[c] += 1
         }
         lastSequence = last
+        firstPurchaseTime = first == .max ? nil : first
         sortCustomersByTime()
     }
 

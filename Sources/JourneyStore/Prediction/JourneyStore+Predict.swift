@@ -49,17 +49,15 @@ extension JourneyStore {
         let purchases = try PurchaseLog(schema: schema, in: txn, sequenceMax: position ?? .max,
                                         timeMax: holdoutEnd?.millisecondsSinceEpoch ?? end)
         var summaries: [CustomerSummary] = [], holdoutDays: [Int] = []
-        var firstPurchase = Int64.max
         summaries.reserveCapacity(purchases.customerSlots)
         purchases.forEachCustomer { _, times, amounts in
-            firstPurchase = min(firstPurchase, times.first!)
             guard let s = CustomerSummary(times: times, amounts: amounts, end: end) else { return }
             summaries.append(s)
             if let holdoutEnd {
                 holdoutDays.append(CustomerSummary.holdoutDays(times: times, end: end, holdoutEnd: holdoutEnd.millisecondsSinceEpoch))
             }
         }
-        try Self.checkSample(summaries, firstPurchase: firstPurchase, end: end)
+        try Self.checkSample(summaries, firstPurchase: purchases.firstPurchaseTime, end: end)
         let bgnbd = BGNBDSample(summaries)
         let bgnbdFit = bgnbd.fit()
         let spend = GammaGammaSample(summaries, exponent: currency.exponent)
@@ -74,10 +72,10 @@ extension JourneyStore {
     }
 
     /// Refuses a sample the models cannot be fitted on, saying why.
-    private static func checkSample(_ summaries: [CustomerSummary], firstPurchase: Int64, end: Int64) throws {
+    private static func checkSample(_ summaries: [CustomerSummary], firstPurchase: Int64?, end: Int64) throws {
         let endText = Timestamp(millisecondsSinceEpoch: end).rfc3339
         guard !summaries.isEmpty else {
-            guard firstPurchase != .max else { throw JourneyError(.invalidArgument, "the log holds no purchase: there is nothing to fit") }
+            guard let firstPurchase else { throw JourneyError(.invalidArgument, "the log holds no purchase: there is nothing to fit") }
             throw JourneyError(.invalidArgument, "the calibration end \(endText) is before the first purchase (\(Timestamp(millisecondsSinceEpoch: firstPurchase).rfc3339)): no customer to fit")
         }
         guard summaries.contains(where: { $0.x > 0 && $0.repeatValueSum > 0 }) else {
