@@ -6,8 +6,9 @@ public struct PredictionReport: Hashable, Sendable {
     public var repeatBuyers: Int
     /// Distinct (x, t_x, T) triples: BG/NBD's likelihood has one term per group.
     public var groups: Int
-    /// BFGS iterations of the two fits.
+    /// BFGS iterations of the BG/NBD fit.
     public var bgnbdIterations: Int
+    /// BFGS iterations of the Gamma-Gamma fit.
     public var gammaGammaIterations: Int
     /// The holdout check, when a holdout end was given.
     public var holdout: HoldoutReport?
@@ -35,13 +36,15 @@ public struct HoldoutReport: Hashable, Sendable {
 public struct HoldoutRow: Hashable, Sendable {
     /// Repeat purchase days in the calibration period (the last row: this many or more).
     public var frequency: Int
+    /// Customers with that frequency (the last row: with that frequency or more).
     public var customers: Int
     /// Σ actual repeat purchase days in the holdout.
     public var actual: Double
     /// Σ expected ones, E[Y(t) | x, t_x, T].
     public var predicted: Double
 
-    /// Per customer.
+    /// Actual repeat purchase days per customer.
     public var actualMean: Double { customers > 0 ? actual / Double(customers) : 0 }
+    /// Expected repeat purchase days per customer.
     public var predictedMean: Double { customers > 0 ? predicted / Double(customers) : 0 }
 }

@@ -32,9 +32,9 @@ public struct Stats: Hashable, Sendable {
     /// awaits roll-back: its events are counted here until a writer (or ``JourneyStore/recover()``)
     /// removes them.
     public var interruptedIngestFrom: UInt64?
-    /// Prediction: Σ of the customers' ``Profile/expectedOrders90d`` and ``Profile/predictedValue365d``
-    /// (`nil` without a fitted model).
+    /// Prediction: Σ of the customers' ``Profile/expectedOrders90d`` (`nil` without a fitted model).
     public var expectedOrders: Double?
+    /// Prediction: Σ of the customers' ``Profile/predictedValue365d`` (`nil` without a fitted model).
     public var predictedValue: Money?
 }
 
