@@ -12,10 +12,20 @@ struct Predict: ParsableCommand {
     var holdoutEnd: String?
     @Flag(help: "Print one JSON object.")
     var json = false
+    @Flag(help: "Remove the stored model instead: profiles no longer carry predictions.")
+    var remove = false
+
+    func validate() throws {
+        if remove, calibrationEnd != nil || holdoutEnd != nil { throw ValidationError("--remove takes no other option") }
+    }
 
     func run() throws {
         try reportingErrors {
             let store = try options.open()
+            if remove {
+                print(try store.removePredictionModel() ? "prediction model removed" : "no prediction model was stored")
+                return
+            }
             let r = try store.predict(calibrationEnd: try parseAsOf(calibrationEnd, option: "--calibration-end"),
                                       holdoutEnd: try parseAsOf(holdoutEnd, option: "--holdout-end"))
             if json { print(PredictionText.json(r)); return }

@@ -122,6 +122,11 @@ import Testing
         #expect(after.expectedOrders! < before.expectedOrders!)
         #expect(after.predictedValue == before.predictedValue)
         #expect(try t.store.policy.predictionModel == stored.predictionModel)
+        // Removed, the model no longer scores anyone; the horizons stay.
+        #expect(try t.store.removePredictionModel())
+        #expect(try t.store.removePredictionModel() == false)
+        #expect(try t.store.policy.predictionModel == nil && t.store.policy.expectedOrdersHorizonDays == 30)
+        #expect(try t.store.read { try $0.stats() }.expectedOrders == nil)
     }
 
     @Test func theCommandPrintsTheDesignsJSON() throws {

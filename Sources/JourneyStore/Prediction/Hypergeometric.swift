@@ -13,7 +13,7 @@ import Darwin
 /// The sum stops once a term is below ``hypergeometricRelativeToleranceMax`` × (1 − z) of the sum
 /// (the tail of a series whose terms shrink by z each bounds the rest by term × z / (1 − z)), past
 /// the terms that still grow. BG/NBD's conditional expectation calls it with its Euler-transformed
-/// arguments (``BGNBD/expectedPurchases(inWeeks:_:)``), whose terms shrink fast for frequent buyers.
+/// arguments (``BGNBD/expectedPurchases(inWeeks:x:recencyWeeks:ageWeeks:)``), whose terms shrink fast for frequent buyers.
 /// - Returns: the sum, or `nil` outside the domain or when ``hypergeometricTermsMax`` terms do not
 ///   reach the tolerance (the caller treats the value as missing).
 /// - Complexity: O(n) for the n terms summed: about log(tolerance) / log(z) once they shrink.

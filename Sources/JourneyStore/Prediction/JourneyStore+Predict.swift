@@ -36,6 +36,23 @@ extension JourneyStore {
         }
     }
 
+    /// Removes the stored prediction model: profiles no longer carry predictions.
+    /// - Returns: whether there was one.
+    @discardableResult
+    public func removePredictionModel() throws -> Bool {
+        try translatingStorageErrors {
+            try log.withWriter { _ in
+                try env.write { txn in
+                    var policy = try storedPolicy(in: txn)
+                    guard policy.predictionModel != nil else { return false }
+                    policy.predictionModel = nil
+                    try schema.setMeta(MetaKey.policy, policy.text, in: txn)
+                    return true
+                }
+            }
+        }
+    }
+
     /// The fit `predict` makes, on the log as `txn` sees it up to `position` (default: its end).
     func fitPrediction(in txn: some ReadableTransaction, calibrationEnd: Timestamp?, position: UInt64?,
                        holdoutEnd: Timestamp?) throws -> PredictionReport {
