@@ -1,39 +1,47 @@
 @_spi(Storage) import JourneyStorage
 
-/// One customer's predicted values as of a clock T, from the policy's fitted models and the
-/// customer's purchases up to T (DESIGN.md §1 "Predicted value").
-struct CustomerPrediction {
+/// What a profile's predictions are computed from (DESIGN.md §1 "Predicted value"): the
+/// customer's summary as of the profile's clock and the policy's fitted models. The values are
+/// computed when read, so exports and filters that never read them pay nothing for them.
+struct CustomerPrediction: Hashable, Sendable {
+    let summary: CustomerSummary
+    let model: PredictionModel
+    let ordersHorizonDays: Double
+    let valueHorizonDays: Double
+    /// Minor units per major unit of the store's currency.
+    let minorPerMajor: Double
+
     /// P(alive | x, t_x, T) under BG/NBD.
-    var pAlive: Double
+    var pAlive: Double { model.bgnbd.probabilityAlive(summary) }
+
     /// E[purchase days in the next `expected_orders_horizon_days`] under BG/NBD.
-    var expectedOrders: Double?
+    var expectedOrders: Double? { model.bgnbd.expectedPurchases(inDays: ordersHorizonDays, summary) }
+
     /// E[purchase days in the next `predicted_value_horizon_days`] × Gamma-Gamma's E(M | x, m_x),
     /// undiscounted, rounded to a minor unit.
-    var predictedValue: Money?
+    var predictedValue: Money? {
+        guard let purchases = model.bgnbd.expectedPurchases(inDays: valueHorizonDays, summary),
+              let spend = model.gammaGamma.conditionalExpectedSpend(x: summary.x, meanSpend: (summary.meanRepeatValue ?? 0) / minorPerMajor)
+        else { return nil }
+        let minor = (purchases * spend * minorPerMajor).rounded()
+        // A prediction past any sum of amounts is no prediction (a degenerate fit).
+        guard minor.isFinite, abs(minor) <= Double(Limits.moneySumMinorUnitsMax) else { return nil }
+        return Money(minorUnits: Int128(minor))
+    }
 }
 
 extension Policy {
-    /// The prediction for facts `f` as of `t` (epoch ms), amounts in a currency with `exponent`
-    /// decimals; `nil` without a fitted model or without a purchase by `t`.
+    /// What the predictions of facts `f` as of `t` (epoch ms) are computed from, amounts in a
+    /// currency with `exponent` decimals; `nil` without a fitted model or a purchase by `t`.
     ///
     /// The summary (x, t_x, T) is taken from the purchases at or before `t`, so a profile as of the
     /// calibration end scores each customer exactly on the history the model was fitted on.
     func prediction(_ f: CustomerFacts, asOf t: Int64, exponent: Int) -> CustomerPrediction? {
         guard let model = predictionModel,
               let s = CustomerSummary(times: f.purchaseTimes, amounts: f.purchaseAmounts, end: t) else { return nil }
-        let bgnbd = model.bgnbd
-        let orders = bgnbd.expectedPurchases(inDays: expectedOrdersHorizonDays, s)
-        var value: Money?
-        if let purchases = bgnbd.expectedPurchases(inDays: predictedValueHorizonDays, s) {
-            var minorPerMajor = 1.0
-            for _ in 0..<exponent { minorPerMajor *= 10 }
-            let mean = (s.meanRepeatValue ?? 0) / minorPerMajor
-            if let spend = model.gammaGamma.conditionalExpectedSpend(x: s.x, meanSpend: mean) {
-                let minor = (purchases * spend * minorPerMajor).rounded()
-                // A prediction past any sum of amounts is no prediction (a degenerate fit).
-                if minor.isFinite, abs(minor) <= Double(Limits.moneySumMinorUnitsMax) { value = Money(minorUnits: Int128(minor)) }
-            }
-        }
-        return CustomerPrediction(pAlive: bgnbd.probabilityAlive(s), expectedOrders: orders, predictedValue: value)
+        var minorPerMajor = 1.0
+        for _ in 0..<exponent { minorPerMajor *= 10 }
+        return CustomerPrediction(summary: s, model: model, ordersHorizonDays: expectedOrdersHorizonDays,
+                                  valueHorizonDays: predictedValueHorizonDays, minorPerMajor: minorPerMajor)
     }
 }

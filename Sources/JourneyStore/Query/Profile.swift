@@ -74,15 +74,16 @@ public struct Profile: Hashable, Sendable {
     /// Categories viewed.
     public var viewedCategories: [String]
 
-    // Prediction (BG/NBD and Gamma-Gamma, from the model `journey predict` stored); `nil` without
-    // a model or without a purchase by ``asOf``.
+    // Prediction (BG/NBD and Gamma-Gamma, from the model `journey predict` stored): computed when
+    // read; `nil` without a model or without a purchase by ``asOf``.
+    var prediction: CustomerPrediction? = nil
     /// P(alive): the probability that the customer has not quietly left.
-    public var pAlive: Double? = nil
+    public var pAlive: Double? { prediction?.pAlive }
     /// Expected purchase days in the next `expected_orders_horizon_days` (default 90).
-    public var expectedOrders90d: Double? = nil
+    public var expectedOrders90d: Double? { prediction?.expectedOrders }
     /// Expected purchase days in the next `predicted_value_horizon_days` (default 365) × the
     /// expected spend per purchase day, undiscounted, rounded to a minor unit.
-    public var predictedValue365d: Money? = nil
+    public var predictedValue365d: Money? { prediction?.predictedValue }
 }
 
 extension Profile {
@@ -115,11 +116,7 @@ extension Profile {
             boughtCategories: lists ? try names.sortedNames(.category, f.boughtCategories) : [],
             viewedProducts: lists ? try names.sortedNames(.product, f.viewedProducts) : [],
             viewedCategories: lists ? try names.sortedNames(.category, f.viewedCategories) : [])
-        if let prediction = c.policy.prediction(f, asOf: t, exponent: names.store.currency.exponent) {
-            pAlive = prediction.pAlive
-            expectedOrders90d = prediction.expectedOrders
-            predictedValue365d = prediction.predictedValue
-        }
+        prediction = c.policy.prediction(f, asOf: t, exponent: names.store.currency.exponent)
     }
 }
 
