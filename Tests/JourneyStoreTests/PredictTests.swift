@@ -129,6 +129,24 @@ import Testing
         #expect(try t.store.read { try $0.stats() }.expectedOrders == nil)
     }
 
+    @Test func aDamagedStoredModelIsReportedNotUsed() throws {
+        let t = try Self.generatedStore()
+        let model = try t.store.predict().model
+        var text = try t.store.env.read { txn in try t.store.schema.metaString(MetaKey.policy, in: txn) }!
+        text = text.replacingOccurrences(of: "model_a=\(model.bgnbd.a)", with: "model_a=-1")
+        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.policy, text, in: txn) }
+        #expect {
+            try t.store.policy
+        } throws: { error in
+            (error as? JourneyError)?.code == .corrupted
+                && (error as? JourneyError)?.message == "the stored policy's model_a is -1.0, not a positive number; run `journey predict` again"
+        }
+        #expect(throws: JourneyError.self) { try t.store.read { try $0.stats() } }
+        // A new fit replaces it.
+        #expect(try t.store.predict().model == model)
+        #expect(try t.store.policy.predictionModel == model)
+    }
+
     @Test func theCommandPrintsTheDesignsJSON() throws {
         let t = try Self.generatedStore()
         let out = try journey("--store", t.path, "predict", "--calibration-end", "2026-01-01", "--holdout-end", "2026-06-30", "--json")

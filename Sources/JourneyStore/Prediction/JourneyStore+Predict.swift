@@ -26,7 +26,7 @@ extension JourneyStore {
             try log.withWriter { _ in
                 try env.write { txn in
                     // The stored policy as it is now: another writer may have changed other keys.
-                    var policy = try storedPolicy(in: txn)
+                    var policy = try storedPolicyWithoutModel(in: txn)
                     policy.predictionModel = report.model
                     try schema.setMeta(MetaKey.policy, policy.text, in: txn)
                 }
@@ -43,14 +43,23 @@ extension JourneyStore {
         try translatingStorageErrors {
             try log.withWriter { _ in
                 try env.write { txn in
-                    var policy = try storedPolicy(in: txn)
-                    guard policy.predictionModel != nil else { return false }
+                    let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
+                    guard text.split(separator: "\n").contains(where: { PredictionModel.isModelKey($0) }) else { return false }
+                    var policy = try storedPolicyWithoutModel(in: txn)
                     policy.predictionModel = nil
                     try schema.setMeta(MetaKey.policy, policy.text, in: txn)
                     return true
                 }
             }
         }
+    }
+
+    /// The stored policy without its model lines: what `predict` replaces them in, even when they
+    /// are damaged (then reading the policy fails until a new fit or `--remove` replaces them).
+    private func storedPolicyWithoutModel(in txn: some ReadableTransaction) throws -> Policy {
+        let text = try schema.metaString(MetaKey.policy, in: txn) ?? ""
+        return try Policy(text: text.split(separator: "\n").filter { !PredictionModel.isModelKey($0) }.joined(separator: "\n"),
+                          currency: currency)
     }
 
     /// The fit `predict` makes, on the log as `txn` sees it up to `position` (default: its end).
