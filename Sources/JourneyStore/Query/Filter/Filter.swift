@@ -12,8 +12,9 @@
 /// `cart_abandons`, `email_opens`, `days_since_email_open`, `rfm_r`, `rfm_f`, `rfm_m`; lists
 /// `affinity`, `bought`, `bought_category`, `viewed_category` (with `has`); booleans `has_email`,
 /// `has_phone`; prediction `p_alive`, `expected_orders_90d`, `predicted_value_365d` (money).
-/// Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses; strings in double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or
-/// `1e6`, at most ``literalMagnitudeMax`` in magnitude.
+/// Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses; strings in
+/// double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or `1e6`, at
+/// most ``literalMagnitudeMax`` in magnitude.
 ///
 /// Missing values: a comparison (`=`, `!=`, `<`, …, `in`) with a missing value (no purchase yet, no
 /// email open, no tier) is false, so `tier != gold` leaves out customers without a tier. `not X` is
