@@ -136,3 +136,33 @@ let cdnowPaper = BGNBD(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
         #expect(CustomerSummary.holdoutDays(times: times + [3 * Self.day + 80_000_000], end: 3 * Self.day + 7, holdoutEnd: 5 * Self.day) == 0)
     }
 }
+
+@Suite struct PredictedValueTests {
+    /// The paper's example customer with CDNOW's parameters, its repeat days worth 22.35 on average.
+    static func example(horizonDays: Double, discountMonthly: Double) throws -> Money? {
+        var policy = Policy()
+        try policy.set("predicted_value_horizon_days", to: String(horizonDays))
+        try policy.set("predicted_value_discount_monthly", to: String(discountMonthly))
+        policy.predictionModel = PredictionModel(
+            calibrationEnd: Timestamp(millisecondsSinceEpoch: 0), position: 0, customers: 1,
+            bgnbd: BGNBDFit(model: cdnowPaper, logLikelihood: 0, iterations: 0, converged: true),
+            gammaGamma: GammaGammaFit(model: GammaGamma(p: 6.25, q: 3.74, v: 15.44), logLikelihood: 0, customers: 1, iterations: 0, converged: true))
+        var facts = CustomerFacts()
+        let day: Int64 = 86_400_000
+        facts.purchaseTimes = [0, 17 * day, 213 * day]
+        facts.purchaseAmounts = [2933, 2973, 1497]
+        return policy.prediction(facts, asOf: 272 * day, exponent: 2)?.predictedValue
+    }
+
+    @Test func theValueIsExpectedPurchasesTimesExpectedSpend() throws {
+        // lifetimes' customer_lifetime_value(time=12 months of 30 days, freq="D") with the same parameters.
+        #expect(try Self.example(horizonDays: 360, discountMonthly: 0) == Money(minorUnits: 3810))
+        #expect(try Self.example(horizonDays: 360, discountMonthly: 0.01) == Money(minorUnits: 3588))
+        // Undiscounted: E[Y(365 days)] × E(M | x = 2, m = 22.35).
+        let purchases = cdnowPaper.expectedPurchases(inWeeks: 365.0 / 7, x: 2, recencyWeeks: 213.0 / 7, ageWeeks: 272.0 / 7)!
+        let spend = GammaGamma(p: 6.25, q: 3.74, v: 15.44).conditionalExpectedSpend(x: 2, meanSpend: 22.35)!
+        #expect(try Self.example(horizonDays: 365, discountMonthly: 0) == Money(minorUnits: Int128((purchases * spend * 100).rounded())))
+        var policy = Policy()
+        #expect(throws: JourneyError.self) { try policy.set("predicted_value_discount_monthly", to: "-0.1") }
+    }
+}

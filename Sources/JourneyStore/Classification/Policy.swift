@@ -28,8 +28,10 @@ public struct Policy: Hashable, Sendable {
     // Prediction (BG/NBD and Gamma-Gamma), see Policy+Prediction.swift.
     /// Days ahead that ``Profile/expectedOrders90d`` counts purchases over.
     public var expectedOrdersHorizonDays: Double = 90
-    /// Days ahead that ``Profile/predictedValue365d`` values purchases over (undiscounted).
+    /// Days ahead that ``Profile/predictedValue365d`` values purchases over.
     public var predictedValueHorizonDays: Double = 365
+    /// The discount rate per 30-day month of the predicted value (0: undiscounted).
+    public var predictedValueDiscountMonthly: Double = 0
     /// The fitted models (`journey predict`), if any: profiles score customers with them.
     public var predictionModel: PredictionModel?
 

@@ -8,6 +8,7 @@ struct CustomerPrediction: Hashable, Sendable {
     let model: PredictionModel
     let ordersHorizonDays: Double
     let valueHorizonDays: Double
+    let discountMonthly: Double
     /// Minor units per major unit of the store's currency.
     let minorPerMajor: Double
 
@@ -18,9 +19,9 @@ struct CustomerPrediction: Hashable, Sendable {
     var expectedOrders: Double? { model.bgnbd.expectedPurchases(inDays: ordersHorizonDays, summary) }
 
     /// E[purchase days in the next `predicted_value_horizon_days`] × Gamma-Gamma's E(M | x, m_x),
-    /// undiscounted, rounded to a minor unit.
+    /// rounded to a minor unit; discounted by month when the policy says so.
     var predictedValue: Money? {
-        guard let purchases = model.bgnbd.expectedPurchases(inDays: valueHorizonDays, summary),
+        guard let purchases = discountedPurchases,
               let spend = model.gammaGamma.conditionalExpectedSpend(x: summary.x, meanSpend: (summary.meanRepeatValue ?? 0) / minorPerMajor)
         else { return nil }
         let minor = (purchases * spend * minorPerMajor).rounded()
@@ -28,6 +29,25 @@ struct CustomerPrediction: Hashable, Sendable {
         guard minor.isFinite, abs(minor) <= Double(Limits.moneySumMinorUnitsMax) else { return nil }
         return Money(minorUnits: Int128(minor))
     }
+
+    /// The purchase days expected over the value's horizon; with a monthly discount rate d, those
+    /// of each 30-day month i (the last one shorter) divided by (1 + d)^i, as lifetimes'
+    /// `customer_lifetime_value` discounts (to the cent for a horizon of 360 days).
+    private var discountedPurchases: Double? {
+        guard discountMonthly > 0 else { return model.bgnbd.expectedPurchases(inDays: valueHorizonDays, summary) }
+        var total = 0.0, previous = 0.0, month = 0.0, factor = 1.0
+        while month * Self.daysPerMonth < valueHorizonDays {
+            month += 1
+            factor *= 1 + discountMonthly
+            guard let cumulative = model.bgnbd.expectedPurchases(inDays: min(month * Self.daysPerMonth, valueHorizonDays), summary) else { return nil }
+            total += (cumulative - previous) / factor
+            previous = cumulative
+        }
+        return total
+    }
+
+    /// The length of a discounting month, in days (lifetimes' for daily data).
+    static let daysPerMonth = 30.0
 }
 
 extension Policy {
@@ -42,6 +62,7 @@ extension Policy {
         var minorPerMajor = 1.0
         for _ in 0..<exponent { minorPerMajor *= 10 }
         return CustomerPrediction(summary: s, model: model, ordersHorizonDays: expectedOrdersHorizonDays,
-                                  valueHorizonDays: predictedValueHorizonDays, minorPerMajor: minorPerMajor)
+                                  valueHorizonDays: predictedValueHorizonDays, discountMonthly: predictedValueDiscountMonthly,
+                                  minorPerMajor: minorPerMajor)
     }
 }
