@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Converts the CDNOW purchase log (CDNOW_master.txt, as shipped in PyPI's `lifetimes`) to JourneyStore
-JSONL: one purchase event per row, at midnight UTC of its date, with one line item of the row's value.
+"""Converts the CDNOW purchase log (CDNOW_master.txt, or the 1/10 sample CDNOW_sample.txt with its
+extra sample-id column, as shipped in PyPI's `lifetimes`) to JourneyStore JSONL: one purchase event
+per row, at midnight UTC of its date, with one line item of the row's value.
 
 usage: cdnow-to-jsonl.py CDNOW_master.txt > cdnow.jsonl
 """
@@ -12,6 +13,8 @@ def main(path):
     with open(path) as f:
         for row, line in enumerate(f, start=1):
             parts = line.split()
+            if len(parts) == 5:  # the sample: customer id, sample id, date, CDs, value
+                del parts[1]
             if len(parts) != 4 or not parts[0].isdigit():
                 continue
             customer, date, cds, value = parts

@@ -171,8 +171,10 @@ public final class JourneyStore: Sendable {
     public func verify(progress: ((Int) -> Void)? = nil) throws -> VerifyReport {
         try translatingStorageErrors {
             let text = try log.env.read { txn in try schema.metaString(MetaKey.policy, in: txn) } ?? ""
-            return try log.verify(projections: log.projections.make(text, currency), progress: progress,
-                                  then: { txn, max in try self.verifyJourney(in: txn, max: max) })
+            var report = try log.verify(projections: log.projections.make(text, currency), progress: progress,
+                                        then: { txn, max in try self.verifyJourney(in: txn, max: max) })
+            try verifyPrediction(&report)
+            return report
         }
     }
 

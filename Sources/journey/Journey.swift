@@ -6,7 +6,7 @@ struct Journey: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey",
         abstract: "An event-sourced customer-journey store for retention marketing.",
-        subcommands: [Init.self, Ingest.self, Events.self, ProfileCommand.self, Rebuild.self, Verify.self, StatsCommand.self, PolicyCommand.self, Export.self, Plan.self, Forget.self, GenerateCommand.self, Scan.self, Compact.self, Recover.self, TickCommand.self, TransitionsCommand.self, AudienceCommand.self]
+        subcommands: [Init.self, Ingest.self, Events.self, ProfileCommand.self, Rebuild.self, Verify.self, StatsCommand.self, PolicyCommand.self, Export.self, Plan.self, Forget.self, GenerateCommand.self, Scan.self, Compact.self, Recover.self, TickCommand.self, TransitionsCommand.self, AudienceCommand.self, Predict.self]
     )
 
     /// Accepts `journey --store PATH COMMAND …` as DESIGN.md writes it: the global option is moved

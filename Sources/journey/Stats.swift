@@ -27,6 +27,9 @@ struct StatsCommand: ParsableCommand {
                 print("repeat gaps: \(s.repeatGaps), median \(String(format3: median)) days, defection (p90) \(String(format3: p90)) days")
                 print("suggested policy: declining_after_days=\(String(format3: median)) lapsed_after_days=\(String(format3: p90)); win-back from day \(Int(p90.rounded(.down)) + 1)")
             }
+            if let orders = s.expectedOrders, let value = s.predictedValue, let policy = try? store.policy {
+                print("predicted: \(String(format2: orders)) orders in the next \(String(format3: policy.expectedOrdersHorizonDays)) days, \(value.decimalString(exponent: exponent)) \(store.currency.code) in the next \(String(format3: policy.predictedValueHorizonDays)) days")
+            }
         }
     }
 }

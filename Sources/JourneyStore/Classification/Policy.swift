@@ -27,6 +27,16 @@ public struct Policy: Hashable, Sendable {
     /// Decimals of the store's currency: ``text`` and ``set(_:to:)`` give tiers in major units.
     public let currencyExponent: Int
 
+    // Prediction (BG/NBD and Gamma-Gamma), see Policy+Prediction.swift.
+    /// Days ahead that ``Profile/expectedOrders90d`` counts purchases over.
+    public var expectedOrdersHorizonDays: Double = 90
+    /// Days ahead that ``Profile/predictedValue365d`` values purchases over.
+    public var predictedValueHorizonDays: Double = 365
+    /// The discount rate per 30-day month of the predicted value (0: undiscounted).
+    public var predictedValueDiscountMonthly: Double = 0
+    /// The fitted models (`journey predict`), if any: profiles score customers with them.
+    public var predictionModel: PredictionModel?
+
     /// The design's defaults, with tier rungs at 100, 500, 2000 and 10000 in major units.
     public init(currency: Currency = .usd) {
         currencyExponent = currency.exponent
@@ -59,14 +69,15 @@ public struct Policy: Hashable, Sendable {
         let values: [String] = [fmt(decliningAfterDays), fmt(lapsedAfterDays), fmt(latencyFactor)]
             + tierMinimumsMinorUnits.map(majorUnits)
             + [fmt(affinityHalfLifeDays), fmt(viewWeight), fmt(cartLineWeight), fmt(purchaseLineWeight)]
-        return zip(Self.keys, values).map { "\($0)=\($1)\n" }.joined()
+        return zip(Self.keys, values).map { "\($0)=\($1)\n" }.joined() + predictionText
     }
 
     /// Sets one value by its key in ``text``.
     /// - Throws: ``JourneyError/Code/invalidArgument`` naming the valid keys or the expected value.
     public mutating func set(_ key: String, to value: String) throws(JourneyError) {
+        if try setPrediction(key, to: value) { return }
         guard let index = Self.keys.firstIndex(of: key) else {
-            throw JourneyError(.invalidArgument, "unknown policy key \"\(key)\"; valid keys: \(Self.keys.joined(separator: ", "))")
+            throw JourneyError(.invalidArgument, "unknown policy key \"\(key)\"; valid keys: \((Self.keys + Self.predictionKeys).joined(separator: ", "))")
         }
         if (3...6).contains(index) {
             var text = value
@@ -98,11 +109,14 @@ public struct Policy: Hashable, Sendable {
     /// Parses ``text``; keys it does not hold keep their defaults.
     init(text: String, currency: Currency) throws(JourneyError) {
         self.init(currency: currency)
+        var modelLines: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { throw JourneyError(.corrupted, "stored policy line \"\(line)\" is not key=value") }
+            if PredictionModel.isModelKey(parts[0]) { modelLines[String(parts[0])] = String(parts[1]); continue }
             try set(String(parts[0]), to: String(parts[1]))
         }
+        predictionModel = try PredictionModel(lines: modelLines)
     }
 }
 

@@ -28,6 +28,7 @@ public enum ExportColumn: String, CaseIterable, Sendable {
     case boughtCategory = "bought_category"
     case viewed
     case viewedCategory = "viewed_category"
+    case pAlive = "p_alive", expectedOrders90d = "expected_orders_90d", predictedValue365d = "predicted_value_365d"
 
     /// The columns of a CSV export without `--columns`.
     public static let defaults: [ExportColumn] = [.customer, .email, .phone, .firstName, .lastName, .phase, .segment, .tier,
@@ -121,6 +122,9 @@ public enum ExportColumn: String, CaseIterable, Sendable {
         case .boughtCategory: return p.boughtCategories.joined(separator: "|")
         case .viewed: return p.viewedProducts.joined(separator: "|")
         case .viewedCategory: return p.viewedCategories.joined(separator: "|")
+        case .pAlive: return p.pAlive.flatMap { $0.isFinite ? String($0) : nil }
+        case .expectedOrders90d: return p.expectedOrders90d.flatMap { $0.isFinite ? String($0) : nil }
+        case .predictedValue365d: return money(p.predictedValue365d)
         }
     }
 }

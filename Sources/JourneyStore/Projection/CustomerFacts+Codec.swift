@@ -1,7 +1,7 @@
 @_spi(Storage) import JourneyStorage
 /// The binary form of ``CustomerFacts`` in the `facts` database.
 ///
-/// Layout, version 3: u8 version, then varints — events folded, first seen, last seen, signup + 1
+/// Layout, version 4: u8 version, then varints — events folded, first seen, last seen, signup + 1
 /// (0: none), purchase count, purchase times (first, then deltas), gross, refunded (128-bit sums),
 /// reactivations, cart abandons, last cart abandon + 1, last cart value, email opens, last email
 /// open + 1, last seen − last view + 1 and last seen − last offer + 1 (0: none); a field mask (bit k:
@@ -9,10 +9,12 @@
 /// (``ListKind``: bought products and categories, viewed products and categories, campaigns
 /// opened, offers received) as count + per entry a number delta and last seen − its time; affinity
 /// entry count, and per entry a category delta, the value's IEEE-754 bits (u64 little-endian) and
-/// last seen − the entry's time. (Version 1 had 64-bit sums and one affinity time for all entries;
-/// version 2 had four lists without times, and no views, offers or consent.)
+/// last seen − the entry's time; each purchase's total, in the purchase times' order (their count
+/// is the purchase count). (Version 1 had 64-bit sums and one affinity time for all entries;
+/// version 2 had four lists without times, and no views, offers or consent; version 3 no purchase
+/// totals.)
 extension CustomerFacts {
-    static let formatVersion: UInt8 = 3
+    static let formatVersion: UInt8 = 4
 
     func encode(into w: inout RecordWriter) {
         w.reset()
@@ -23,7 +25,7 @@ extension CustomerFacts {
     /// entry (a 32-bit delta and a time), 23 per affinity entry.
     private var encodingBound: Int {
         let entries = lists.reduce(0) { $0 + $1.entries.count }
-        return 1 + 30 * 10 + 2 * 19 + 10 * purchaseTimes.count + text.count + 15 * entries + 23 * affinity.count
+        return 1 + 30 * 10 + 2 * 19 + 20 * purchaseTimes.count + text.count + 15 * entries + 23 * affinity.count
     }
 
     /// Appends the encoded facts to `bytes`, written into room for the largest encoding these
@@ -69,6 +71,7 @@ extension CustomerFacts {
             w.u64(entry.value.bitPattern)
             w.varint(lastSeen - entry.time)
         }
+        for amount in purchaseAmounts { w.varint(amount) }
     }
 
     /// Decodes stored facts. Without `lists` the six timed lists are skipped (left empty):
@@ -80,6 +83,7 @@ extension CustomerFacts {
         try readText(&r)
         try readLists(&r, bytes: bytes.count, keep: lists)
         try readAffinity(&r, bytes: bytes.count)
+        try readPurchaseAmounts(&r)
         guard r.offset == bytes.count else { throw RecordReader.corrupt }
     }
 
@@ -205,5 +209,12 @@ extension CustomerFacts {
             entries.append(Affinity.Entry(category: lastCategory, value: value, time: lastSeen - Int64(age)))
         }
         affinity = Affinity(sortedEntries: entries)
+    }
+
+    /// Each purchase's total, as many as purchase times (a fold makes them add up to the gross
+    /// spend; decoding does not ask it, so facts made by hand with any sums round-trip).
+    private mutating func readPurchaseAmounts(_ r: inout RecordReader) throws(JourneyError) {
+        purchaseAmounts.reserveCapacity(purchaseTimes.count)
+        for _ in 0..<purchaseTimes.count { purchaseAmounts.append(try r.amount()) }
     }
 }

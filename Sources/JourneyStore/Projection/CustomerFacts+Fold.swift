@@ -66,6 +66,7 @@ extension CustomerFacts {
             let total = try r.amount()
             if let last = purchaseTimes.last, Double(t - last) > policy.lapsedAfterMs { reactivations += 1 }
             purchaseTimes.append(t)
+            purchaseAmounts.append(total)
             gross += Int128(total)
             try forEachItem(&r) { product, category in
                 lists[ListKind.bought.rawValue].insert(product, at: t)

@@ -17,6 +17,9 @@ struct CustomerFacts: Equatable {
     var signup: Int64?
     /// Every purchase time, in order (orders = count).
     var purchaseTimes: [Int64] = []
+    /// Every purchase total in minor units, beside its time (the predicted value's spend per
+    /// purchase day needs them; Σ = gross).
+    var purchaseAmounts: [Int64] = []
     /// Σ purchase totals and Σ refund totals: 128-bit, as no customer's sum can overflow them
     /// (each amount ≤ 10^15, at most 2^40 events a store).
     var gross: Int128 = 0
@@ -60,6 +63,7 @@ struct CustomerFacts: Equatable {
         // `removeAll(keepingCapacity:)` is a generic replacement even on an empty array: most of a
         // fold's customers have no purchases, text or affinity.
         if !purchaseTimes.isEmpty { purchaseTimes.removeAll(keepingCapacity: true) }
+        if !purchaseAmounts.isEmpty { purchaseAmounts.removeAll(keepingCapacity: true) }
         gross = 0
         refunded = 0
         reactivations = 0

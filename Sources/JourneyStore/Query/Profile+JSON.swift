@@ -38,6 +38,9 @@ extension Profile {
         w.field("bought_categories", strings: boughtCategories)
         w.field("viewed_categories", strings: viewedCategories)
         addMarketingFields(to: &w, currency: currency)
+        w.field("p_alive", raw: pAlive.flatMap { $0.isFinite ? String($0) : nil })
+        w.field("expected_orders_90d", raw: expectedOrders90d.flatMap { $0.isFinite ? String($0) : nil })
+        w.field("predicted_value_365d", raw: predictedValue365d?.decimalString(exponent: e))
         w.field("as_of", string: asOf.rfc3339)
         return w.finish()
     }

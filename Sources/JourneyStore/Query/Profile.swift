@@ -87,6 +87,17 @@ public struct Profile: Hashable, Sendable {
     public var listTimes = ListTimes()
     /// The facts' lists by name number, for the filters the store runs itself (not part of the value).
     var numbered: NumberedLists? = nil
+
+    // Prediction (BG/NBD and Gamma-Gamma, from the model `journey predict` stored): computed when
+    // read; `nil` without a model or without a purchase by ``asOf``.
+    var prediction: CustomerPrediction? = nil
+    /// P(alive): the probability that the customer has not quietly left.
+    public var pAlive: Double? { prediction?.pAlive }
+    /// Expected purchase days in the next `expected_orders_horizon_days` (default 90).
+    public var expectedOrders90d: Double? { prediction?.expectedOrders }
+    /// Expected purchase days in the next `predicted_value_horizon_days` (default 365) × the
+    /// expected spend per purchase day, undiscounted, rounded to a minor unit.
+    public var predictedValue365d: Money? { prediction?.predictedValue }
 }
 
 extension Profile {
@@ -117,6 +128,7 @@ extension Profile {
                                    zip: f.field(.zip), country: f.field(.country), interests: f.interests),
             boughtProducts: [], boughtCategories: [], viewedProducts: [], viewedCategories: [])
         try addMarketingFields(f, lists: lists, names: names)
+        prediction = c.policy.prediction(f, asOf: t, exponent: names.store.currency.exponent)
     }
 }
 

@@ -32,6 +32,10 @@ public struct Stats: Hashable, Sendable {
     /// awaits roll-back: its events are counted here until a writer (or ``JourneyStore/recover()``)
     /// removes them.
     public var interruptedIngestFrom: UInt64?
+    /// Prediction: Σ of the customers' ``Profile/expectedOrders90d`` (`nil` without a fitted model).
+    public var expectedOrders: Double?
+    /// Prediction: Σ of the customers' ``Profile/predictedValue365d`` (`nil` without a fitted model).
+    public var predictedValue: Money?
 }
 
 extension Snapshot {
@@ -53,6 +57,8 @@ extension Snapshot {
             stats.phases[p.phase, default: 0] += 1
             stats.segments[p.segment, default: 0] += 1
             stats.tiers[p.tier, default: 0] += 1
+            if let e = p.expectedOrders90d { stats.expectedOrders = (stats.expectedOrders ?? 0) + e }
+            if let v = p.predictedValue365d { stats.predictedValue = (stats.predictedValue ?? .zero) + v }
             return true
         }
         let population = try pastView(asOf: t.millisecondsSinceEpoch)?.population ?? population
@@ -108,6 +114,8 @@ extension Stats {
         suggested.field("lapsed_after_days", raw: days(defectionDays))
         w.field("suggested_policy", raw: suggested.finish())
         w.field("interrupted_ingest_from", raw: interruptedIngestFrom.map { String($0) })
+        w.field("expected_orders_90d", raw: expectedOrders.map { String($0) })
+        w.field("predicted_value_365d", raw: predictedValue?.decimalString(exponent: currency.exponent))
         return w.finish()
     }
 }

@@ -15,7 +15,8 @@
 /// `~=`), `birthday` (a date: `birthday < "1990-01-01"`), `age`, `birth_month`,
 /// `days_to_birthday`, list `interests`; behaviour `days_since_cart_abandon`, `last_cart_value`,
 /// `days_since_view`, `days_since_seen`, lists `viewed` and `opened`; consent `email_consent`,
-/// `ads_consent`; offers `days_since_offer`, list `offered`.
+/// `ads_consent`; offers `days_since_offer`, list `offered`;
+/// prediction `p_alive`, `expected_orders_90d`, `predicted_value_365d` (money).
 /// Operators `= != < <= > >=`, `in (a, b)`, `has`, `and`, `or`, `not`, parentheses;
 /// strings in double quotes, enum values as bare words; numbers such as `90`, `-3`, `12.5`, `.5` or
 /// `1e6`, at most ``literalMagnitudeMax`` in magnitude. `~=` compares text without case and
@@ -131,6 +132,9 @@ extension FilterField {
         case .rfmR: p.rfm.map { Double($0.recency) }
         case .rfmF: p.rfm.map { Double($0.frequency) }
         case .rfmM: p.rfm.map { Double($0.monetary) }
+        case .pAlive: p.pAlive
+        case .expectedOrders90d: p.expectedOrders90d
+        case .predictedValue365d: p.predictedValue365d.map { Double($0.minorUnits) }
         default: marketingNumber(of: p)
         }
     }

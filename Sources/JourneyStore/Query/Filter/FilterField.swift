@@ -88,6 +88,14 @@ public enum FilterField: String, CaseIterable, Sendable {
     /// The offers received, a list.
     case offered
 
+    // Prediction; missing without a fitted model (`journey predict`) or a purchase.
+    /// ``Profile/pAlive``, 0–1.
+    case pAlive = "p_alive"
+    /// ``Profile/expectedOrders90d``.
+    case expectedOrders90d = "expected_orders_90d"
+    /// ``Profile/predictedValue365d``, in major units.
+    case predictedValue365d = "predicted_value_365d"
+
     /// What kind of values the field holds, which decides the operators it takes.
     enum Kind { case enumeration([String]), ordered([String]), number, money, list, boolean, text, date }
 
@@ -96,7 +104,7 @@ public enum FilterField: String, CaseIterable, Sendable {
         case .phase: .enumeration(Phase.allCases.map(\.name))
         case .segment: .enumeration(Segment.allCases.map(\.name))
         case .tier: .ordered(Tier.allCases.map(\.name))
-        case .spend, .aov, .lastCartValue: .money
+        case .spend, .aov, .lastCartValue, .predictedValue365d: .money
         case .affinity, .bought, .boughtCategory, .viewedCategory, .interests, .viewed, .opened, .offered: .list
         case .hasEmail, .hasPhone, .emailConsent, .adsConsent: .boolean
         case .gender, .city, .region, .zip, .country: .text
