@@ -18,10 +18,19 @@ extension JourneyStore {
     /// Not erased: the customer id itself (use pseudonymous ids), and copies outside the store —
     /// the JSONL files, backups, and the pages LMDB freed, which stay in `data.mdb` until reused
     /// (`journey compact` writes a copy without them).
+    ///
+    /// Their journey so far stays as it was recorded (transitions hold ids and states, no personal
+    /// data): the log can no longer derive it (an audience of `city = "Paris"` depended on the
+    /// erased city), so `rebuild` and `verify` keep and check it as history (``ErasedJourneys``).
+    /// The next tick checks them again: they leave the audiences that read their erased fields.
     /// - Returns: the customers erased, the records rewritten, and the ids the store does not know.
     /// - Throws: ``JourneyError`` `.readOnly` for a store opened read-only; what writing throws.
     @discardableResult
     public func forget(_ customers: [String], asOf: Timestamp = .now) throws -> ForgetReport {
-        try translatingStorageErrors { try log.forget(customers, now: asOf.millisecondsSinceEpoch) }
+        try translatingStorageErrors {
+            try log.forget(customers, now: asOf.millisecondsSinceEpoch) { txn, numbers in
+                try ErasedJourneys.record(numbers, schema: schema, in: txn)
+            }
+        }
     }
 }

@@ -23,8 +23,10 @@ extension EventLog {
     /// they were); their projections are folded again from the rewritten records; and a tombstone
     /// (``Tombstones``) as of the later of `now` and their newest event keeps an event appended
     /// later, at a time not after it, from bringing personal data back. Behaviour stays, under the
-    /// same customer number and id.
-    package func forget(_ customers: [String], now: Int64) throws -> ForgetReport {
+    /// same customer number and id. `beforeCommit` runs in the same transaction with the numbers
+    /// of the customers erased (the journey keeps their history there).
+    package func forget(_ customers: [String], now: Int64,
+                        beforeCommit: (WriteTransaction, [UInt32]) throws -> Void = { _, _ in }) throws -> ForgetReport {
         try withWriter { (w: inout LogWriter) in
             try env.write { txn in
                 _ = try w.begin(txn)
@@ -39,6 +41,7 @@ extension EventLog {
                 }
                 report.customers = numbers.count
                 try refold(numbers.sorted(), writer: &w, in: txn)
+                try beforeCommit(txn, numbers.sorted())
                 return report
             }
         }

@@ -11,12 +11,13 @@
 /// | `consumers` | consumer name | checkpoint: the last seq acknowledged, UInt64 big-endian |
 /// | `consumer_data` | consumer name, 0, the consumer's key | the consumer's value |
 /// | `pending` | customer number, UInt32 big-endian | empty: an event of theirs is later than the clock |
+/// | `erased` | customer number, UInt32 big-endian | the last tick before `forget` erased them, and their state then (``ErasedJourneys``) |
 ///
 /// Transitions, emitted states and pending customers are derived from the log and the ticks:
-/// `rebuild` writes them again and `verify` compares them with a replay. Ticks, saved audiences
-/// and consumers are the operator's history and are kept.
+/// `rebuild` writes them again and `verify` compares them with a replay. Ticks, saved audiences,
+/// consumers and erasures are the operator's history and are kept.
 enum JourneySchema {
-    static let databases = ["ticks", "transitions", "emitted", "audiences", "consumers", "consumer_data", "pending"]
+    static let databases = ["ticks", "transitions", "emitted", "audiences", "consumers", "consumer_data", "pending", "erased"]
 }
 
 extension StoreSchema {
@@ -27,6 +28,7 @@ extension StoreSchema {
     var consumers: Database<String, UInt64> { projectionDatabase("consumers") }
     var consumerData: Database<[UInt8], [UInt8]> { projectionDatabase("consumer_data") }
     var pending: Database<UInt32, [UInt8]> { projectionDatabase("pending") }
+    var erased: Database<UInt32, [UInt8]> { projectionDatabase("erased") }
 
     /// The last tick, or `nil` before the first.
     func lastTick(in txn: some ReadableTransaction) throws -> (number: UInt64, tick: TickRecord)? {

@@ -5,6 +5,8 @@
 /// Transitions are a function of the log and the ticks, so this is what `rebuild` writes and what
 /// `verify` compares with the stored transitions.
 ///
+/// Customers `forget` erased keep their recorded journey up to the erasure (``ErasedJourneys``).
+///
 /// Each tick reads the facts as of its point in time (``FactsView``: a fold of the log within its
 /// bound for an early tick), so a replay costs about one fold of the log per tick.
 struct TickReplay {
@@ -25,14 +27,17 @@ struct TickReplay {
             ticks.append((try UInt64(lmdbBytes: key), try TickRecord(decoding: ByteView(value))))
             return true
         }
+        let history = try ErasedJourneys(schema: schema, ticks: ticks, in: txn)
         for (number, record) in ticks {
             let policy = try Policy(text: record.policyText, currency: store.currency)
             let snapshot = try Snapshot(store: store, txn: txn, position: record.position, writing: writing, policy: policy)
             let inForce = audiences.filter { $0.isActive(atTick: number) }
             let engine = try TickEngine(snapshot: snapshot, asOf: record.clock, audiences: inForce,
                                         names: Dictionary(uniqueKeysWithValues: audiences.map { ($0.number, $0.name) }))
-            let outcome = try engine.run(customers) { emitted[$0] }
+            var outcome = try engine.run(customers.lazy.filter { !history.leavesOut($0.0, atTick: number) }) { emitted[$0] }
+            outcome.transitions = history.merged(outcome.transitions, atTick: number)
             for (c, state) in outcome.emitted { emitted[c] = state }
+            for (c, state) in history.states(afterTick: number) { emitted[c] = state }
             try body(number, record, outcome)
         }
         return emitted
