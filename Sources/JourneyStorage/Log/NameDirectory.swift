@@ -34,8 +34,10 @@ package final class NameDirectory: Sendable {
     package init() {}
 
     /// The names of `numbers`, in their order.
-    package func names(_ kind: NameKind, _ numbers: some Collection<UInt32>, epoch: UInt64, schema: StoreSchema,
-               in txn: some ReadableTransaction) throws -> [String] {
+    // Concrete arrays and transaction: called from the product module, a generic here ran
+    // unspecialized, instantiating generic metadata on every profile (issue 17's lookup regression).
+    package func names(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
+                       in txn: ReadTransaction) throws -> [String] {
         guard !numbers.isEmpty else { return [] }
         let k = Int(kind.rawValue)
         return try state.withLock { (s: inout State) throws -> [String] in
@@ -57,7 +59,7 @@ package final class NameDirectory: Sendable {
     /// The names of `numbers`, sorted by their UTF-8 bytes (the order of the `names` database, and
     /// of `LC_ALL=C sort`).
     package func sortedNames(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
-                     in txn: some ReadableTransaction) throws -> [String] {
+                             in txn: ReadTransaction) throws -> [String] {
         guard numbers.count > 1 else { return try names(kind, numbers, epoch: epoch, schema: schema, in: txn) }
         let k = Int(kind.rawValue)
         // (rank << 32 | number), sorted in place: one array, integer comparisons.
@@ -73,13 +75,13 @@ package final class NameDirectory: Sendable {
             }
         }
         keyed.sort()
-        return try names(kind, keyed.lazy.map { UInt32(truncatingIfNeeded: $0) }, epoch: epoch, schema: schema, in: txn)
+        return try names(kind, keyed.map { UInt32(truncatingIfNeeded: $0) }, epoch: epoch, schema: schema, in: txn)
     }
 
     /// The names of `numbers`, sorted by their UTF-8 bytes, and for each the position in `numbers`
     /// it came from (to carry values that go with the numbers, such as times, into name order).
     package func sortedNamesAndOrder(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
-                                     in txn: some ReadableTransaction) throws -> (names: [String], order: [Int]) {
+                                     in txn: ReadTransaction) throws -> (names: [String], order: [Int]) {
         guard numbers.count > 1 else { return (try names(kind, numbers, epoch: epoch, schema: schema, in: txn), Array(numbers.indices)) }
         let k = Int(kind.rawValue)
         // (rank << 32 | position), sorted in place.
@@ -96,11 +98,11 @@ package final class NameDirectory: Sendable {
         }
         keyed.sort()
         let order = keyed.map { Int(UInt32(truncatingIfNeeded: $0)) }
-        return (try names(kind, order.lazy.map { numbers[$0] }, epoch: epoch, schema: schema, in: txn), order)
+        return (try names(kind, order.map { numbers[$0] }, epoch: epoch, schema: schema, in: txn), order)
     }
 
     /// Rank by number of every name of `kind`, in one walk of `names` (its keys are kind + name bytes).
-    private static func ranks(of kind: NameKind, schema: StoreSchema, in txn: some ReadableTransaction) throws -> [UInt32] {
+    private static func ranks(of kind: NameKind, schema: StoreSchema, in txn: ReadTransaction) throws -> [UInt32] {
         var ranks: [UInt32] = []
         var rank: UInt32 = 0
         // Numbers run from 1 to the kind's count: a damaged entry must not size the table.

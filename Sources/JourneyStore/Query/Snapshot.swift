@@ -154,7 +154,7 @@ public final class Snapshot {
 
     /// The names of `numbers` of `kind`, in their order. The store keeps every name snapshots read
     /// (``NameDirectory``): a scan, or the next lookup, reads each product or category name from the map once.
-    func names(_ kind: NameKind, _ numbers: some Collection<UInt32>) throws -> [String] {
+    func names(_ kind: NameKind, _ numbers: [UInt32]) throws -> [String] {
         if writing { return try numbers.map { try schema.name(kind, $0, in: txn) } }
         return try store.nameDirectory.names(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
