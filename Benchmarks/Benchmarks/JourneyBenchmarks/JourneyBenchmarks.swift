@@ -20,6 +20,10 @@ final class Fixture: @unchecked Sendable {
     let appendEvents: [Event]
     /// The same events with new ids, ten years later: new events of the store's customers.
     let laterEvents: [Event]
+    /// Customers with the most events (100 or more where there are such; at least the top 100).
+    let busy: [String]
+    /// 90 days before the newest event: the past time of the export row.
+    let pastTime: Timestamp
 
     private init() {
         var generator = try! EventGenerator(customers: customerCount, events: eventCount, seed: 7)
@@ -35,6 +39,16 @@ final class Fixture: @unchecked Sendable {
             for p in snapshot.profiles() { ids.append(p.customer) }
         }
         customers = ids
+        var histories: [(String, [Event])] = []
+        for id in ids { histories.append((id, try! store.events(of: id))) }
+        histories.sort { $0.1.count > $1.1.count }
+        let atLeast100 = histories.prefix { $0.1.count >= 100 }
+        let chosen = atLeast100.count >= 100 ? Array(atLeast100) : Array(histories.prefix(100))
+        busy = chosen.map(\.0)
+        let past = Timestamp(millisecondsSinceEpoch: try! store.read { $0.clock(nil) }.millisecondsSinceEpoch - 90 * 86_400_000)
+        pastTime = past
+        let later = chosen.map { $0.1.count { $0.time > past } }
+        print("profile as of a past time: \(chosen.count) customers of \(chosen.last!.1.count)–\(chosen[0].1.count) events, \(later.min()!)–\(later.max()!) of them after it")
         var events: [Event] = []
         for id in ids where events.count < 200_000 { events += try! store.events(of: id) }
         appendEvents = Array(events.prefix(200_000))
@@ -138,6 +152,39 @@ let benchmarks: @Sendable () -> Void = {
         let sink = MemoryLineSink()
         let report = try Fixture.shared.store.read { try $0.export(where: .all, format: .csv, to: sink) }
         blackHole(report)
+    }
+
+    // DESIGN §3: an export as of a past time ≤ 2× the same export as of the newest time.
+    Benchmark("export_csv_of_every_customer_90_days_ago_(customers)", configuration: large) { benchmark in
+        let sink = MemoryLineSink()
+        let fixture = Fixture.shared
+        let report = try fixture.store.read { try $0.export(where: .all, asOf: fixture.pastTime, format: .csv, to: sink) }
+        blackHole(report)
+    }
+
+    // DESIGN §3: a profile as of a past time, p99 ≤ 50 µs for a customer of 100 events. A new
+    // snapshot each time, like profile_lookup; one past time for all (its population's cut-offs,
+    // built by the first lookup at that time, are kept by the store: the next row measures that).
+    Benchmark("profile_as_of_a_past_time_(busiest_customers)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], timeUnits: .microseconds,
+                                   warmupIterations: 100, maxDuration: .seconds(10), maxIterations: 100_000,
+                                   thresholds: tolerances.merging([.mallocCountTotal: .init(relative: [.p90: 10])]) { $1 })) { benchmark in
+        let fixture = Fixture.shared
+        let id = fixture.busy[Int.random(in: 0..<fixture.busy.count)]
+        benchmark.startMeasurement()
+        blackHole(try fixture.store.read { try $0.profile(of: id, asOf: fixture.pastTime) })
+        benchmark.stopMeasurement()
+    }
+
+    // The first profile at a new past time: it builds the view of the population then (refolds
+    // the customers with later events, and the cut-offs), as an export at that time does.
+    Benchmark("profile_at_a_new_past_time_(first_lookup)", configuration: large) { benchmark in
+        let fixture = Fixture.shared
+        let t = Timestamp(millisecondsSinceEpoch: fixture.pastTime.millisecondsSinceEpoch - Int64.random(in: 1...86_400_000))
+        let id = fixture.busy[Int.random(in: 0..<fixture.busy.count)]
+        benchmark.startMeasurement()
+        blackHole(try fixture.store.read { try $0.profile(of: id, asOf: t) })
+        benchmark.stopMeasurement()
     }
 
     // One lookup per iteration, each in its own snapshot, so the percentiles are per lookup.

@@ -20,6 +20,10 @@ final class BigFixture: @unchecked Sendable {
     /// `batches` × `batchEvents` later events of the generated population, as JSONL lines and as Swift values.
     let laterLines: [[UInt8]]
     let laterEvents: [Event]
+    /// A copy of `original` after a first tick at its newest time (a full pass; issue 18's rows start here).
+    let ticked: String
+    /// What that first tick did.
+    let firstTick: TickReport
 
     private init() {
         directory = NSTemporaryDirectory() + "journey-steady-" + UUID().uuidString
@@ -53,6 +57,10 @@ final class BigFixture: @unchecked Sendable {
             if seen.insert(String(customer)).inserted { events += try! scratch.events(of: String(customer)) }
         }
         laterEvents = Array(events.prefix(extra))
+        ticked = directory + "/ticked"
+        try! FileManager.default.copyItem(atPath: original, toPath: ticked)
+        firstTick = try! JourneyStore(at: ticked, options: .init(syncDisabled: true)).tick()
+        print("first tick of the 10M store: \(firstTick.json)")
     }
 
     private static func ingest(_ bytes: inout [UInt8], into path: String) throws {
@@ -63,9 +71,9 @@ final class BigFixture: @unchecked Sendable {
 
     /// A copy of the big store, and its path. The copy is synced to disk before it is returned:
     /// otherwise the first commit's fsync would write the whole copied file (~1 GB) and be measured.
-    func copy() -> String {
+    func copy(of source: String? = nil) -> String {
         let path = directory + "/copy-" + UUID().uuidString
-        try! FileManager.default.copyItem(atPath: original, toPath: path)
+        try! FileManager.default.copyItem(atPath: source ?? original, toPath: path)
         let handle = FileHandle(forUpdatingAtPath: path + "/data.mdb")!
         try! handle.synchronize()
         try! handle.close()
@@ -126,4 +134,6 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         try? FileManager.default.removeItem(atPath: path)
     }
+
+    journeyBenchmarks(steady)
 }
