@@ -352,6 +352,24 @@ import Testing
         _ = try store.rebuild()
         #expect(try store.transitions() == before)
         #expect(try store.verify().isConsistent)
+
+        // Erasure: the forgotten customer is checked by the next tick (a tick on candidates: the
+        // audience reads only has_email) and leaves the audience of their erased email; their
+        // recorded journey is kept as history: rebuild gives the same transitions, verify agrees.
+        try store.dropAudience("winback")
+        try store.dropAudience("lapsed-reading")
+        try store.saveAudience("emailable", where: "has_email")
+        _ = try store.tick(asOf: time("2026-04-25T00:00:00Z"))
+        #expect(try store.transitions(after: UInt64(before.count)).last?.json.contains(#""customer":"c42","kind":"audience","audience":"emailable","from":false,"to":true"#) == true)
+        #expect(try store.forget(["c42"]).customers == 1)
+        let recheck = try store.tick(asOf: time("2026-04-25T00:00:00Z"))
+        #expect(!recheck.classifiedEveryone && recheck.customersChecked == 1 && recheck.transitions == 1)
+        #expect(try store.transitions().last?.json == #"{"seq":\#(recheck.firstSeq),"customer":"c42","kind":"audience","audience":"emailable","from":true,"to":false,"at":"2026-04-25T00:00:00Z"}"#)
+        let erased = try store.transitions()
+        #expect(try store.verify().isConsistent)
+        _ = try store.rebuild()
+        #expect(try store.transitions() == erased)
+        #expect(try store.verify().isConsistent)
     }
 
     // MARK: - Adding a projection
