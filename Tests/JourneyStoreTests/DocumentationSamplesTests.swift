@@ -37,7 +37,7 @@ import Testing
         return blocks
     }
 
-    @Test(arguments: ["GettingStarted.md", "Embedding.md", "AddingAProjection.md"])
+    @Test(arguments: ["GettingStarted.md", "Embedding.md", "AddingAProjection.md", "Journey.md"])
     func everySampleIsInThisFile(article: String) throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
         let source = try ["DocumentationSamplesTests.swift", "ViewCountsProjection.swift"].flatMap { file in
@@ -56,7 +56,8 @@ import Testing
 
     @Test func everyArticleIsListedOnTheLandingPage() throws {
         let landing = try String(contentsOfFile: Self.catalog + "/JourneyStore.md", encoding: .utf8)
-        for article in ["GettingStarted", "EventFormat", "ClassificationRules", "Embedding", "AddingAProjection", "Audiences"] {
+        for article in ["GettingStarted", "EventFormat", "ClassificationRules", "Embedding", "AddingAProjection", "Audiences",
+                        "PredictedValue", "Journey"] {
             #expect(landing.contains("<doc:\(article)>"), "\(article)")
         }
     }
@@ -225,6 +226,150 @@ import Testing
 
         let removed = try store.recover()   // rolls back an ingest a crash interrupted; 0 when there is none
         #expect(removed == 0)
+    }
+
+    // MARK: - The journey
+
+    /// The journey article's store: c42 signs up and buys twice (bronze, then silver), c7 buys once
+    /// and lapses, then opens an email; c8 only looks. Three ticks: the ingest's, one on 11 April
+    /// (c7's 91st day without a purchase), and the append's on 20 April.
+    @Test func theJourney() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let eventsPath = try temporary.write("january.jsonl", """
+            {"id":"e1","type":"signup","customer":"c42","time":"2026-01-02T09:00:00Z","email":"ada@example.com"}
+            {"id":"e2","type":"purchase","customer":"c42","time":"2026-01-05T10:00:00Z","order":"o1","items":[{"product":"p1","category":"cameras","price":"300.00"}]}
+            {"id":"e3","type":"purchase","customer":"c7","time":"2026-01-10T10:00:00Z","order":"o3","items":[{"product":"p2","category":"bags","price":"40.00"}]}
+
+            """)
+
+        var options = IngestOptions()
+        options.tick = true   // tick in the ingest's last transaction
+        let ingested = try store.ingestJSONL(atPath: eventsPath, options: options)
+        #expect(ingested.transitions == 6 && ingested.clock == time("2026-01-10T10:00:00Z"))
+        #expect(try store.clock == time("2026-01-10T10:00:00Z"))
+
+        try store.acknowledge("mailer", through: try store.lastTransitionSeq)   // start from now: skip the history
+        #expect(try store.checkpoint(of: "mailer") == 6)
+
+        try store.saveAudience("winback", where: "phase = lapsed and days_since_purchase <= 91")
+        try store.saveAudience("lapsed-reading", where: "phase = lapsed and days_since_email_open <= 1")
+        #expect(try store.savedAudiences().map(\.name) == ["lapsed-reading", "winback"])
+
+        _ = try store.ingest("""
+            {"id":"e4","type":"purchase","customer":"c42","time":"2026-03-01T10:00:00Z","order":"o2","items":[{"product":"p1","category":"cameras","price":"300.00"}]}
+            {"id":"e5","type":"product_view","customer":"c8","time":"2026-03-10T12:00:00Z","product":"p3","category":"lenses"}
+
+            """)
+
+        let march = try Timestamp(rfc3339: "2026-03-15T00:00:00Z")
+        let knownThen = try store.read(position: 3) { snapshot in   // the log's first 3 events: what the store knew then
+            try snapshot.profile(of: "c42", asOf: march)            // only events at or before March 15 count
+        }
+        #expect(knownThen?.orders == 1 && knownThen?.phase == .declining)
+        let knownNow = try store.read { snapshot in try snapshot.profile(of: "c42", asOf: march) }
+        #expect(knownNow?.orders == 2 && knownNow?.phase == .active)
+        #expect(try store.read(position: 3) { try $0.profile(of: "c8", asOf: march) } == nil, "c8 had no event in the first 3")
+
+        let report = try store.tick(asOf: try Timestamp(rfc3339: "2026-04-11T00:00:00Z"))   // default: the newest event's time
+        print(report.json)   // {"clock":"2026-04-11T00:00:00Z","position":5,"customers_checked":3,"transitions":8,"first_seq":7,…}
+        #expect(report.json.hasPrefix(#"{"clock":"2026-04-11T00:00:00Z","position":5,"customers_checked":3,"transitions":8,"first_seq":7,"#))
+        #expect(report.classifiedEveryone, "the saved audiences are new")
+
+        for transition in try store.transitions(after: 0, limit: 100) {
+            print(transition.json)   // {"seq":1,"customer":"c42","kind":"phase","from":null,"to":"new","at":"2026-01-10T10:00:00Z"}
+        }
+        let all = try store.transitions()
+        #expect(all.first?.json == #"{"seq":1,"customer":"c42","kind":"phase","from":null,"to":"new","at":"2026-01-10T10:00:00Z"}"#)
+        #expect(Array(all.map(\.json)[6...7]) == [
+            #"{"seq":7,"customer":"c42","kind":"phase","from":"new","to":"declining","at":"2026-04-11T00:00:00Z"}"#,
+            #"{"seq":8,"customer":"c42","kind":"tier","from":"bronze","to":"silver","at":"2026-04-11T00:00:00Z"}"#,
+        ])
+        #expect(all[11].json == #"{"seq":12,"customer":"c7","kind":"audience","audience":"winback","from":false,"to":true,"at":"2026-04-11T00:00:00Z"}"#)
+        #expect(all.map(\.seq) == Array(1...14), "gapless")
+        #expect(all.map { "\($0.customer) \($0.kind.rawValue)" } == [
+            "c42 phase", "c42 tier", "c42 top_percent", "c42 segment", "c7 phase", "c7 segment",   // the ingest's tick
+            "c42 phase", "c42 tier", "c42 segment", "c7 phase", "c7 segment", "c7 audience", "c8 phase", "c8 segment",
+        ])
+
+        func tierUp(_ transition: Transition) -> Tier? {
+            guard transition.kind == .tier, case .tier(let to)? = transition.to else { return nil }
+            if case .tier(let from)? = transition.from, from >= to { return nil }
+            return to   // from no tier, or from a lower one
+        }
+        #expect(all.compactMap { t in tierUp(t).map { "\(t.customer) \($0.name)" } } == ["c42 bronze", "c42 silver"])
+
+        let handed = try store.consume(as: "mailer", limit: 500) { transitions, txn in
+            for t in transitions where t.audience == "winback" && t.to == .member(true) {
+                try txn.setValue(Array(t.at.rfc3339.utf8), forKey: Array("winback/\(t.customer)".utf8))   // commits with the checkpoint
+            }
+        }
+        #expect(handed == 8)
+        #expect(try store.checkpoint(of: "mailer") == 14)
+
+        var delivered: [Transition] = []
+        func deliver(_ batch: [Transition]) throws { delivered += batch }
+        var after = try store.checkpoint(of: "crm")
+        while true {
+            let batch = try store.transitions(after: after, limit: 1_000)
+            guard let last = batch.last else { break }
+            try deliver(batch)                                // elsewhere; seq is the idempotency key
+            try store.acknowledge("crm", through: last.seq)   // only once delivered: at least once
+            after = last.seq
+        }
+        #expect(delivered == all && after == 14)
+        #expect(try store.consumers().map { "\($0.name) \($0.checkpoint)" } == ["crm 14", "mailer 14"])
+        #expect(try !store.waitForTransitions(after: after, seconds: 0), "nothing new yet")
+
+        let events = [Event(id: "e6", customer: "c7", time: try Timestamp(rfc3339: "2026-04-20T09:00:00Z"), payload: .emailOpen(campaign: "spring"))]
+        let appended = try store.append(events, tick: true)   // the events and their transitions commit together
+        #expect(appended.appended == 1 && appended.transitions == 2 && appended.clock == events[0].time)
+
+        if try store.waitForTransitions(after: after, seconds: 60) {
+            // a tick committed transitions after `after`: read them as above
+        }
+        #expect(try store.waitForTransitions(after: after, seconds: 60))
+        #expect(try store.transitions(after: after).map(\.json) == [
+            #"{"seq":15,"customer":"c7","kind":"audience","audience":"lapsed-reading","from":false,"to":true,"at":"2026-04-20T09:00:00Z"}"#,
+            #"{"seq":16,"customer":"c7","kind":"audience","audience":"winback","from":true,"to":false,"at":"2026-04-20T09:00:00Z"}"#,
+        ])
+
+        // The consumer's own state committed with its checkpoint, and it reads it back.
+        var started: [UInt8]?
+        #expect(try store.consume(as: "mailer") { _, txn in started = try txn.value(forKey: Array("winback/c7".utf8)) } == 2)
+        #expect(started == Array("2026-04-11T00:00:00Z".utf8))
+
+        // A tick to an earlier clock fails and changes nothing; an ingest that would tick there commits nothing.
+        #expect(throws: JourneyError.self) { try store.tick(asOf: time("2026-04-01T00:00:00Z")) }
+        _ = try store.tick(asOf: time("2026-04-25T00:00:00Z"))
+        let late = try temporary.write("late.jsonl", #"{"id":"e7","type":"email_open","customer":"c8","time":"2026-04-21T09:00:00Z"}"# + "\n")
+        #expect(throws: JourneyError.self) { try store.ingestJSONL(atPath: late, options: options) }
+        #expect(try store.eventCount == 6)
+
+        // Rebuild replays the recorded ticks to the same transitions; verify agrees.
+        let before = try store.transitions()
+        #expect(try store.verify().isConsistent)
+        _ = try store.rebuild()
+        #expect(try store.transitions() == before)
+        #expect(try store.verify().isConsistent)
+
+        // Erasure: the forgotten customer is checked by the next tick (a tick on candidates: the
+        // audience reads only has_email) and leaves the audience of their erased email; their
+        // recorded journey is kept as history: rebuild gives the same transitions, verify agrees.
+        try store.dropAudience("winback")
+        try store.dropAudience("lapsed-reading")
+        try store.saveAudience("emailable", where: "has_email")
+        _ = try store.tick(asOf: time("2026-04-25T00:00:00Z"))
+        #expect(try store.transitions(after: UInt64(before.count)).last?.json.contains(#""customer":"c42","kind":"audience","audience":"emailable","from":false,"to":true"#) == true)
+        #expect(try store.forget(["c42"]).customers == 1)
+        let recheck = try store.tick(asOf: time("2026-04-25T00:00:00Z"))
+        #expect(!recheck.classifiedEveryone && recheck.customersChecked == 1 && recheck.transitions == 1)
+        #expect(try store.transitions().last?.json == #"{"seq":\#(recheck.firstSeq),"customer":"c42","kind":"audience","audience":"emailable","from":true,"to":false,"at":"2026-04-25T00:00:00Z"}"#)
+        let erased = try store.transitions()
+        #expect(try store.verify().isConsistent)
+        _ = try store.rebuild()
+        #expect(try store.transitions() == erased)
+        #expect(try store.verify().isConsistent)
     }
 
     // MARK: - Adding a projection

@@ -29,5 +29,9 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: dir + "/" + file), "\(file)")
         }
         #expect(result.stdout.contains("ok: "), "verify said so")
+        #expect(result.stdout.contains("saved audience winback: followed from the next tick"))
+        #expect(result.stdout.contains(#""position":"#) && result.stdout.contains(#""classified_everyone":true"#), "the first tick classified everyone")
+        let transitions = result.stdout.split(separator: "\n").filter { $0.hasPrefix(#"{"seq":"#) }
+        #expect(transitions.count == 5 && transitions.first?.hasPrefix(#"{"seq":1,"customer":"#) == true, "mailer read the first five")
     }
 }

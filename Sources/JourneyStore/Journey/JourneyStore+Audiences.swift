@@ -5,7 +5,7 @@ extension JourneyStore {
     /// entering or leaving it are `audience` transitions. Saving a name that exists replaces its
     /// filter from the next tick (its members' transitions then follow the new filter).
     /// - Throws: ``JourneyError`` `.invalidArgument` for a bad name or filter (nothing is saved), or
-    ///   past ``JourneyState/audiencesMax`` audiences.
+    ///   past 1,024 saved audiences.
     public func saveAudience(_ name: String, where filter: String) throws {
         try SavedAudience.checkName(name)
         _ = try Filter(filter, currency: currency)

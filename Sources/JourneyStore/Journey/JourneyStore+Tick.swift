@@ -18,7 +18,7 @@ public struct TickReport: Hashable, Sendable {
     /// Wall time of the tick.
     public var seconds: Double
 
-    /// `{"clock":…,"position":…,"customers_checked":…,"transitions":…,"seconds":…}`.
+    /// `{"clock":…,"position":…,"customers_checked":…,"transitions":…,"first_seq":…,"classified_everyone":…,"seconds":…}`.
     public var json: String {
         var w = JSONObjectWriter()
         w.field("clock", string: clock.rfc3339)
@@ -43,9 +43,11 @@ extension JourneyStore {
     /// ```
     /// - Throws: ``JourneyError`` `.invalidArgument` when `asOf` is before the clock ("the clock
     ///   cannot go back"); nothing changes then.
-    /// - Complexity: O(K log K) for the K candidate customers (those with new events, those whose
-    ///   phase time alone moves, those between the old and new top-percent cut-offs); O(C) when
-    ///   every customer must be classified.
+    /// - Complexity: O(P + K log K): one pass over the P buyers' `by_spend` entries (the top-percent
+    ///   cut-offs) and the K candidate customers (those with new events, those whose phase time
+    ///   alone moves, those between the old and new top-percent cut-offs); a clock before the newest
+    ///   event also reads every customer's stored facts once (a point-in-time view). O(C) when every
+    ///   customer must be classified.
     @discardableResult
     public func tick(asOf: Timestamp? = nil) throws -> TickReport {
         try translatingStorageErrors {

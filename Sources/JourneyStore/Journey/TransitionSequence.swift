@@ -93,8 +93,11 @@ extension JourneyStore {
 }
 
 extension JourneyStore {
-    /// Waits until a transition after `seq` exists (another process ticked), without busy-waiting,
-    /// or until `seconds` have passed. Returns whether one exists.
+    /// Waits until a transition after `seq` exists (another thread or process ticked), without
+    /// busy-waiting, or until `seconds` have passed. Returns whether one exists.
+    ///
+    /// On Linux a commit to the store wakes it (inotify on `data.mdb`); elsewhere it looks again
+    /// every minute, or at the deadline when that comes first.
     public func waitForTransitions(after seq: UInt64, seconds: Double) throws -> Bool {
         let watcher = CommitWatcher(directory: path)
         if try lastTransitionSeq > seq { return true }
