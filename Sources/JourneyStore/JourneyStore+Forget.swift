@@ -21,7 +21,7 @@ extension JourneyStore {
     ///
     /// Their journey so far stays as it was recorded (transitions hold ids and states, no personal
     /// data): the log can no longer derive it (an audience of `city = "Paris"` depended on the
-    /// erased city), so `rebuild` and `verify` keep and check it as history (``ErasedJourneys``).
+    /// erased city), so `rebuild` and `verify` keep and check it as history (the *Journey* article).
     /// The next tick checks them again: they leave the audiences that read their erased fields.
     /// - Returns: the customers erased, the records rewritten, and the ids the store does not know.
     /// - Throws: ``JourneyError`` `.readOnly` for a store opened read-only; what writing throws.

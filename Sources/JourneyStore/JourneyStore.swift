@@ -98,9 +98,11 @@ public final class JourneyStore: Sendable {
     ///
     /// Events whose id is already in the log (or earlier in `events`) are skipped and counted.
     /// - Throws: ``JourneyError`` `.invalidEvent` naming the event's position and the field.
+    /// - Parameter events: the events, in any order.
+    /// - Parameter tick: tick to the newest event's time (or the clock, if later) in the same
+    ///   transaction (``tick(asOf:)``).
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
-    /// - Parameter tick: tick to the newest event's time in the same transaction (``tick(asOf:)``).
     public func append(_ events: some Sequence<Event>, tick: Bool = false) throws -> AppendReport {
         try append(Array(events), tick: tick)
     }
@@ -112,10 +114,11 @@ public final class JourneyStore: Sendable {
     /// A batch of 1,024 events or more uses two cores: a loading thread validates events while
     /// this one appends those validated before.
     /// - Throws: ``JourneyError`` `.invalidEvent` naming the event's position and the field.
+    /// - Parameter events: the events, in any order.
+    /// - Parameter tick: tick to the newest event's time (or the clock, if later) in the same
+    ///   transaction (``tick(asOf:)``): the events and their transitions commit together.
     /// - Complexity: O(n log N) for n events into a log of N.
     @discardableResult
-    /// - Parameter tick: tick to the newest event's time in the same transaction (``tick(asOf:)``):
-    ///   the events and their transitions commit together.
     public func append(_ events: some Collection<Event>, tick: Bool = false) throws -> AppendReport {
         try translatingStorageErrors {
             var ticked: TickReport?

@@ -46,10 +46,10 @@ struct Export: ParsableCommand {
                 let consent = format == .meta || format == .google || purpose == .ads ? "ads" : "email"
                 skipped.append("\(report.skippedWithoutConsent) without \(consent) consent")
             }
-            if !skipped.isEmpty || toFile {
-                let left = skipped.isEmpty ? "" : ", left out " + skipped.joined(separator: " and ")
-                Terminal.raw("journey: exported \(report.written) customers\(left) (as of \(report.asOf?.rfc3339 ?? "-"), position \(report.position))\n")
-            }
+            // Always, to standard error (standard output may be the export): the point in time that
+            // reproduces it (`--as-of T --position N`).
+            let left = skipped.isEmpty ? "" : ", left out " + skipped.joined(separator: " and ")
+            Terminal.raw("journey: exported \(report.written) customers\(left) (as of \(report.asOf?.rfc3339 ?? "-"), position \(report.position))\n")
         }
     }
 }

@@ -136,7 +136,7 @@ extension StoreSchema {
         func flush() throws {
             guard let b = bucket else { return }
             bucketEntries.sort()
-            for v in bucketEntries { try body(try IDEntry(bucket: b, value: v)) }
+            for v in bucketEntries { try body(IDEntry(bucket: b, value: v)) }
             bucketEntries.removeAll(keepingCapacity: true)
         }
         try eventIDs.forEach(in: txn) { keyBytes, value in
@@ -150,7 +150,7 @@ extension StoreSchema {
                 guard previous.map({ v > $0 }) ?? true else { throw IDRuns.corrupt("a run whose entries do not ascend (bucket \(key.bucket))") }
                 previous = v
                 highest = max(highest, v & StoredSequence.max)
-                if ordered { bucketEntries.append(v) } else { try body(try IDEntry(bucket: key.bucket, value: v)) }
+                if ordered { bucketEntries.append(v) } else { try body(IDEntry(bucket: key.bucket, value: v)) }
             }
             guard highest == key.last else {
                 throw IDRuns.corrupt("a run keyed by sequence \(key.last) whose highest is \(highest) (bucket \(key.bucket))")

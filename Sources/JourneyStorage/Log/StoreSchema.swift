@@ -27,7 +27,8 @@ package final class StoreSchema: Sendable {
     /// Version 8: records with consent and the offer and unsubscribe types; facts with a time per
     /// list entry, campaigns opened, offers, last view and consent; policy tiers in major units.
     /// Version 9: every purchase's total in the facts (for the predicted value's spend per purchase day).
-    package static let formatVersion: UInt32 = 9
+    /// Version 10: the journey's `erased` database (``forget`` keeps erased customers' journeys).
+    package static let formatVersion: UInt32 = 10
     /// Named databases an environment may hold (LMDB's `maxdbs`): the log's, the projections' and the
     /// journey's, with room to spare.
     package static let databasesMax = 32

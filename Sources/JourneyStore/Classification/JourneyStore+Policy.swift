@@ -15,8 +15,10 @@ extension JourneyStore {
         return policy
     }
 
-    /// Stores a new policy. When stored facts depend on what changed (the lapse threshold, affinity
-    /// half-life or weights), the projections are rebuilt in the same transaction.
+    /// Stores a new policy. When stored facts or their indexes depend on what changed (the lapse
+    /// threshold, the declining rule's days and latency factor — the rhythm index `by_due` — the
+    /// affinity half-life or weights: ``Policy/changesFacts(comparedTo:)``), the projections are
+    /// rebuilt in the same transaction.
     /// - Returns: whether a rebuild was needed.
     @discardableResult
     public func setPolicy(_ policy: Policy) throws -> Bool {

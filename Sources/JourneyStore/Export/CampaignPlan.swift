@@ -31,7 +31,7 @@ public struct CampaignPlan: Sendable {
     /// The audiences in priority order.
     public var audiences: [Audience]
     /// The plan's name (`"name"`; `journey plan` defaults to the file's name): the offers that
-    /// ``JourneyStore/runPlan(_:asOf:sinks:ignoreConsent:record:)`` records have ids made of it.
+    /// ``JourneyStore/runPlan(_:asOf:position:sinks:ignoreConsent:record:filesWritten:)`` records have ids made of it.
     public var name: String? = nil
     /// Customers offered anything within this many days (`"cooldown_days"`) are in no audience.
     public var cooldownDays: Double? = nil

@@ -69,7 +69,10 @@ extension JourneyStore {
         let start = monotonicSeconds()
         let snapshot = try Snapshot(store: self, txn: txn.reading, writing: true)
         let last = try schema.lastTick(in: txn)
-        let t = snapshot.clock(asOf).millisecondsSinceEpoch
+        var t = snapshot.clock(asOf).millisecondsSinceEpoch
+        // An append's tick (no T given) goes to the newest event, or stays at a later clock: the
+        // events it appends late are then counted as of the clock, as the next tick would.
+        if asOf == nil, let last { t = max(t, last.tick.clock) }
         if let last, t < last.tick.clock {
             throw JourneyError(.invalidArgument, "the clock cannot go back: it is at \(Timestamp(millisecondsSinceEpoch: last.tick.clock).rfc3339); tick to that time or later")
         }

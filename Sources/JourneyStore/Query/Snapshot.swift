@@ -1,6 +1,6 @@
 @_spi(Storage) import JourneyStorage
 
-/// A consistent, point-in-time view of the store, lent to a closure by ``JourneyStore/read(_:)``.
+/// A consistent, point-in-time view of the store, lent to a closure by ``JourneyStore/read(position:_:)``.
 ///
 /// ```swift
 /// try store.read { snapshot in
@@ -265,6 +265,7 @@ extension JourneyStore {
     /// - Parameter position: count only the first `position` events of the log — what the store
     ///   knew then (DESIGN §1 `--position`); `nil` or a position at or past the end counts every event.
     ///   The snapshot's default clock is then the newest time among those events.
+    /// - Parameter body: what to read; its result is `read`'s.
     public func read<R>(position: UInt64? = nil, _ body: (Snapshot) throws -> R) throws -> R {
         try translatingStorageErrors { try env.read { txn in try body(try Snapshot(store: self, txn: txn, position: position)) } }
     }
