@@ -153,6 +153,13 @@ public struct Cursor {
         try key.withBytes { try put(key: $0, value: bytes, flags: flags) }
     }
 
+    /// Writes the bytes of `value` under `key` (``put(_:bytes:flags:)`` for an array).
+    @inlinable
+    @discardableResult
+    public func put<K: ByteEncodable>(_ key: K, array value: [UInt8], flags: PutFlags = []) throws -> Bool {
+        try value.withUnsafeBytes { try put(key, bytes: $0, flags: flags) }
+    }
+
     /// Deletes the entry at the cursor.
     @inlinable
     public func deleteCurrent() throws(LMDBError) {

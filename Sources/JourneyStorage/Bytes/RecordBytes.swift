@@ -113,6 +113,15 @@
     /// The bytes of `view`.
     @inlinable @inline(__always) public mutating func bytes(_ view: ByteView) { bytes(view.bytes) }
 
+    /// The bytes of `array`.
+    @inlinable @inline(__always) public mutating func bytes(_ array: [UInt8]) { array.withUnsafeBytes { bytes($0) } }
+
+    /// The UTF-8 bytes of `text`.
+    @inlinable @inline(__always) public mutating func bytes(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+    }
+
     /// A sorted number set as its count and the differences between consecutive values (the
     /// layout of stored facts' product and category lists).
     @inlinable public mutating func sortedDeltas(_ set: NumberSet) {

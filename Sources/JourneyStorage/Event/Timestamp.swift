@@ -89,6 +89,22 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Whether `text` is a valid calendar date `YYYY-MM-DD`.
+    package static func isValidDate(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isValidDate(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The year, month and day of a valid date `YYYY-MM-DD`, else `nil`.
+    package static func dateParts(_ text: String) -> (year: Int64, month: Int64, day: Int64)? {
+        var text = text
+        return text.withUTF8 { b -> (Int64, Int64, Int64)? in
+            let raw = UnsafeRawBufferPointer(b)
+            guard isValidDate(raw), let y = digits(raw, 0, 4), let m = digits(raw, 5, 2), let d = digits(raw, 8, 2) else { return nil }
+            return (y, m, d)
+        }
+    }
+
     /// Whether `bytes` are a valid calendar date `YYYY-MM-DD`.
     package static func isValidDate(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),

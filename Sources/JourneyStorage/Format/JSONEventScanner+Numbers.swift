@@ -101,6 +101,11 @@ extension JSONEventScanner {
     /// Parses a plain decimal (`199`, `0.5`, `199.00`) into minor units; `nil` for anything else
     /// (a leading zero before another digit, a sign, an exponent), more decimals than the currency
     /// has (unless they are zeros), or too large.
+    package static func parseMoney(_ text: String, exponent: Int) -> Int64? {
+        var text = text
+        return text.withUTF8 { parseMoney(UnsafeRawBufferPointer($0), exponent: exponent) }
+    }
+
     package static func parseMoney(_ b: UnsafeRawBufferPointer, exponent: Int) -> Int64? {
         var v: Int64 = 0
         var k = 0

@@ -80,8 +80,8 @@ public struct Policy: Hashable, Sendable {
             throw JourneyError(.invalidArgument, "unknown policy key \"\(key)\"; valid keys: \((Self.keys + Self.predictionKeys).joined(separator: ", "))")
         }
         if (3...6).contains(index) {
-            var text = value
-            let minor = text.withUTF8 { JSONEventScanner.parseMoney(UnsafeRawBufferPointer($0), exponent: currencyExponent) }
+            let text = value
+            let minor = JSONEventScanner.parseMoney(text, exponent: currencyExponent)
             guard let v = minor else {
                 let decimals = currencyExponent == 0 ? "a whole amount" : "an amount with at most \(currencyExponent) decimals"
                 throw JourneyError(.invalidArgument, "\(key) must be \(decimals) ≥ 0 in major units (tier_gold=2000), got \"\(value)\"")

@@ -111,7 +111,7 @@ extension JourneyStore {
             for transition in outcome.transitions {
                 bytes.removeAll(keepingCapacity: true)
                 transition.encode(appendingTo: &bytes)
-                _ = try bytes.withUnsafeBytes { try cursor.put(seq, bytes: $0, flags: .append) }
+                _ = try cursor.put(seq, array: bytes, flags: .append)
                 seq += 1
             }
         }

@@ -36,9 +36,9 @@ public struct SavedAudience: Hashable, Sendable {
         let name = Array(self.name.utf8), filter = Array(self.filter.utf8)
         bytes.appendEncoded(upTo: 40 + name.count + filter.count) { w in
             w.varint(UInt64(name.count))
-            name.withUnsafeBytes { w.bytes($0) }
+            w.bytes(name)
             w.varint(UInt64(filter.count))
-            filter.withUnsafeBytes { w.bytes($0) }
+            w.bytes(filter)
             w.varint(fromTick)
             w.varint(untilTick)
         }

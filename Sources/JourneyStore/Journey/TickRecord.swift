@@ -32,13 +32,13 @@ struct TickRecord: Equatable {
             w.u8(Self.formatVersion)
             for v in [UInt64(clock), position, firstSeq, transitions, checked] { w.varint(v) }
             w.varint(UInt64(policyText.utf8.count))
-            Array(policyText.utf8).withUnsafeBytes { w.bytes($0) }
+            w.bytes(policyText)
             w.varint(UInt64(audiences.count))
             for a in audiences { w.varint(UInt64(a)) }
             w.varint(UInt64(topCutoffs.count))
             for key in topCutoffs {
                 w.varint(UInt64(key.count))
-                key.withUnsafeBytes { w.bytes($0) }
+                w.bytes(key)
             }
         }
         return bytes

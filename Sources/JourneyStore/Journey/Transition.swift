@@ -99,7 +99,7 @@ struct StoredTransition: Equatable {
             w.u8(UInt8(Transition.Kind.allCases.firstIndex(of: kind)!))
             w.varint(UInt64(customerNumber))
             w.varint(UInt64(customerID.count))
-            customerID.withUnsafeBytes { w.bytes($0) }
+            w.bytes(customerID)
             w.varint(UInt64(audience))
             w.varint(Self.code(from))
             w.varint(Self.code(to))

@@ -10,14 +10,7 @@ struct Birthday {
 
     /// The birthday `text` gives, or `nil` when it is not a valid date.
     init?(_ text: String) {
-        var copy = text
-        let parsed = copy.withUTF8 { b -> (Int64, Int64, Int64)? in
-            let raw = UnsafeRawBufferPointer(b)
-            guard Timestamp.isValidDate(raw), let y = Timestamp.digits(raw, 0, 4), let m = Timestamp.digits(raw, 5, 2),
-                  let d = Timestamp.digits(raw, 8, 2) else { return nil }
-            return (y, m, d)
-        }
-        guard let (y, m, d) = parsed else { return nil }
+        guard let (y, m, d) = Timestamp.dateParts(text) else { return nil }
         (year, month, day) = (y, m, d)
     }
 

@@ -265,8 +265,7 @@ struct FilterParser {
     /// A date `"YYYY-MM-DD"`, checked.
     private mutating func dateValue(after: String) throws(JourneyError) -> String {
         guard case .string(let s) = current.kind else { throw fail("a date in double quotes (\"1990-05-31\") after \"\(after)\"") }
-        var copy = s
-        guard copy.withUTF8({ Timestamp.isValidDate(UnsafeRawBufferPointer($0)) }) else {
+        guard Timestamp.isValidDate(s) else {
             throw fail("a date YYYY-MM-DD after \"\(after)\"")
         }
         k += 1
