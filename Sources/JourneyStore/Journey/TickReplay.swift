@@ -19,14 +19,16 @@ struct TickReplay {
     /// emitted states after the last.
     func run(_ body: (UInt64, TickRecord, TickEngine.Outcome) throws -> Void) throws -> [UInt32: JourneyState] {
         let schema = store.schema
-        let audiences = try schema.savedAudiences(in: txn)
-        let customers = try schema.customersByID(in: txn)
         var emitted: [UInt32: JourneyState] = [:]
         var ticks: [(UInt64, TickRecord)] = []
         try schema.ticks.forEach(in: txn) { key, value in
             ticks.append((try UInt64(lmdbBytes: key), try TickRecord(decoding: ByteView(value))))
             return true
         }
+        // A store that never ticked has no journey to replay (and rebuild reads no customer list).
+        guard !ticks.isEmpty else { return emitted }
+        let audiences = try schema.savedAudiences(in: txn)
+        let customers = try schema.customersByID(in: txn)
         let history = try ErasedJourneys(schema: schema, ticks: ticks, in: txn)
         for (number, record) in ticks {
             let policy = try Policy(text: record.policyText, currency: store.currency)
