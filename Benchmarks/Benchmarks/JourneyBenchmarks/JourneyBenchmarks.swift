@@ -81,6 +81,8 @@ final class Fixture: @unchecked Sendable {
 let benchmarks: @Sendable () -> Void = {
     // The data set is made before any measurement.
     Benchmark.setup = { _ = Fixture.shared }
+    // Each run's fixture goes when its benchmarks are done (left behind, they filled the disk).
+    Benchmark.teardown = { try? FileManager.default.removeItem(atPath: Fixture.shared.directory) }
     // Tolerances of `swift package benchmark thresholds check` against the committed p90 values in
     // Thresholds/ (the default is none at all): times and throughput vary by ±30 % on this shared
     // machine, malloc counts by a few per mille, peak memory by the allocator's mood.

@@ -83,6 +83,8 @@ final class BigFixture: @unchecked Sendable {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.setup = { _ = BigFixture.shared }
+    // The fixture (gigabytes) goes when the target's benchmarks are done.
+    Benchmark.teardown = { try? FileManager.default.removeItem(atPath: BigFixture.shared.directory) }
     let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
         .wallClock: .init(relative: [.p90: 25]), .throughput: .init(relative: [.p90: 25]),
     ]
