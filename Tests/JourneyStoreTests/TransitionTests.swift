@@ -63,7 +63,9 @@ import Testing
     /// still finds every transition the model finds.
     @Test(arguments: [201, 202, 203] as [UInt64])
     func candidateTicksEqualTheReferenceModel(seed: UInt64) throws {
+        // "recent" moves with the clock: a tick at the newest time adds its index range and former members.
         let choices = [("winback", "phase = lapsed"), ("vips", "segment = loyal_high_value or top_percent <= 5"),
+                       ("recent", "days_since_purchase <= 25 and orders >= 1"),
                        ("viewers", #"viewed has "p2" and last_cart_value >= 0 and not email_consent"#)]
         let reports = try Self.checkTicks(seed: seed, choices: choices, customers: 80)
         #expect(reports.contains { !$0.classifiedEveryone && $0.customersChecked < 80 }, "some ticks classified only their candidates")
@@ -160,8 +162,9 @@ import Testing
     }
 
     /// Which saved audiences make a tick classify everyone: a list `within N days` or a "days since"
-    /// moves with the clock alone; demographics, consent and plain list tests change only with the
-    /// customer's own events, which the candidates cover.
+    /// moves with the clock alone, and without an index range to narrow it every customer is
+    /// classified; demographics, consent and plain list tests change only with the customer's own
+    /// events, which the candidates cover.
     @Test(arguments: [
         (#"viewed has "p1" and city = "Lyon" and email_consent and gender = "f""#, false),
         (#"offered ~= "spring" and interests has "x" and birth_month = 5"#, false),
@@ -170,6 +173,9 @@ import Testing
         ("days_to_birthday <= 30", true),
         ("age >= 30", true),
         ("days_since_offer <= 3", true),
+        // A days-since with an index range: its range and former members, not everyone.
+        ("phase = lapsed and days_since_purchase <= 91", false),
+        ("top_percent <= 5 and rfm_r >= 3", false),
     ])
     func audiencesThatNeedEveryone(filter: String, everyone: Bool) throws {
         var random = RandomEvents(seed: 9, customers: 20)
@@ -180,6 +186,26 @@ import Testing
         #expect(try temporary.store.tick().classifiedEveryone)
         try temporary.store.append(random.events(5))
         #expect(try temporary.store.tick().classifiedEveryone == everyone)
+    }
+
+    /// An audience on a "days since" with an index range: members leave it by time alone, found
+    /// among the former members (no event, no phase change brings them into the candidates).
+    @Test func membersLeaveADaysSinceAudienceByTimeAlone() throws {
+        let temporary = try TemporaryStore(options: .init(syncDisabled: true))
+        let store = temporary.store
+        let day: Int64 = 86_400_000, start: Int64 = 1_700_000_000_000
+        let line = LineItem(product: "p1", category: "cat1", price: Money(minorUnits: 1000), quantity: 1)
+        let events = (0..<20).map { k in
+            Event(id: "e\(k)", customer: "c\(k)", time: Timestamp(millisecondsSinceEpoch: start + Int64(k) * day),
+                  payload: .purchase(order: "o\(k)", items: [line], contact: Contact()))
+        }
+        try store.append(events)
+        try store.saveAudience("recent", where: "days_since_purchase <= 10 and orders >= 1")
+        _ = try store.tick()   // day 19: c9 … c19 are members
+        let later = try store.tick(asOf: Timestamp(millisecondsSinceEpoch: start + 25 * day))
+        #expect(!later.classifiedEveryone)
+        let exits = try store.transitions(after: later.firstSeq - 1).filter { $0.kind == .audience && $0.to == .member(false) }
+        #expect(exits.map(\.customer).sorted() == (9..<15).map { "c\($0)" }.sorted(), "those 11 or more days past their purchase at day 25")
     }
 
     /// An embedded consumer's writes commit with its checkpoint: a body that fails (a crash before

@@ -82,10 +82,18 @@ extension JourneyStore {
         let engine = try TickEngine(snapshot: snapshot, asOf: t, audiences: audiences,
                                     names: Dictionary(uniqueKeysWithValues: saved.map { ($0.number, $0.name) }))
         let audienceNumbers = audiences.map(\.number).sorted()
-        let everyone = last.map { $0.tick.policyText != snapshot.policy.text || $0.tick.audiences != audienceNumbers } ?? true
-            || TickCandidates.needsEveryone(engine.audiences)
-        let customers = try everyone ? schema.customersByID(in: txn)
-            : schema.customersByID(TickCandidates(snapshot: snapshot, last: last!.tick, asOf: t).numbers, in: txn)
+        var everyone = last.map { $0.tick.policyText != snapshot.policy.text || $0.tick.audiences != audienceNumbers } ?? true
+        var candidates: [UInt32] = []
+        if !everyone, let last {
+            // Audiences on fields that move with the clock or the population add their members
+            // now (the filter's index range) and before; without an index range, everyone.
+            if let members = try TickCandidates.audienceCustomers(engine.audiences, snapshot: snapshot, asOf: t, names: engine.names) {
+                candidates = try TickCandidates(snapshot: snapshot, last: last.tick, asOf: t, adding: members).numbers
+            } else {
+                everyone = true
+            }
+        }
+        let customers = try everyone ? schema.customersByID(in: txn) : schema.customersByID(candidates, in: txn)
         let outcome = try engine.run(customers) { c in
             try schema.emitted.withView(c, in: txn) { try $0.map { try JourneyState(decoding: $0) } }
         }

@@ -11,8 +11,9 @@
 /// - customers between the old and the new cut-off of each top percent (`by_spend`): others' purchases
 ///   move them in or out.
 /// Tier and reactivations change only with a customer's own events, segment only with phase and top
-/// percent. Saved audiences whose filters read other time- or population-dependent fields make the
-/// tick classify everyone (``TickCandidates/needsEveryone(_:)``).
+/// percent. Saved audiences whose filters read other time- or population-dependent fields add the
+/// customers of their filter's index range and their former members, or make the tick classify
+/// everyone when the filter has no index range (``TickCandidates/audienceCustomers(_:snapshot:asOf:names:)``).
 struct TickCandidates {
     /// Time ranges widen by this much on each side: the rules compare fractional days.
     static let marginMs: Int64 = 1000
@@ -23,12 +24,13 @@ struct TickCandidates {
     private var marked: [Bool]
     private(set) var numbers: [UInt32] = []
 
-    init(snapshot: Snapshot, last: TickRecord, asOf t: Int64) throws {
+    init(snapshot: Snapshot, last: TickRecord, asOf t: Int64, adding extra: [UInt32] = []) throws {
         self.snapshot = snapshot
         self.last = last
         self.t = t
         let customers = Int(try snapshot.schema.metaUInt32(MetaKey.nameCount(.customer), in: snapshot.txn) ?? 0)
         marked = [Bool](repeating: false, count: customers + 1)
+        for c in extra { add(c) }
         try collect()
         numbers.sort()
     }
@@ -98,9 +100,33 @@ struct TickCandidates {
         .viewed, .opened, .offered, .emailConsent, .adsConsent,
     ]
 
-    /// Whether a tick with these saved audiences must classify every customer.
-    static func needsEveryone(_ audiences: [(audience: SavedAudience, filter: Filter)]) -> Bool {
-        audiences.contains { !$0.filter.root.fields.isSubset(of: coveredFields) || $0.filter.root.readsTimeWindows }
+    /// Whether an audience's membership can change without the customer's own events, phase or top percent.
+    static func movesAlone(_ filter: Filter) -> Bool {
+        !filter.root.fields.isSubset(of: coveredFields) || filter.root.readsTimeWindows
+    }
+
+    /// The customers whose membership of an audience that ``movesAlone(_:)`` may change: those in its
+    /// filter's index range as of T (every member then is there: the export's narrowing) and those
+    /// who were members at their last emission (by name, as ``TickEngine`` compares them). `nil` when
+    /// such a filter has no index range: then the tick classifies everyone.
+    static func audienceCustomers(_ audiences: [(audience: SavedAudience, filter: Filter)], snapshot: Snapshot, asOf t: Int64,
+                                  names: [UInt32: String]) throws -> [UInt32]? {
+        let moving = audiences.filter { movesAlone($0.filter) }
+        guard !moving.isEmpty else { return [] }
+        var out: [UInt32] = []
+        for (_, filter) in moving {
+            guard case (.index, let numbers?) = try snapshot.candidateNumbers(filter, asOf: t) else { return nil }
+            out += numbers
+        }
+        let movingNames = Set(moving.map(\.audience.name))
+        let numbers = Set(names.filter { movingNames.contains($0.value) }.keys)
+        try snapshot.schema.emitted.forEachView(in: snapshot.txn) { key, value in
+            if try JourneyState(decoding: value).audiences.contains(where: numbers.contains) {
+                out.append(try JourneyStore.customerNumber(key))
+            }
+            return true
+        }
+        return out
     }
 }
 
