@@ -62,6 +62,34 @@ func isClose(_ a: Double?, _ b: Double, relative: Double) -> Bool {
     }
 }
 
+/// ln Γ(x + h) − ln Γ(x) and ψ(x + h) − ψ(x) where the fits' limits put them: x up to 10⁸ and
+/// beyond, h small against it. Integer h has exact finite sums to compare with.
+@Suite struct GammaDifferenceTests {
+    @Test(arguments: [1e-8, 0.3, 2.5, 9.99, 10, 123.4, 4.2e4, 1e8, 3e15])
+    func integerStepsAreFiniteSums(_ x: Double) {
+        for h in [1, 2, 7, 40, 300] {
+            let logSum = (0..<h).reduce(0.0) { $0 + log(x + Double($1)) }
+            let inverseSum = (0..<h).reduce(0.0) { $0 + 1 / (x + Double($1)) }
+            #expect(abs(logGammaDifference(x, Double(h)) - logSum) <= 1e-14 * max(1, (0..<h).reduce(0.0) { $0 + abs(log(x + Double($1))) }),
+                    "ln Γ difference at x \(x), h \(h)")
+            #expect(isClose(digammaDifference(x, Double(h)), inverseSum, relative: 1e-13), "ψ difference at x \(x), h \(h)")
+        }
+    }
+
+    @Test func fractionalStepsMatchTheFunctionsWhereTheyDoNotCancel() {
+        for x in [0.05, 0.7, 3.3, 11.0, 250.0] {
+            for h in [1e-9, 0.37, 6.25, 1_000.5] {
+                #expect(abs(logGammaDifference(x, h) - (logGamma(x + h) - logGamma(x))) <= 1e-12 * max(1, abs(logGamma(x + h))))
+                #expect(abs(digammaDifference(x, h) - (digamma(x + h) - digamma(x))) <= 1e-12 * max(1, abs(digamma(x + h))))
+            }
+        }
+        // Where they cancel, the difference keeps its digits: ψ(10⁸ + 0.5) − ψ(10⁸) = 0.5 / 10⁸ − …
+        #expect(isClose(digammaDifference(1e8, 0.5), log1p(0.5e-8) + 0.5 * 0.5 / (1e8 * (1e8 + 0.5)), relative: 1e-14))
+        #expect(logGammaDifference(5, 0) == 0 && digammaDifference(5, 0) == 0)
+        #expect(logGammaDifference(-1, 1).isNaN && digammaDifference(1, -1).isNaN)
+    }
+}
+
 @Suite struct BFGSTests {
     @Test func findsTheMinimumOfRosenbrocksValley() {
         let result = BFGS.minimize(from: [-1.2, 1]) { x, g in

@@ -57,7 +57,17 @@ let cdnowPaper = BGNBD(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
 
     @Test func theLikelihoodsGradientIsItsSlope() {
         let sample = BGNBDSample(Self.summaries)
-        let theta = [log(0.5), log(3.0), log(0.8), log(2.5)]
+        // In the fit's coordinates (ln r, ln(r/α), ln(a/b), ln(a + b)), here and towards the limits.
+        for theta in [BGNBDSample.coordinates(r: 0.5, alpha: 3, a: 0.8, b: 2.5), BGNBDSample.coordinates(r: 0.5, alpha: 3, a: 1e-9, b: 1e-3),
+                      BGNBDSample.coordinates(r: 0.5, alpha: 3, a: 2e6, b: 8e6)] {
+            Self.expectGradientIsSlope(sample, theta)
+        }
+        let p = BGNBDSample.parameters(BGNBDSample.coordinates(r: 0.5, alpha: 3, a: 0.8, b: 2.5))
+        #expect(isClose(p.r, 0.5, relative: 1e-15) && isClose(p.alpha, 3, relative: 1e-15))
+        #expect(isClose(p.a, 0.8, relative: 1e-15) && isClose(p.b, 2.5, relative: 1e-15))
+    }
+
+    static func expectGradientIsSlope(_ sample: BGNBDSample, _ theta: [Double]) {
         var g: [Double] = [], unused: [Double] = []
         _ = sample.negativeMeanLogLikelihood(theta, unitsPerDay: 1.0 / 7, gradient: &g)
         for k in 0..<4 {
@@ -104,15 +114,17 @@ let cdnowPaper = BGNBD(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
         #expect(sample.customers == 4)
         let sum = [(2, 22.35), (1, 15.0), (2, 45.0), (4, 50.0)].reduce(0.0) { $0 + Self.model.logLikelihood(x: $1.0, meanSpend: $1.1) }
         #expect(isClose(sample.logLikelihood(Self.model), sum, relative: 1e-12))
-        let theta = [log(2.0), log(3.0), log(0.7)]
-        var g: [Double] = [], unused: [Double] = []
-        _ = sample.negativeMeanLogLikelihood(theta, gradient: &g)
-        for k in 0..<3 {
-            var up = theta, down = theta
-            up[k] += 1e-6
-            down[k] -= 1e-6
-            let slope = (sample.negativeMeanLogLikelihood(up, gradient: &unused) - sample.negativeMeanLogLikelihood(down, gradient: &unused)) / 2e-6
-            #expect(abs(g[k] - slope) < 1e-7, "component \(k): \(g[k]) against \(slope)")
+        // In the fit's coordinates (ln p, ln q, ln(p v / q)), here and towards one mean spend for all.
+        for theta in [GammaGammaSample.coordinates(p: 2, q: 3, v: 0.7), GammaGammaSample.coordinates(p: 2, q: 3e7, v: 7e6)] {
+            var g: [Double] = [], unused: [Double] = []
+            _ = sample.negativeMeanLogLikelihood(theta, gradient: &g)
+            for k in 0..<3 {
+                var up = theta, down = theta
+                up[k] += 1e-6
+                down[k] -= 1e-6
+                let slope = (sample.negativeMeanLogLikelihood(up, gradient: &unused) - sample.negativeMeanLogLikelihood(down, gradient: &unused)) / 2e-6
+                #expect(abs(g[k] - slope) < 1e-7, "component \(k): \(g[k]) against \(slope)")
+            }
         }
     }
 }

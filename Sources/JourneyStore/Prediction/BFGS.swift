@@ -28,10 +28,12 @@ struct BFGS {
         var atBound: [Int] = []
     }
 
-    /// The models' log-parameters stay within ±ln 10⁸ (in the fits' scaled units). Where the
-    /// likelihood keeps rising towards a limit model, the fit ends there: BG/NBD's a → 0, b → ∞ is
-    /// "nobody drops out" (the NBD model), Gamma-Gamma's q, v → ∞ with v/q fixed is "everyone's
-    /// mean spend is the same". Both are what the data say; the predictions stay finite there.
+    /// The fits' coordinates (logarithms of parameters and of their ratios, in the fits' scaled
+    /// units) stay within ±ln 10⁸. Each coordinate is chosen so that one limit model lies along it
+    /// (``BGNBDSample/coordinates(r:alpha:a:b:)``, ``GammaGammaSample/coordinates(p:q:v:)``): where
+    /// the likelihood keeps rising towards one — "nobody drops out", "everyone's mean spend is the
+    /// same" — the fit runs into a face of the box in a few dozen iterations and ends there, named
+    /// by ``FitLimit``. Those are what the data say; the predictions stay finite and exact there.
     static let logParameterBound = 18.420680743952367
 
     /// The most iterations (line searches) of one minimization.

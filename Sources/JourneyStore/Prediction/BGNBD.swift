@@ -34,14 +34,15 @@ public struct BGNBD: Hashable, Sendable {
 
     /// The log-likelihood of one customer's history (the paper's equation 6, as its section 7
     /// computes it): ln Γ(r + x) − ln Γ(r) + r ln α + ln B(a, b + x) − ln B(a, b)
-    /// + ln[(α + T)^−(r+x) + δ(x>0) a / (b + x − 1) · (α + t_x)^−(r+x)].
+    /// + ln[(α + T)^−(r+x) + δ(x>0) a / (b + x − 1) · (α + t_x)^−(r+x)], its differences taken
+    /// without cancellation (as ``BGNBDSample`` does, see there).
     public func logLikelihood(x: Int, recencyWeeks t: Double, ageWeeks T: Double) -> Double {
         let xd = Double(x)
-        let a1 = logGamma(r + xd) - logGamma(r) + r * log(alpha)
-        let a2 = logGamma(a + b) + logGamma(b + xd) - logGamma(b) - logGamma(a + b + xd)
-        let a3 = -(r + xd) * log(alpha + T)
+        let a1 = logGammaDifference(r, xd) - xd * log(alpha)
+        let a2 = logGammaDifference(b, xd) - logGammaDifference(a + b, xd)
+        let a3 = -(r + xd) * log1p(T / alpha)
         guard x > 0 else { return a1 + a2 + a3 }
-        let a4 = log(a) - log(b + xd - 1) - (r + xd) * log(alpha + t)
+        let a4 = log(a) - log(b + xd - 1) - (r + xd) * log1p(t / alpha)
         return a1 + a2 + logAddExp(a3, a4)
     }
 
@@ -55,27 +56,25 @@ public struct BGNBD: Hashable, Sendable {
     /// equation 10):
     /// E[Y(t) | x, t_x, T] = (a + b + x − 1) / (a − 1) · [1 − ((α + T) / (α + T + t))^(r+x)
     /// ₂F₁(r + x, b + x; a + b + x − 1; z)] / (1 + δ(x>0) a / (b + x − 1) · ((α + T) / (α + t_x))^(r+x)),
-    /// z = t / (α + T + t). The hypergeometric term is taken in its Euler form, ₂F₁(A, B; C; z) =
-    /// (1 − z)^(C−A−B) ₂F₁(C − A, C − B; C; z), so the bracket is 1 − (1 − z)^(a−1) ₂F₁(a + b − 1 − r,
-    /// a − 1; a + b + x − 1; z): the same value (lifetimes falls back to this form when the first
-    /// overflows), and a series that ends after a few terms for frequent buyers.
-    /// - Returns: `nil` where the formula has no value: a = 1, a + b + x − 1 ≤ 0 (x = 0 and
-    ///   a + b ≤ 1) or a series that does not converge (see ``hypergeometric2F1(_:_:_:_:)``).
+    /// z = t / (α + T + t).
+    ///
+    /// P(alive) times the expectation of a customer still alive, which is evaluated as the sum of
+    /// positive terms the bracket expands to (``expectedPurchasesIfAlive(inWeeks:x:ageWeeks:)``),
+    /// not as 1 minus a product: that form has no singularity at a = 1 and no cancellation, so it
+    /// stays exact towards the fit's limits (a, b → ∞ put the Euler-transformed ₂F₁ past any
+    /// double; a ≈ 1 or a → 0 leave a difference of nearly equal numbers).
+    /// - Returns: `nil` only where the series would need more than ``hypergeometricTermsMax`` terms
+    ///   (a horizon thousands of times the customer's age and rate), or the parameters are not positive.
     public func expectedPurchases(inWeeks t: Double, x: Int, recencyWeeks tx: Double, ageWeeks T: Double) -> Double? {
-        let xd = Double(x), c = a + b + xd - 1
-        guard a != 1, c > 0 else { return nil }
-        let z = t / (alpha + T + t)
-        guard let f = hypergeometric2F1(a + b - 1 - r, a - 1, c, z) else { return nil }
-        let bracket = 1 - exp((a - 1) * log1p(-z)) * f
-        let denominator = x > 0 ? 1 + exp(logDeadOdds(x: xd, t: tx, T: T)) : 1
-        let value = c / (a - 1) * bracket / denominator
+        guard let alive = expectedPurchasesIfAlive(inWeeks: t, x: x, ageWeeks: T) else { return nil }
+        let value = alive * probabilityAlive(x: x, recencyWeeks: tx, ageWeeks: T)
         return value.isFinite ? value : nil
     }
 
     /// ln[a / (b + x − 1) · ((α + T) / (α + t_x))^(r+x)], the log-odds of having dropped out, for x > 0.
     @inline(__always)
     private func logDeadOdds(x: Double, t: Double, T: Double) -> Double {
-        (r + x) * log((alpha + T) / (alpha + t)) + log(a / (b + x - 1))
+        (r + x) * log1p((T - t) / (alpha + t)) + log(a / (b + x - 1))
     }
 }
 

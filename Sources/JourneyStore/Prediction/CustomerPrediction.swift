@@ -26,9 +26,13 @@ struct CustomerPrediction: Hashable, Sendable {
         else { return nil }
         let minor = (purchases * spend * minorPerMajor).rounded()
         // A prediction past any sum of amounts is no prediction (a degenerate fit).
-        guard minor.isFinite, abs(minor) <= Double(Limits.moneySumMinorUnitsMax) else { return nil }
-        return Money(minorUnits: Int128(minor))
+        guard minor.isFinite, abs(minor) <= Self.moneySumMinorUnitsMax else { return nil }
+        return Money(minorUnits: abs(minor) < 0x1p62 ? Int128(Int64(minor)) : Int128(minor))
     }
+
+    /// ``Limits/moneySumMinorUnitsMax`` (10¹⁵ · 2⁴⁰, exact as a Double), converted once: the
+    /// generic Int128 ↔ Double conversions, per customer, cost an export more than the prediction.
+    private static let moneySumMinorUnitsMax = Double(Limits.moneySumMinorUnitsMax)
 
     /// The purchase days expected over the value's horizon; with a monthly discount rate d, those
     /// of each 30-day month i (the last one shorter) divided by (1 + d)^i, as lifetimes'

@@ -12,60 +12,90 @@ struct GammaGammaFit {
     var customers: Int
     var iterations: Int
     var converged: Bool
-    /// The parameters that ended at the fit's bound (``BFGS/logParameterBound``), by name.
-    var atBound: [String] = []
+    /// The limit models the data point to (``FitLimit``), when the likelihood rises towards one.
+    var limits: [FitLimit] = []
 }
 
 extension GammaGammaSample {
-    /// The mean negative log-likelihood at θ = ln(p, q, v) (v in the sample's units, times
-    /// `unitsPerMajor` / `self.unitsPerMajor` when evaluated in other units), and its gradient in θ.
-    /// Per distinct x the ln Γ and digamma terms; per customer one log and one division.
-    func negativeMeanLogLikelihood(_ theta: [Double], rescale: Double = 1, gradient g: inout [Double]) -> Double {
-        let p = exp(theta[0]), q = exp(theta[1]), v = exp(theta[2])
-        let logV = log(v), lgQ = logGamma(q), psiQ = digamma(q), logRescale = log(rescale)
-        var ll = 0.0, dp = 0.0, dq = 0.0, dv = 0.0
+    /// The fit's coordinates φ = (ln p, ln q, ln(p v / q)), v in the sample's units: p v / q is about
+    /// the mean spend per purchase, so the limits are coordinate axes that the box
+    /// (``BFGS/logParameterBound``) stops: ln q → ∞ is "one mean spend for all" (q, v → ∞ with v/q
+    /// fixed), ln p → ∞ "every purchase at the customer's own mean" (p → ∞, p v fixed).
+    static func coordinates(p: Double, q: Double, v: Double) -> [Double] { [log(p), log(q), log(p * v / q)] }
+
+    /// (p, q, v) at coordinates φ.
+    static func parameters(_ phi: [Double]) -> (p: Double, q: Double, v: Double) {
+        (exp(phi[0]), exp(phi[1]), exp(phi[1] + phi[2] - phi[0]))
+    }
+
+    /// The mean negative log-likelihood at coordinates φ, and its gradient in φ.
+    func negativeMeanLogLikelihood(_ phi: [Double], gradient g: inout [Double]) -> Double {
+        let (p, q, v) = Self.parameters(phi)
+        var natural: [Double] = []
+        let value = negativeMeanLogLikelihood(p: p, q: q, v: v, gradient: &natural)
+        // ln v = φ₁ + φ₂ − φ₀.
+        g = [natural[0] - natural[2], natural[1] + natural[2], natural[2]]
+        return value
+    }
+
+    /// The mean negative log-likelihood at (p, q, v), v in the sample's units times `rescale`
+    /// (amounts in other units: `rescale` = their size in the sample's), and its gradient in
+    /// (ln p, ln q, ln v). Per customer, written so that no term cancels another at the limits:
+    /// [ln Γ(px + q) − ln Γ(q)] − ln Γ(px) + px ln x − px ln v + (px − 1) ln m − (px + q) ln(1 + x m / v),
+    /// the first difference from ``logGammaDifference(_:_:)``. Per distinct x the ln Γ and ψ terms;
+    /// per customer one log1p and one division.
+    func negativeMeanLogLikelihood(p: Double, q: Double, v: Double, rescale: Double = 1, gradient g: inout [Double]) -> Double {
+        let logV = log(v), logRescale = log(rescale)
+        var ll = 0.0, gp = 0.0, gq = 0.0, gv = 0.0
         for (k, xv) in distinctX.enumerated() {
-            let xd = Double(xv), n = customersWithX[k], px = p * xd
+            let xd = Double(xv), n = customersWithX[k], px = p * xd, logX = log(xd)
             // Σ ln m over this x's customers, in the units of v.
             let logSpend = logSpendSum[k] + n * logRescale
-            var logSum = 0.0, inverseSum = 0.0
+            // Σ ln(1 + x m / v) and Σ x m / (x m + v).
+            var growth = 0.0, share = 0.0
             for i in starts[k]..<starts[k + 1] {
-                let denominator = xm[i] * rescale + v
-                logSum += log(denominator)
-                inverseSum += 1 / denominator
+                let y = xm[i] * rescale / v
+                growth += log1p(y)
+                share += y / (1 + y)
             }
-            let psiPQ = digamma(px + q)
-            ll += n * (logGamma(px + q) - logGamma(px) - lgQ + q * logV + px * log(xd)) + (px - 1) * logSpend
-                - (px + q) * logSum
-            dp += xd * (n * (psiPQ - digamma(px) + log(xd)) + logSpend - logSum)
-            dq += n * (psiPQ - psiQ + logV) - logSum
-            dv += n * q / v - (px + q) * inverseSum
+            ll += n * (logGammaDifference(q, px) - logGamma(px) + px * (logX - logV)) + (px - 1) * logSpend - (px + q) * growth
+            gp += px * (n * (digammaDifference(px, q) + logX - logV) + logSpend - growth)
+            gq += q * (n * digammaDifference(q, px) - growth)
+            gv += (px + q) * share - n * px
         }
         let n = Double(customers)
-        g = [-dp * p / n, -dq * q / n, -dv * v / n]
+        g = [-gp / n, -gq / n, -gv / n]
         return -ll / n
     }
 
-    /// The maximum-likelihood fit: BFGS on ln(p, q, v) from 0.1 each (lifetimes' start), amounts
-    /// scaled so that the mean spend is 1, then v brought back to major units.
+    /// The maximum-likelihood fit: BFGS on φ (``coordinates(p:q:v:)``) from lifetimes' start
+    /// (ln p = ln q = ln v = 0.1), amounts scaled so that the mean spend is 1, then v brought back
+    /// to major units; then the limits the data point to.
     func fit() -> GammaGammaFit {
-        let result = BFGS.minimize(from: [0.1, 0.1, 0.1], gradientMax: Self.gradientMax, bound: BFGS.logParameterBound) { theta, g in
-            negativeMeanLogLikelihood(theta, gradient: &g)
-        }
-        let model = GammaGamma(p: exp(result.x[0]), q: exp(result.x[1]), v: exp(result.x[2]) / unitsPerMajor)
+        let start = Self.coordinates(p: exp(0.1), q: exp(0.1), v: exp(0.1))
+        let objective: BFGS.Objective = { phi, g in negativeMeanLogLikelihood(phi, gradient: &g) }
+        let result = BFGS.minimize(from: start, gradientMax: Self.gradientMax, bound: BFGS.logParameterBound, objective)
+        let fitted = Self.parameters(result.x)
+        let model = GammaGamma(p: fitted.p, q: fitted.q, v: fitted.v / unitsPerMajor)
         return GammaGammaFit(model: model, logLikelihood: logLikelihood(model), customers: customers,
                              iterations: result.iterations, converged: result.converged,
-                             atBound: result.atBound.map { ["p", "q", "v"][$0] })
+                             limits: FitLimit.reached(Self.limits, result, objective))
     }
+
+    /// The limit models at the faces of the box, by coordinate and side.
+    static let limits: [(Int, Double, FitLimit)] = [
+        (1, 1, .sameMeanSpend), (0, 1, .sameSpendPerPurchase), (0, -1, .degenerate("Gamma-Gamma p")),
+        (1, -1, .degenerate("Gamma-Gamma q")), (2, 1, .degenerate("Gamma-Gamma p·v/q")), (2, -1, .degenerate("Gamma-Gamma p·v/q")),
+    ]
 
     /// The sample's log-likelihood under `model`, amounts in major units.
     func logLikelihood(_ model: GammaGamma) -> Double {
         var unused: [Double] = []
-        let theta = [log(model.p), log(model.q), log(model.v)]
-        return -Double(customers) * negativeMeanLogLikelihood(theta, rescale: 1 / unitsPerMajor, gradient: &unused)
+        return -Double(customers) * negativeMeanLogLikelihood(p: model.p, q: model.q, v: model.v, rescale: 1 / unitsPerMajor,
+                                                              gradient: &unused)
     }
 
     /// The fit stops when no component of the mean log-likelihood's gradient in the
-    /// log-parameters exceeds this.
+    /// coordinates exceeds this.
     static let gradientMax = 1e-10
 }

@@ -12,8 +12,10 @@ import Darwin
 /// ```
 /// The sum stops once a term is below ``hypergeometricRelativeToleranceMax`` × (1 − z) of the sum
 /// (the tail of a series whose terms shrink by z each bounds the rest by term × z / (1 − z)), past
-/// the terms that still grow. BG/NBD's conditional expectation calls it with its Euler-transformed
-/// arguments (``BGNBD/expectedPurchases(inWeeks:x:recencyWeeks:ageWeeks:)``), whose terms shrink fast for frequent buyers.
+/// the terms that still grow. BG/NBD's conditional expectation no longer calls it: 1 − (1 − z)^A ₂F₁
+/// cancels near a = 1 and in its Euler form overflows as a, b → ∞, so the expectation sums the same
+/// terms as probabilities, all positive (``BGNBD/expectedPurchasesIfAlive(inWeeks:x:ageWeeks:)``);
+/// this direct series is the reference the tests hold that sum to, where it has digits to give.
 /// - Returns: the sum, or `nil` outside the domain or when ``hypergeometricTermsMax`` terms do not
 ///   reach the tolerance (the caller treats the value as missing).
 /// - Complexity: O(n) for the n terms summed: about log(tolerance) / log(z) once they shrink.

@@ -94,8 +94,20 @@ extension JourneyStore {
         let holdout = holdoutEnd.map { HoldoutReport(model.bgnbd, summaries, holdoutDays, end: end, holdoutEnd: $0) }
         return PredictionReport(model: model, repeatBuyers: summaries.count { $0.x > 0 }, groups: bgnbd.groups,
                                 bgnbdIterations: bgnbdFit.iterations, gammaGammaIterations: spendFit.iterations,
-                                atBound: bgnbdFit.atBound.map { "BG/NBD \($0)" } + spendFit.atBound.map { "Gamma-Gamma \($0)" },
-                                holdout: holdout, seconds: 0)
+                                atBound: (bgnbdFit.limits + spendFit.limits).map(\.description),
+                                warnings: Self.warnings(model, holdout), holdout: holdout, seconds: 0)
+    }
+
+    /// What the fitted model cannot predict.
+    private static func warnings(_ model: PredictionModel, _ holdout: HoldoutReport?) -> [String] {
+        var out: [String] = []
+        if model.gammaGamma.populationMeanSpend == nil {
+            out.append("Gamma-Gamma q = \(model.gammaGamma.q) ≤ 1: the customers' mean spend per purchase has no finite mean, so predicted_value_365d is null for every customer")
+        }
+        if let h = holdout, h.unpredicted > 0 {
+            out.append("the model's expectation has no value for \(h.unpredicted) customers (the series did not converge): the holdout's predicted column is null where they count")
+        }
+        return out
     }
 
     /// Refuses a sample the models cannot be fitted on, saying why.
@@ -115,30 +127,40 @@ extension JourneyStore {
 
     private static func checkConverged(bgnbd: BGNBDFit, gammaGamma: GammaGammaFit) throws {
         guard bgnbd.converged else {
-            throw JourneyError(.invalidArgument, "the BG/NBD fit did not converge in \(bgnbd.iterations) iterations (r \(bgnbd.model.r), α \(bgnbd.model.alpha), a \(bgnbd.model.a), b \(bgnbd.model.b)): the purchases may be too few or too regular for the model")
+            throw JourneyError(.invalidArgument, "the BG/NBD fit did not converge in \(bgnbd.iterations) iterations (r \(bgnbd.model.r), α \(bgnbd.model.alpha), a \(bgnbd.model.a), b \(bgnbd.model.b))\(towards(bgnbd.limits)): the purchases may be too few or too regular for the model")
         }
         guard gammaGamma.converged else {
-            throw JourneyError(.invalidArgument, "the Gamma-Gamma fit did not converge in \(gammaGamma.iterations) iterations (p \(gammaGamma.model.p), q \(gammaGamma.model.q), v \(gammaGamma.model.v)) on \(gammaGamma.customers) repeat buyers: they may be too few for the model")
+            throw JourneyError(.invalidArgument, "the Gamma-Gamma fit did not converge in \(gammaGamma.iterations) iterations (p \(gammaGamma.model.p), q \(gammaGamma.model.q), v \(gammaGamma.model.v)) on \(gammaGamma.customers) repeat buyers\(towards(gammaGamma.limits)): they may be too few for the model")
         }
+    }
+
+    /// ", heading towards …" naming the limits a fit that did not converge was approaching.
+    private static func towards(_ limits: [FitLimit]) -> String {
+        limits.isEmpty ? "" : ", heading towards the limit " + limits.map(\.description).joined(separator: "; ")
     }
 }
 
 extension HoldoutReport {
     /// The holdout table of `summaries` (calibration) and `holdoutDays` (each one's repeat purchase
-    /// days in the holdout), with expectations under `model`.
+    /// days in the holdout), with expectations under `model`. A customer whose expectation has no
+    /// value makes their row's and the total's prediction `nil` (never 0), counted in ``unpredicted``.
     init(_ model: BGNBD, _ summaries: [CustomerSummary], _ holdoutDays: [Int], end: Int64, holdoutEnd: Timestamp) {
         let days = CustomerSummary.day(holdoutEnd.millisecondsSinceEpoch) - CustomerSummary.day(end)
         let weeks = Double(days) / 7
         var rows = (0...Self.frequencyRowsMax).map { HoldoutRow(frequency: $0, customers: 0, actual: 0, predicted: 0) }
+        var unpredicted = 0
         for (s, actual) in zip(summaries, holdoutDays) {
             let k = min(s.x, Self.frequencyRowsMax)
             rows[k].customers += 1
             rows[k].actual += Double(actual)
-            rows[k].predicted += model.expectedPurchases(inWeeks: weeks, x: s.x, recencyWeeks: s.recencyWeeks, ageWeeks: s.ageWeeks) ?? 0
+            let expected = model.expectedPurchases(inWeeks: weeks, x: s.x, recencyWeeks: s.recencyWeeks, ageWeeks: s.ageWeeks)
+            if expected == nil { unpredicted += 1 }
+            rows[k].predicted = rows[k].predicted.flatMap { sum in expected.map { sum + $0 } }
         }
-        let total = rows.reduce(HoldoutRow(frequency: 0, customers: 0, actual: 0, predicted: 0)) {
-            HoldoutRow(frequency: 0, customers: $0.customers + $1.customers, actual: $0.actual + $1.actual, predicted: $0.predicted + $1.predicted)
+        let total = rows.reduce(HoldoutRow(frequency: 0, customers: 0, actual: 0, predicted: 0)) { sum, row in
+            HoldoutRow(frequency: 0, customers: sum.customers + row.customers, actual: sum.actual + row.actual,
+                       predicted: sum.predicted.flatMap { total in row.predicted.map { total + $0 } })
         }
-        self.init(end: holdoutEnd, weeks: weeks, rows: rows, total: total)
+        self.init(end: holdoutEnd, weeks: weeks, rows: rows, total: total, unpredicted: unpredicted)
     }
 }

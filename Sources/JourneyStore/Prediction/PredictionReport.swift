@@ -10,9 +10,15 @@ public struct PredictionReport: Hashable, Sendable {
     public var bgnbdIterations: Int
     /// BFGS iterations of the Gamma-Gamma fit.
     public var gammaGammaIterations: Int
-    /// Parameters whose fit ended at the bound of ``BFGS``'s box (ln 10⁸ in scaled units): the data
-    /// point to a limit model (BG/NBD `a`, `b`: no dropout; Gamma-Gamma `q`, `v`: one mean spend).
+    /// The limit models the data point to, in words (``FitLimit/description``): where the
+    /// likelihood rises, or stays flat, towards the edge of the parameters, the fit ends at the bound
+    /// of ``BFGS``'s box (ln 10⁸ in scaled units) or short of it, and the predictions are the limit
+    /// model's. Typical: "BG/NBD a/(a+b) → 0: nobody drops out", "Gamma-Gamma q, v → ∞ …: every
+    /// customer has the same mean spend per purchase".
     public var atBound: [String] = []
+    /// What the stored model cannot predict, in words (for instance a Gamma-Gamma q ≤ 1 has no
+    /// mean spend, so `predicted_value_365d` is null for everyone).
+    public var warnings: [String] = []
     /// The holdout check, when a holdout end was given.
     public var holdout: HoldoutReport?
     /// Wall-clock seconds: the summary pass over the log and both fits.
@@ -30,6 +36,8 @@ public struct HoldoutReport: Hashable, Sendable {
     public var rows: [HoldoutRow]
     /// All customers.
     public var total: HoldoutRow
+    /// Customers whose expectation has no value: their rows' and the total's `predicted` are `nil`.
+    public var unpredicted: Int = 0
     /// Rows for x = 0 … 6 and then "7+", as the paper's table.
     public static let frequencyRowsMax = 7
 }
@@ -43,11 +51,13 @@ public struct HoldoutRow: Hashable, Sendable {
     public var customers: Int
     /// Σ actual repeat purchase days in the holdout.
     public var actual: Double
-    /// Σ expected ones, E[Y(t) | x, t_x, T].
-    public var predicted: Double
+    /// Σ expected ones, E[Y(t) | x, t_x, T]; `nil` when the expectation of any of the row's
+    /// customers has no value (``BGNBD/expectedPurchases(inWeeks:x:recencyWeeks:ageWeeks:)``): a
+    /// partial sum would read as a prediction.
+    public var predicted: Double?
 
     /// Actual repeat purchase days per customer.
     public var actualMean: Double { customers > 0 ? actual / Double(customers) : 0 }
     /// Expected repeat purchase days per customer.
-    public var predictedMean: Double { customers > 0 ? predicted / Double(customers) : 0 }
+    public var predictedMean: Double? { predicted.map { customers > 0 ? $0 / Double(customers) : 0 } }
 }
