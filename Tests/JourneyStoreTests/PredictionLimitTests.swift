@@ -137,6 +137,19 @@ import Testing
         #expect(isClose(fit.model.p, 6, relative: 0.1))
     }
 
+    @Test func everyPurchaseAtTheCustomersMeanEndsOnThatLimit() {
+        // p = 10⁹, v = 1.5·10⁻⁸: a customer's purchases all cost p / ν, to the cent (seed 3's
+        // sample has its maximum there; rounding to cents gives seeds 1 and 2 a finite p ≈ 250).
+        let summaries = PredictionSimulationTests.simulate(BGNBD(r: 2, alpha: 5, a: 0.8, b: 2.5), GammaGamma(p: 1e9, q: 4, v: 1.5e-8),
+                                                           customers: 5_000, seed: 3)
+        let fit = GammaGammaSample(summaries, exponent: 2).fit()
+        #expect(fit.converged && fit.iterations < 200, "\(fit.iterations) iterations")
+        #expect(fit.limits == [.sameSpendPerPurchase], "\(fit.limits)")
+        #expect(isClose(fit.model.q, 4, relative: 0.1))
+        // The expected spend is the customer's own mean.
+        #expect(isClose(fit.model.conditionalExpectedSpend(x: 1, meanSpend: 37.5), 37.5, relative: 1e-6))
+    }
+
     @Test func interiorOptimaNameNoLimit() {
         let summaries = PredictionSimulationTests.simulate(BGNBD(r: 0.5, alpha: 5, a: 0.8, b: 2.5), GammaGamma(p: 6, q: 4, v: 15),
                                                            customers: 5_000, seed: 6)

@@ -114,8 +114,10 @@ let cdnowPaper = BGNBD(r: 0.243, alpha: 4.414, a: 0.793, b: 2.426)
         #expect(sample.customers == 4)
         let sum = [(2, 22.35), (1, 15.0), (2, 45.0), (4, 50.0)].reduce(0.0) { $0 + Self.model.logLikelihood(x: $1.0, meanSpend: $1.1) }
         #expect(isClose(sample.logLikelihood(Self.model), sum, relative: 1e-12))
-        // In the fit's coordinates (ln p, ln q, ln(p v / q)), here and towards one mean spend for all.
-        for theta in [GammaGammaSample.coordinates(p: 2, q: 3, v: 0.7), GammaGammaSample.coordinates(p: 2, q: 3e7, v: 7e6)] {
+        // In the fit's coordinates (ln p, ln q, ln(p v / q)), here, towards one mean spend for all,
+        // and towards every purchase at the customer's mean.
+        for theta in [GammaGammaSample.coordinates(p: 2, q: 3, v: 0.7), GammaGammaSample.coordinates(p: 2, q: 3e7, v: 7e6),
+                      GammaGammaSample.coordinates(p: 2e7, q: 3, v: 7e-8)] {
             var g: [Double] = [], unused: [Double] = []
             _ = sample.negativeMeanLogLikelihood(theta, gradient: &g)
             for k in 0..<3 {

@@ -58,8 +58,9 @@ struct GammaGammaSample {
     private(set) var customersWithX: [Double] = []
     private(set) var logSpendSum: [Double] = []
     private(set) var starts: [Int] = [0]
-    /// x · m per customer, in the units the sample was scaled to.
+    /// x · m per customer, in the units the sample was scaled to, and its logarithm.
     private(set) var xm: [Double] = []
+    private(set) var logXM: [Double] = []
     /// What one major unit is in the sample's units (1 / mean spend: v then comes out near 1).
     let unitsPerMajor: Double
 
@@ -85,6 +86,7 @@ struct GammaGammaSample {
             customersWithX[customersWithX.count - 1] += 1
             logSpendSum[logSpendSum.count - 1] += log(scaled)
             xm.append(Double(s.x) * scaled)
+            logXM.append(log(xm[xm.count - 1]))
         }
         starts.append(xm.count)
     }

@@ -40,27 +40,45 @@ extension GammaGammaSample {
 
     /// The mean negative log-likelihood at (p, q, v), v in the sample's units times `rescale`
     /// (amounts in other units: `rescale` = their size in the sample's), and its gradient in
-    /// (ln p, ln q, ln v). Per customer, written so that no term cancels another at the limits:
-    /// [ln Γ(px + q) − ln Γ(q)] − ln Γ(px) + px ln x − px ln v + (px − 1) ln m − (px + q) ln(1 + x m / v),
-    /// the first difference from ``logGammaDifference(_:_:)``. Per distinct x the ln Γ and ψ terms;
-    /// per customer one log1p and one division.
+    /// (ln p, ln q, ln v). Fader & Hardie's density of a buyer's x repeat purchases of mean m,
+    /// ln Γ(px + q) − ln Γ(px) − ln Γ(q) + q ln v + (px − 1) ln m + px ln x − (px + q) ln(x m + v),
+    /// is taken in y = x m / v as the same value without terms that cancel at either limit:
+    ///
+    ///     C − ln m + px ln y − (px + q) ln(1 + y)       for y < 1 (v large: q, v → ∞),
+    ///     C − ln m − q ln y − (px + q) ln(1 + 1/y)      otherwise (v small: p → ∞, p v fixed),
+    ///
+    /// C = ln Γ(px + q) − ln Γ(px) − ln Γ(q) with the difference of ln Γ taken from the larger of px
+    /// and q (``logGammaDifference(_:_:)``). Per distinct x the ln Γ and ψ terms; per customer a
+    /// division and a log1p.
+    // size: one likelihood and its three derivatives, term by term, in two branches that must agree.
     func negativeMeanLogLikelihood(p: Double, q: Double, v: Double, rescale: Double = 1, gradient g: inout [Double]) -> Double {
-        let logV = log(v), logRescale = log(rescale)
+        let vUnits = v / rescale, logVUnits = log(vUnits)   // v in the sample's units
         var ll = 0.0, gp = 0.0, gq = 0.0, gv = 0.0
         for (k, xv) in distinctX.enumerated() {
-            let xd = Double(xv), n = customersWithX[k], px = p * xd, logX = log(xd)
-            // Σ ln m over this x's customers, in the units of v.
-            let logSpend = logSpendSum[k] + n * logRescale
-            // Σ ln(1 + x m / v) and Σ x m / (x m + v).
-            var growth = 0.0, share = 0.0
+            let xd = Double(xv), n = customersWithX[k], px = p * xd
+            let common = px >= q ? logGammaDifference(px, q) - logGamma(q) : logGammaDifference(q, px) - logGamma(px)
+            // Σ over this x's customers: the branch's terms, ln s and ln(1 + y) with s = y / (1 + y), and s.
+            var terms = 0.0, logShare = 0.0, logGrowth = 0.0, share = 0.0
             for i in starts[k]..<starts[k + 1] {
-                let y = xm[i] * rescale / v
-                growth += log1p(y)
+                let logY = logXM[i] - logVUnits, y = xm[i] / vUnits
+                if y < 1 {
+                    let l = log1p(y)
+                    terms += px * logY - (px + q) * l
+                    logShare += logY - l
+                    logGrowth += l
+                } else {
+                    let l = log1p(1 / y)
+                    terms -= q * logY + (px + q) * l
+                    logShare -= l
+                    logGrowth += logY + l
+                }
                 share += y / (1 + y)
             }
-            ll += n * (logGammaDifference(q, px) - logGamma(px) + px * (logX - logV)) + (px - 1) * logSpend - (px + q) * growth
-            gp += px * (n * (digammaDifference(px, q) + logX - logV) + logSpend - growth)
-            gq += q * (n * digammaDifference(q, px) - growth)
+            // Σ ln m over this x's customers, in the units of v.
+            let logSpend = logSpendSum[k] + n * log(rescale)
+            ll += n * common - logSpend + terms
+            gp += px * (n * digammaDifference(px, q) + logShare)
+            gq += q * (n * digammaDifference(q, px) - logGrowth)
             gv += (px + q) * share - n * px
         }
         let n = Double(customers)
