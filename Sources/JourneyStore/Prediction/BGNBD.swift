@@ -35,7 +35,7 @@ public struct BGNBD: Hashable, Sendable {
     /// The log-likelihood of one customer's history (the paper's equation 6, as its section 7
     /// computes it): ln Γ(r + x) − ln Γ(r) + r ln α + ln B(a, b + x) − ln B(a, b)
     /// + ln[(α + T)^−(r+x) + δ(x>0) a / (b + x − 1) · (α + t_x)^−(r+x)], its differences taken
-    /// without cancellation (as ``BGNBDSample`` does, see there).
+    /// without cancellation (as `BGNBDSample` does, see there).
     public func logLikelihood(x: Int, recencyWeeks t: Double, ageWeeks T: Double) -> Double {
         let xd = Double(x)
         let a1 = logGammaDifference(r, xd) - xd * log(alpha)
@@ -59,11 +59,11 @@ public struct BGNBD: Hashable, Sendable {
     /// z = t / (α + T + t).
     ///
     /// P(alive) times the expectation of a customer still alive, which is evaluated as the sum of
-    /// positive terms the bracket expands to (``expectedPurchasesIfAlive(inWeeks:x:ageWeeks:)``),
+    /// positive terms the bracket expands to (`expectedPurchasesIfAlive(inWeeks:x:ageWeeks:)`),
     /// not as 1 minus a product: that form has no singularity at a = 1 and no cancellation, so it
     /// stays exact towards the fit's limits (a, b → ∞ put the Euler-transformed ₂F₁ past any
     /// double; a ≈ 1 or a → 0 leave a difference of nearly equal numbers).
-    /// - Returns: `nil` only where the series would need more than ``hypergeometricTermsMax`` terms
+    /// - Returns: `nil` only where the series would need more than `hypergeometricTermsMax` terms
     ///   (a horizon thousands of times the customer's age and rate), or the parameters are not positive.
     public func expectedPurchases(inWeeks t: Double, x: Int, recencyWeeks tx: Double, ageWeeks T: Double) -> Double? {
         guard let alive = expectedPurchasesIfAlive(inWeeks: t, x: x, ageWeeks: T) else { return nil }

@@ -69,7 +69,7 @@ struct BGNBDFit {
 extension BGNBDSample {
     /// The fit's coordinates φ = (ln r, ln(r/α), ln(a/b), ln(a + b)), α in scaled units. Each limit
     /// model the likelihood may rise towards is one coordinate running to a face of
-    /// ``BFGS/logParameterBound``'s box, where the box stops it: ln(a/b) → −∞ is "nobody drops
+    /// `BFGS.logParameterBound`'s box, where the box stops it: ln(a/b) → −∞ is "nobody drops
     /// out" (a → 0, the NBD model), ln(a + b) → ∞ "everyone drops out with the same probability
     /// a/(a + b)", ln r → ∞ "everyone buys at the same rate r/α". In (ln a, ln b) the second is a
     /// diagonal ridge that BFGS crawls along for thousands of iterations.

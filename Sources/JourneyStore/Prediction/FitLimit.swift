@@ -1,6 +1,6 @@
 /// A limit model that a fit's likelihood rises towards, or is flat towards, at the edge of the
 /// parameters: the data are explained as well by a simpler model, so some parameters run off to 0
-/// or ∞ (``BFGS/logParameterBound`` stops them) and say only that. Predictions stay finite and
+/// or ∞ (`BFGS.logParameterBound` stops them) and say only that. Predictions stay finite and
 /// correct there: they are the limit model's.
 public enum FitLimit: Hashable, Sendable {
     /// BG/NBD a/(a + b) → 0: nobody drops out (the NBD model); a + b is then not determined.
@@ -41,7 +41,7 @@ public enum FitLimit: Hashable, Sendable {
     static let meanLogLikelihoodTolerance = 1e-9
 
     /// The limits among `candidates` (coordinate, side of the box −1 or 1, limit) that hold at
-    /// the end of `result`, a minimization of `f` within ±``BFGS/logParameterBound``.
+    /// the end of `result`, a minimization of `f` within ±`BFGS.logParameterBound`.
     static func reached(_ candidates: [(Int, Double, FitLimit)], _ result: BFGS.Result, _ f: BFGS.Objective) -> [FitLimit] {
         guard result.value.isFinite else { return [] }
         let bound = BFGS.logParameterBound

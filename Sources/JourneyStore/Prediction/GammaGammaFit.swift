@@ -19,7 +19,7 @@ struct GammaGammaFit {
 extension GammaGammaSample {
     /// The fit's coordinates φ = (ln p, ln q, ln(p v / q)), v in the sample's units: p v / q is about
     /// the mean spend per purchase, so the limits are coordinate axes that the box
-    /// (``BFGS/logParameterBound``) stops: ln q → ∞ is "one mean spend for all" (q, v → ∞ with v/q
+    /// (`BFGS.logParameterBound`) stops: ln q → ∞ is "one mean spend for all" (q, v → ∞ with v/q
     /// fixed), ln p → ∞ "every purchase at the customer's own mean" (p → ∞, p v fixed).
     static func coordinates(p: Double, q: Double, v: Double) -> [Double] { [log(p), log(q), log(p * v / q)] }
 

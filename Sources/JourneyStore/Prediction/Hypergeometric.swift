@@ -16,7 +16,7 @@ import Darwin
 /// cancels near a = 1 and in its Euler form overflows as a, b → ∞, so the expectation sums the same
 /// terms as probabilities, all positive (``BGNBD/expectedPurchasesIfAlive(inWeeks:x:ageWeeks:)``);
 /// this direct series is the reference the tests hold that sum to, where it has digits to give.
-/// - Returns: the sum, or `nil` outside the domain or when ``hypergeometricTermsMax`` terms do not
+/// - Returns: the sum, or `nil` outside the domain or when `hypergeometricTermsMax` terms do not
 ///   reach the tolerance (the caller treats the value as missing).
 /// - Complexity: O(n) for the n terms summed: about log(tolerance) / log(z) once they shrink.
 func hypergeometric2F1(_ a: Double, _ b: Double, _ c: Double, _ z: Double) -> Double? {

@@ -10,6 +10,7 @@ extension JourneyStore {
     /// let report = try store.predict(calibrationEnd: try Timestamp(rfc3339: "1997-09-30T00:00:00Z"))
     /// report.model.bgnbd          // r, α (weeks), a, b
     /// ```
+    /// - Parameter calibrationEnd: fit on the purchases up to this time (default: the newest event's).
     /// - Parameter holdoutEnd: also compare, per calibration frequency, the repeat purchase days in
     ///   (calibration end, holdout end] with the model's expectation (``HoldoutReport``).
     /// - Throws: ``JourneyError`` `.invalidArgument` when no customer purchased by the calibration

@@ -12,7 +12,7 @@ public struct PredictionReport: Hashable, Sendable {
     public var gammaGammaIterations: Int
     /// The limit models the data point to, in words (``FitLimit/description``): where the
     /// likelihood rises, or stays flat, towards the edge of the parameters, the fit ends at the bound
-    /// of ``BFGS``'s box (ln 10⁸ in scaled units) or short of it, and the predictions are the limit
+    /// of `BFGS`'s box (ln 10⁸ in scaled units) or short of it, and the predictions are the limit
     /// model's. Typical: "BG/NBD a/(a+b) → 0: nobody drops out", "Gamma-Gamma q, v → ∞ …: every
     /// customer has the same mean spend per purchase".
     public var atBound: [String] = []
