@@ -29,6 +29,7 @@ struct StatsCommand: ParsableCommand {
             }
             if let orders = s.expectedOrders, let value = s.predictedValue, let policy = try? store.policy {
                 print("predicted: \(String(format2: orders)) orders in the next \(String(format3: policy.expectedOrdersHorizonDays)) days, \(value.decimalString(exponent: exponent)) \(store.currency.code) in the next \(String(format3: policy.predictedValueHorizonDays)) days")
+                if s.unpredicted > 0 { print("  (\(s.unpredicted) buyers without a value: the model has none for them; left out of these sums)") }
             }
         }
     }

@@ -148,6 +148,21 @@ import Testing
         #expect(try t.store.policy.predictionModel == model)
     }
 
+    /// Gamma-Gamma's expected spend has no value for q ≤ 1: stats says how many buyers its sums leave
+    /// out instead of summing the others silently.
+    @Test func statsCountTheBuyersWithoutAValue() throws {
+        let t = try Self.generatedStore()
+        let model = try t.store.predict().model
+        let before = try t.store.read { try $0.stats() }
+        #expect(before.unpredicted == 0 && before.predictedValue != nil)
+        var text = try t.store.env.read { txn in try t.store.schema.metaString(MetaKey.policy, in: txn) }!
+        text = text.replacingOccurrences(of: "model_q=\(model.gammaGamma.q)", with: "model_q=0.5")
+        try t.store.env.write { txn in try t.store.schema.setMeta(MetaKey.policy, text, in: txn) }
+        let after = try t.store.read { try $0.stats() }
+        #expect(after.unpredicted == after.buyers && after.predictedValue == nil && after.expectedOrders != nil)
+        #expect(after.json(currency: t.store.currency).contains("\"unpredicted_customers\":\(after.buyers)"))
+    }
+
     @Test func theCommandPrintsTheDesignsJSON() throws {
         let t = try Self.generatedStore()
         let out = try journey("--store", t.path, "predict", "--calibration-end", "2026-01-01", "--holdout-end", "2026-06-30", "--json")

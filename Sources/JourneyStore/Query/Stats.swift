@@ -36,6 +36,9 @@ public struct Stats: Hashable, Sendable {
     public var expectedOrders: Double?
     /// Prediction: Σ of the customers' ``Profile/predictedValue365d`` (`nil` without a fitted model).
     public var predictedValue: Money?
+    /// Prediction: buyers the model scores but whose expected orders or value have no value (only at
+    /// degenerate parameters: the sums above leave them out, and this says how many).
+    public var unpredicted = 0
 }
 
 extension Snapshot {
@@ -59,6 +62,7 @@ extension Snapshot {
             stats.tiers[p.tier, default: 0] += 1
             if let e = p.expectedOrders90d { stats.expectedOrders = (stats.expectedOrders ?? 0) + e }
             if let v = p.predictedValue365d { stats.predictedValue = (stats.predictedValue ?? .zero) + v }
+            if p.pAlive != nil, p.expectedOrders90d == nil || p.predictedValue365d == nil { stats.unpredicted += 1 }
             return true
         }
         let population = try pastView(asOf: t.millisecondsSinceEpoch)?.population ?? population
@@ -116,6 +120,7 @@ extension Stats {
         w.field("interrupted_ingest_from", raw: interruptedIngestFrom.map { String($0) })
         w.field("expected_orders_90d", raw: expectedOrders.map { String($0) })
         w.field("predicted_value_365d", raw: predictedValue?.decimalString(exponent: currency.exponent))
+        if unpredicted > 0 { w.field("unpredicted_customers", raw: String(unpredicted)) }
         return w.finish()
     }
 }
