@@ -57,29 +57,8 @@ package final class NameDirectory: Sendable {
     }
 
     /// The names of `numbers`, sorted by their UTF-8 bytes (the order of the `names` database, and
-    /// of `LC_ALL=C sort`).
-    package func sortedNames(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
-                             in txn: ReadTransaction) throws -> [String] {
-        guard numbers.count > 1 else { return try names(kind, numbers, epoch: epoch, schema: schema, in: txn) }
-        let k = Int(kind.rawValue)
-        // (rank << 32 | number), sorted in place: one array, integer comparisons.
-        var keyed = try state.withLock { (s: inout State) throws -> [UInt64] in
-            s.enter(epoch)
-            let highest = Int(numbers.max()!)
-            if highest >= s.ranks[k].count { s.ranks[k] = try Self.ranks(of: kind, schema: schema, in: txn) }
-            guard highest < s.ranks[k].count else {
-                throw JourneyError(.corrupted, "name \(highest) of kind \(kind) is missing; run `journey verify`")
-            }
-            return s.ranks[k].withUnsafeBufferPointer { ranks in
-                numbers.map { UInt64(ranks[Int($0)]) << 32 | UInt64($0) }
-            }
-        }
-        keyed.sort()
-        return try names(kind, keyed.map { UInt32(truncatingIfNeeded: $0) }, epoch: epoch, schema: schema, in: txn)
-    }
-
-    /// The names of `numbers`, sorted by their UTF-8 bytes, and for each the position in `numbers`
-    /// it came from (to carry values that go with the numbers, such as times, into name order).
+    /// of `LC_ALL=C sort`), and for each the position in `numbers` it came from (to carry values
+    /// that go with the numbers, such as times, into name order).
     package func sortedNamesAndOrder(_ kind: NameKind, _ numbers: [UInt32], epoch: UInt64, schema: StoreSchema,
                                      in txn: ReadTransaction) throws -> (names: [String], order: [Int]) {
         guard numbers.count > 1 else { return (try names(kind, numbers, epoch: epoch, schema: schema, in: txn), Array(numbers.indices)) }

@@ -88,8 +88,8 @@ extension Profile {
         guard lists, names.evaluation.namesLists else { return }
         for kind in ListKind.allCases {
             let entries = f[kind].sorted
-            let (sorted, order) = try names.store.nameDirectory.sortedNamesAndOrder(
-                kind.nameKind, entries.map(\.number), epoch: names.rollBackEpoch, schema: names.schema, in: names.txn)
+            // Through the snapshot: a tick's writing snapshot must not fill the store's name cache.
+            let (sorted, order) = try names.sortedNamesAndOrder(kind.nameKind, entries.map(\.number))
             listTimes[kind] = order.map { Timestamp(millisecondsSinceEpoch: entries[$0].time) }
             switch kind {
             case .bought: boughtProducts = sorted

@@ -159,12 +159,15 @@ public final class Snapshot {
         return try store.nameDirectory.names(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
-    /// The names of `numbers` of `kind`, sorted by their UTF-8 bytes.
-    func sortedNames(_ kind: NameKind, _ numbers: [UInt32]) throws -> [String] {
+    /// The names of `numbers` of `kind`, sorted by their UTF-8 bytes, and for each the position in
+    /// `numbers` it came from. A writing snapshot reads them from its transaction, past the cache.
+    func sortedNamesAndOrder(_ kind: NameKind, _ numbers: [UInt32]) throws -> (names: [String], order: [Int]) {
         if writing {
-            return try numbers.map { try schema.name(kind, $0, in: txn) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let names = try numbers.map { try schema.name(kind, $0, in: txn) }
+            let order = names.indices.sorted { names[$0].utf8.lexicographicallyPrecedes(names[$1].utf8) }
+            return (order.map { names[$0] }, order)
         }
-        return try store.nameDirectory.sortedNames(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
+        return try store.nameDirectory.sortedNamesAndOrder(kind, numbers, epoch: rollBackEpoch, schema: schema, in: txn)
     }
 
     /// Every customer's profile as of `asOf`, in customer-number order (first seen first), lazily:
