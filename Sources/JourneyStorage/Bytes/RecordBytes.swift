@@ -65,13 +65,18 @@
     /// LEB128: 7 bits a byte, low bits first.
     @inlinable @inline(__always) public mutating func varint(_ v: UInt64) {
         precondition(end - at >= 10, "encoding invariant: the reserved room holds the value")
+        leb128(v)
+    }
+
+    /// The LEB128 bytes of `v`, room already checked.
+    @inlinable @inline(__always) mutating func leb128<T: FixedWidthInteger & UnsignedInteger>(_ v: T) {
         var x = v
         while x >= 0x80 {
             at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
             at += 1
             x >>= 7
         }
-        at.pointee = UInt8(x)
+        at.pointee = UInt8(truncatingIfNeeded: x)
         at += 1
     }
 
@@ -87,14 +92,7 @@
         precondition(v >= 0, "record invariant: varints hold non-negative values")
         guard v >> 64 != 0 else { return varint(UInt64(v)) }
         precondition(end - at >= 19, "encoding invariant: the reserved room holds the value")
-        var x = UInt128(v)
-        while x >= 0x80 {
-            at.pointee = UInt8(truncatingIfNeeded: x) | 0x80
-            at += 1
-            x >>= 7
-        }
-        at.pointee = UInt8(x)
-        at += 1
+        leb128(UInt128(v))
     }
 
     /// The bytes of `b`, as they are.
@@ -120,16 +118,6 @@
     @inlinable @inline(__always) public mutating func bytes(_ text: String) {
         var text = text
         text.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// A sorted number set as its count and the differences between consecutive values (the
-    /// layout of stored facts' product and category lists).
-    @inlinable public mutating func sortedDeltas(_ set: NumberSet) {
-        set.withSorted { list in
-            varint(UInt64(list.count))
-            var last: UInt32 = 0
-            for v in list { varint(UInt64(v - last)); last = v }
-        }
     }
 }
 

@@ -79,25 +79,10 @@ struct ChunkedRecords: @unchecked Sendable {
         storage.release(block: k)
     }
 
-    /// Calls `body` with each record of block `k`, in log order (after ``forEachRecord(inBlock:_:)``
-    /// has checked them: a second pass that cannot fail).
+    /// Calls `body` with each record of block `k`, in log order (a body that cannot throw makes a
+    /// second pass over records already checked).
     @inline(__always)
-    func forEachRecordChecked(inBlock k: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
-        guard k < blocks else { return }
-        for chunk in storage.chunks(k) {
-            var at = UnsafeRawPointer(chunk.baseAddress!)
-            let end = at + chunk.count
-            while at < end {
-                let n = Int(at.loadUnaligned(as: UInt32.self))
-                body(UnsafeRawBufferPointer(start: at + 4, count: n))
-                at += 4 + n
-            }
-        }
-    }
-
-    /// Calls `body` with each record of block `k`, in log order.
-    @inline(__always)
-    func forEachRecord(inBlock k: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEachRecord(inBlock k: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         guard k < blocks else { return }
         for chunk in storage.chunks(k) {
             var at = UnsafeRawPointer(chunk.baseAddress!)

@@ -169,7 +169,7 @@ package struct LogFold {
         scratch.fill.withUnsafeMutableBufferPointer { fill in
             scratch.byteFill.withUnsafeMutableBufferPointer { byteFill in
                 for part in parts {
-                    part.forEachRecordChecked(inBlock: b) { record in
+                    part.forEachRecord(inBlock: b) { record in
                         let c = Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: EventRecord.customerOffset, as: UInt32.self)))
                         let slot = Int(fill[c - first]), at = byteFill[c - first]
                         fill[c - first] += 1
