@@ -1,5 +1,6 @@
 import Testing
 @testable import JourneyStore
+@_spi(Storage) import JourneyStorage
 
 /// `forget` between ticks: the recorded journey of an erased customer is history (the log can no
 /// longer derive an audience of the erased gender), so rebuild keeps it byte for byte and verify
@@ -48,5 +49,22 @@ import Testing
         _ = try store.rebuild()
         #expect(try store.transitions() == before)
         #expect(try store.verify().problems == [])
+    }
+
+    /// A damaged erasure record (bytes read back from the store) is reported by verify and rebuild
+    /// as an error, never trusted and never a crash: a wrong version, a truncated varint, a state
+    /// that does not decode.
+    @Test(arguments: [[2, 1] as [UInt8], [1, 0x80], [1, 1, 1, 99], []])
+    func aDamagedErasureIsReported(bytes: [UInt8]) throws {
+        var random = RandomEvents(seed: 15, customers: 10)
+        let temporary = try TemporaryStore(options: .init(syncDisabled: true))
+        let store = temporary.store
+        try store.append(random.events(40), tick: true)
+        try store.forget(["c1"])
+        try store.env.write { txn in _ = try store.schema.erased.put(1, bytes, in: txn) }
+        let report = try store.verify()
+        #expect(!report.isConsistent && report.problems.contains { $0.contains("the journey of an erased customer is damaged") })
+        #expect(throws: JourneyError.self) { try store.rebuild() }
+        #expect(try store.eventCount == 40, "the log is untouched")
     }
 }

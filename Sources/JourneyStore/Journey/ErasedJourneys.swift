@@ -35,12 +35,16 @@ struct ErasedJourneys {
     /// Reads the erasures and the stored transitions they keep.
     init(schema: StoreSchema, ticks: [(UInt64, TickRecord)], in txn: some ReadableTransaction) throws {
         try schema.erased.forEachView(in: txn) { key, value in
-            let c = try JourneyStore.customerNumber(key)
-            var r = RecordReader(value)
-            guard try r.u8() == Self.formatVersion else { throw Self.damaged }
-            let tick = try r.varint()
-            let state = r.offset == value.count ? nil : try JourneyState(decoding: value[r.offset..<value.count])
-            erased[c] = (tick, state)
+            do {
+                let c = try JourneyStore.customerNumber(key)
+                var r = RecordReader(value)
+                guard try r.u8() == Self.formatVersion else { throw Self.damaged }
+                let tick = try r.varint()
+                let state = r.offset == value.count ? nil : try JourneyState(decoding: value[r.offset..<value.count])
+                erased[c] = (tick, state)
+            } catch {
+                throw Self.damaged   // named as what it is, not as a malformed event record
+            }
             return true
         }
         guard !erased.isEmpty else { return }
